@@ -1,0 +1,41 @@
+import * as ipaddr from "ipaddr.js";
+
+/** Ranges an API server address must never be in: peers in other clusters could not reach it. */
+const unreachableRanges = new Set(["loopback", "unspecified", "linkLocal", "broadcast", "multicast"]);
+
+/**
+ * Checks a URL other clusters' istiod will dial. Returns a problem description, or undefined when fine.
+ * Loopback addresses are the classic multi-cluster failure (istio#31081): each istiod would dial itself.
+ */
+export function apiServerProblem(url: string): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return "is not a valid URL (expected https://<host>:<port>)";
+    }
+    if (parsed.protocol !== "https:") {
+        return `must use https (got ${parsed.protocol.replace(":", "")})`;
+    }
+    if (parsed.pathname !== "/" && parsed.pathname !== "") {
+        return "must not carry a path";
+    }
+    const host = parsed.hostname.replace(/^\[|\]$/g, "");
+    if (host === "localhost" || host.endsWith(".localhost")) {
+        return "is a loopback name; other clusters cannot reach it (istio#31081)";
+    }
+    if (ipaddr.isValid(host)) {
+        const range = ipaddr.parse(host).range();
+        if (unreachableRanges.has(range)) {
+            return `is a ${range} address; other clusters cannot reach it (istio#31081)`;
+        }
+    } else if (/^[0-9.]+$/.test(host)) {
+        return "has a malformed IPv4 address";
+    }
+    return undefined;
+}
+
+/** Host part of an https URL (for readable outputs). */
+export function hostOf(url: string): string {
+    return new URL(url).hostname;
+}

@@ -1,0 +1,431 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { istioChartRepo, isVersionProfileName, versionProfileNames, versionProfiles } from "../versions";
+import { apiServerProblem } from "./addresses";
+import { summarizeKubeconfig } from "./kubeconfig";
+import {
+    CaConfig,
+    CaLifetimes,
+    ClusterConfig,
+    ExternalIntermediate,
+    HelmConfig,
+    LoadBalancerKind,
+    PeerConfig,
+    PlatformKind,
+    TestbedConfig,
+    caSources,
+    loadBalancerKinds,
+    platformKinds,
+} from "./model";
+import { intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
+import { Problems, show } from "./problems";
+import { Sensitive } from "./sensitive";
+
+/** Raw stack config, keys without the project namespace; objects arrive as JSON text. */
+export interface RawConfig {
+    get(key: string): string | undefined;
+    /** True when the key was set with `--secret`. */
+    isSecret(key: string): boolean;
+}
+
+/** Defaults for the simple keys; Pulumi.yaml's `config:` schema declares the same (a test keeps them equal). */
+export const configDefaults = {
+    versionProfile: "default",
+    meshId: "zta-mesh",
+    trustDomain: "cluster.local",
+    caSource: "generated",
+    caRootValidityDays: 3650,
+    caIntermediateValidityDays: 730,
+    caRenewBeforeDays: 30,
+    helmTimeoutSeconds: 600,
+    chartRepository: istioChartRepo,
+    ingressNamespace: "istio-ingress",
+} as const;
+
+// DNS-1123 label; also bounded so `istio-remote-secret-<name>` stays a valid object name.
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const maxClusterName = 40;
+// Kubernetes label value (network names become `topology.istio.io/network` label values).
+const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const trustDomainPattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const stackNamePattern = /^[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/;
+
+const clusterSchema = z
+    .object({
+        name: z.string(),
+        network: z.string(),
+        apiServer: z.string().optional(),
+        loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
+        eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
+    })
+    .strict();
+const peerSchema = z.object({ stack: z.string() }).strict();
+const intermediateSchema = z.object({ cert: z.string(), key: z.string(), chain: z.string().optional() }).strict();
+
+function pathText(base: string, p: readonly PropertyKey[]): string {
+    return p.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), base);
+}
+
+/** Parses a structured key with zod; reports every issue under its exact path. */
+function parseStructured<T>(
+    problems: Problems,
+    key: string,
+    text: string,
+    schema: z.ZodType<T>,
+    secret = false,
+): T | undefined {
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch {
+        problems.add(key, secret ? "is not a structured value (set it with --path)" : `is not valid structured config: ${show(text)}`);
+        return undefined;
+    }
+    const result = schema.safeParse(data, { reportInput: true });
+    if (result.success) {
+        return result.data;
+    }
+    for (const issue of result.error.issues) {
+        const where = pathText(key, issue.path);
+        const got = secret ? "" : ` (got ${show(issue.input)})`;
+        switch (issue.code) {
+            case "invalid_type":
+                problems.add(where, `expected ${issue.expected}${issue.input === undefined ? " (missing)" : got}`);
+                break;
+            case "invalid_value":
+                problems.add(where, `must be one of ${issue.values.map((v) => show(v)).join(", ")}${got}`);
+                break;
+            case "unrecognized_keys":
+                problems.add(where, `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => show(k)).join(", ")}`);
+                break;
+            default:
+                problems.add(where, `${issue.message}${got}`);
+        }
+    }
+    return undefined;
+}
+
+function readInt(problems: Problems, raw: RawConfig, key: string, dflt: number, min: number, max: number): number {
+    const text = raw.get(key);
+    if (text === undefined) {
+        return dflt;
+    }
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+        problems.add(key, `must be an integer from ${min} to ${max}, got ${show(text)}`);
+        return dflt;
+    }
+    return value;
+}
+
+function readEnum<T extends string>(problems: Problems, raw: RawConfig, key: string, allowed: readonly T[], dflt?: T): T | undefined {
+    const text = raw.get(key) ?? dflt;
+    if (text === undefined) {
+        problems.add(key, `is required; one of ${allowed.map((a) => show(a)).join(", ")}`);
+        return undefined;
+    }
+    if (!(allowed as readonly string[]).includes(text)) {
+        problems.add(key, `must be one of ${allowed.map((a) => show(a)).join(", ")}, got ${show(text)}`);
+        return undefined;
+    }
+    return text as T;
+}
+
+function readPattern(problems: Problems, raw: RawConfig, key: string, pattern: RegExp, dflt: string, what: string): string {
+    const value = raw.get(key) ?? dflt;
+    if (!pattern.test(value)) {
+        problems.add(key, `must be ${what}, got ${show(value)}`);
+    }
+    return value;
+}
+
+/** Reads a secret-only key: present, set with --secret. Returns its plaintext, wrapped. */
+function readSecret(problems: Problems, raw: RawConfig, key: string, hint: string): string | undefined {
+    const text = raw.get(key);
+    if (text === undefined) {
+        problems.add(key, `is required: ${hint}`);
+        return undefined;
+    }
+    if (!raw.isSecret(key)) {
+        problems.add(key, "holds credentials and must be set with --secret (it is stored in plain text now)");
+    }
+    return text;
+}
+
+function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind | undefined, hasPeers: boolean): ClusterConfig[] {
+    const text = raw.get("clusters");
+    if (text === undefined) {
+        problems.add("clusters", "is required: a list of {name, network[, apiServer, loadBalancer]}");
+        return [];
+    }
+    const entries = parseStructured(problems, "clusters", text, z.array(clusterSchema));
+    if (!entries) {
+        return [];
+    }
+    const minimum = hasPeers ? 1 : 2;
+    if (entries.length < minimum) {
+        problems.add(
+            "clusters",
+            `a multi-cluster mesh needs at least ${minimum} cluster${minimum > 1 ? "s" : ""}${hasPeers ? "" : " (or peers from another stack)"}, got ${entries.length}`,
+        );
+    }
+
+    const kubeconfigs = readKubeconfigs(problems, raw, entries.map((c) => c.name));
+    const names = new Map<string, number>();
+    const networks = new Map<string, number>();
+    const clusters: ClusterConfig[] = [];
+    entries.forEach((entry, i) => {
+        const at = `clusters[${i}]`;
+        if (!dnsLabel.test(entry.name) || entry.name.length > maxClusterName) {
+            problems.add(`${at}.name`, `must be a DNS label of at most ${maxClusterName} characters (a-z, 0-9, -), got ${show(entry.name)}`);
+        }
+        const seenName = names.get(entry.name);
+        if (seenName !== undefined) {
+            problems.add(`${at}.name`, `${show(entry.name)} duplicates clusters[${seenName}].name; cluster names must be unique in the mesh`);
+        } else {
+            names.set(entry.name, i);
+        }
+        if (!labelValue.test(entry.network)) {
+            problems.add(`${at}.network`, `must be a Kubernetes label value, got ${show(entry.network)}`);
+        }
+        const seenNetwork = networks.get(entry.network);
+        if (seenNetwork !== undefined) {
+            problems.add(
+                `${at}.network`,
+                `${show(entry.network)} duplicates clusters[${seenNetwork}].network; each cluster of this multi-network mesh needs its own network`,
+            );
+        } else {
+            networks.set(entry.network, i);
+        }
+
+        const kubeconfigText = kubeconfigs.get(entry.name);
+        let apiServer = entry.apiServer;
+        let fromKubeconfig = false;
+        if (apiServer !== undefined) {
+            const problem = apiServerProblem(apiServer);
+            if (problem) {
+                problems.add(`${at}.apiServer`, `${show(apiServer)} ${problem}`);
+            }
+        } else if (kubeconfigText !== undefined) {
+            try {
+                apiServer = summarizeKubeconfig(kubeconfigText).server;
+                fromKubeconfig = true;
+                const problem = apiServerProblem(apiServer);
+                if (problem) {
+                    problems.add(
+                        `${at}.apiServer`,
+                        `is unset and the kubeconfig's server ${show(apiServer)} ${problem}; set the address other clusters reach`,
+                    );
+                }
+            } catch {
+                // readKubeconfigs already reported the unreadable kubeconfig.
+            }
+        }
+        clusters.push({
+            name: entry.name,
+            network: entry.network,
+            apiServer: apiServer ?? "",
+            apiServerFromKubeconfig: fromKubeconfig,
+            kubeconfig: new Sensitive(kubeconfigText ?? ""),
+            loadBalancer: entry.loadBalancer ?? (platform === "cloud" ? "cloud" : "metallb"),
+            eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
+        });
+    });
+    return clusters;
+}
+
+function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: readonly string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const setHint = (name: string): string => `pulumi config set --secret --path 'kubeconfigs.${name}' "$(cat <kubeconfig>)"`;
+    const text = raw.get("kubeconfigs");
+    if (text === undefined) {
+        if (clusterNames.length > 0) {
+            problems.add("kubeconfigs", `is required (one admin kubeconfig per cluster, as secrets): ${clusterNames.map(setHint).join("; ")}`);
+        }
+        return found;
+    }
+    if (!raw.isSecret("kubeconfigs")) {
+        problems.add("kubeconfigs", "holds credentials and must be set with --secret (it is stored in plain text now)");
+    }
+    const map = parseStructured(problems, "kubeconfigs", text, z.record(z.string(), z.string()), true);
+    if (!map) {
+        return found;
+    }
+    for (const name of clusterNames) {
+        const kubeconfig = map[name];
+        if (kubeconfig === undefined) {
+            problems.add(`kubeconfigs.${name}`, `is missing: ${setHint(name)}`);
+            continue;
+        }
+        try {
+            summarizeKubeconfig(kubeconfig);
+        } catch (e) {
+            problems.add(`kubeconfigs.${name}`, (e as Error).message);
+        }
+        found.set(name, kubeconfig);
+    }
+    for (const name of Object.keys(map)) {
+        if (!clusterNames.includes(name)) {
+            problems.add(`kubeconfigs.${name}`, `names no cluster in clusters (known: ${clusterNames.map((n) => show(n)).join(", ")})`);
+        }
+    }
+    return found;
+}
+
+function readPeers(problems: Problems, raw: RawConfig): PeerConfig[] {
+    const text = raw.get("peers");
+    if (text === undefined) {
+        return [];
+    }
+    const peers = parseStructured(problems, "peers", text, z.array(peerSchema)) ?? [];
+    const seen = new Set<string>();
+    peers.forEach((peer, i) => {
+        if (!stackNamePattern.test(peer.stack)) {
+            problems.add(`peers[${i}].stack`, `must be a fully qualified stack name <org>/<project>/<stack>, got ${show(peer.stack)}`);
+        }
+        if (seen.has(peer.stack)) {
+            problems.add(`peers[${i}].stack`, `${show(peer.stack)} is listed twice`);
+        }
+        seen.add(peer.stack);
+    });
+    return peers;
+}
+
+function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly string[], hasPeers: boolean): CaConfig {
+    const source = readEnum(problems, raw, "caSource", caSources, configDefaults.caSource) ?? "generated";
+    const hours = (key: string, days: number, max: number): number => 24 * readInt(problems, raw, key, days, 1, max);
+    const lifetimes: CaLifetimes = {
+        rootValidityHours: hours("caRootValidityDays", configDefaults.caRootValidityDays, 36500),
+        intermediateValidityHours: hours("caIntermediateValidityDays", configDefaults.caIntermediateValidityDays, 36500),
+        renewBeforeHours: hours("caRenewBeforeDays", configDefaults.caRenewBeforeDays, 3650),
+    };
+    if (source !== "external-intermediates") {
+        if (lifetimes.intermediateValidityHours > lifetimes.rootValidityHours) {
+            problems.add("caIntermediateValidityDays", `must not exceed caRootValidityDays (${lifetimes.rootValidityHours / 24}), got ${lifetimes.intermediateValidityHours / 24}`);
+        }
+        if (lifetimes.renewBeforeHours >= lifetimes.intermediateValidityHours) {
+            problems.add("caRenewBeforeDays", `must be shorter than caIntermediateValidityDays (${lifetimes.intermediateValidityHours / 24}), got ${lifetimes.renewBeforeHours / 24}`);
+        }
+    }
+    if (hasPeers && source === "generated") {
+        problems.add(
+            "caSource",
+            'is "generated" but peers are configured: every stack of one mesh must share one root, so use "external-root" or "external-intermediates" in each',
+        );
+    }
+    if (source === "generated") {
+        return { source, ...lifetimes };
+    }
+
+    const rootCertPem = raw.get("caRootCert");
+    if (rootCertPem === undefined) {
+        problems.add("caRootCert", `is required when caSource is ${show(source)}: pulumi config set caRootCert "$(cat root-cert.pem)"`);
+    } else {
+        for (const p of rootCertProblems(rootCertPem)) {
+            problems.add("caRootCert", p);
+        }
+    }
+
+    if (source === "external-root") {
+        const key = readSecret(problems, raw, "caRootKey", `pulumi config set --secret caRootKey "$(cat root-key.pem)"`);
+        if (key !== undefined && rootCertPem !== undefined) {
+            const p = keyMatchProblem(rootCertPem, key, "the root");
+            if (p) {
+                problems.add("caRootKey", p);
+            }
+        }
+        return { source, rootCertPem: rootCertPem ?? "", rootKeyPem: new Sensitive(key ?? ""), ...lifetimes };
+    }
+
+    const intermediates: Record<string, ExternalIntermediate> = {};
+    const text = readSecret(problems, raw, "caIntermediates", "a map cluster name -> {cert, key[, chain]} set with --secret --path");
+    const map = text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
+    if (map) {
+        for (const name of clusterNames) {
+            const entry = map[name];
+            const key = `caIntermediates.${name}`;
+            if (!entry) {
+                problems.add(key, `is missing: pulumi config set --secret --path '${key}.cert' ... (and .key)`);
+                continue;
+            }
+            const chainPem = entry.chain ?? `${entry.cert.trim()}\n${(rootCertPem ?? "").trim()}\n`;
+            if (rootCertPem !== undefined) {
+                for (const p of intermediateProblems(entry.cert, chainPem, rootCertPem)) {
+                    problems.add(key, p);
+                }
+            }
+            const p = keyMatchProblem(entry.cert, entry.key, "the intermediate");
+            if (p) {
+                problems.add(`${key}.key`, p);
+            }
+            intermediates[name] = { certPem: entry.cert, keyPem: new Sensitive(entry.key), chainPem };
+        }
+        for (const name of Object.keys(map)) {
+            if (!clusterNames.includes(name)) {
+                problems.add(`caIntermediates.${name}`, "names no cluster in clusters");
+            }
+        }
+    }
+    return { source, rootCertPem: rootCertPem ?? "", intermediates };
+}
+
+function readHelm(problems: Problems, raw: RawConfig): HelmConfig {
+    const timeoutSeconds = readInt(problems, raw, "helmTimeoutSeconds", configDefaults.helmTimeoutSeconds, 60, 7200);
+    const repository = raw.get("chartRepository") ?? configDefaults.chartRepository;
+    if (!/^(https|oci):\/\/[^\s]+$/.test(repository)) {
+        problems.add("chartRepository", `must be an https:// or oci:// URL, got ${show(repository)}`);
+    }
+    const chartDir = raw.get("chartDir");
+    if (chartDir !== undefined) {
+        if (!path.isAbsolute(chartDir)) {
+            problems.add("chartDir", `must be an absolute path, got ${show(chartDir)}`);
+        } else if (!fs.existsSync(chartDir)) {
+            problems.add("chartDir", `does not exist: ${show(chartDir)}`);
+        }
+    }
+    return { timeoutSeconds, repository, chartDir };
+}
+
+/**
+ * Validates raw stack config into the typed model. Throws ONE ConfigError listing every problem, each
+ * naming its key and (unless secret) the offending value. Pure apart from reading `chartDir`'s existence.
+ */
+export function parseConfig(raw: RawConfig): TestbedConfig {
+    const problems = new Problems();
+    const platform = readEnum(problems, raw, "platform", platformKinds);
+    const profileName = raw.get("versionProfile") ?? configDefaults.versionProfile;
+    if (!isVersionProfileName(profileName)) {
+        problems.add("versionProfile", `unknown version profile ${show(profileName)}; known: ${versionProfileNames.map((n) => show(n)).join(", ")}`);
+    }
+    const meshId = readPattern(problems, raw, "meshId", labelValue, configDefaults.meshId, "a Kubernetes label value");
+    const trustDomain = readPattern(problems, raw, "trustDomain", trustDomainPattern, configDefaults.trustDomain, "a DNS-style trust domain (lower case, no spiffe:// prefix)");
+    const ingressNamespace = readPattern(problems, raw, "ingressNamespace", dnsLabel, configDefaults.ingressNamespace, "a DNS label");
+    if (ingressNamespace === "istio-system") {
+        problems.add("ingressNamespace", "must not be istio-system: the ingress gateway gets its own namespace");
+    }
+    const istioHub = raw.get("istioHub");
+    if (istioHub !== undefined && !/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9._-]+)*$/.test(istioHub)) {
+        problems.add("istioHub", `must be an image repository prefix like registry.example:5000/istio, got ${show(istioHub)}`);
+    }
+    const peers = readPeers(problems, raw);
+    const clusters = readClusters(problems, raw, platform, peers.length > 0);
+    const ca = readCa(problems, raw, clusters.map((c) => c.name), peers.length > 0);
+    const helm = readHelm(problems, raw);
+
+    problems.throwIfAny();
+    const versionProfile = profileName as keyof typeof versionProfiles;
+    return {
+        platform: platform as PlatformKind,
+        versionProfile,
+        versions: versionProfiles[versionProfile],
+        meshId,
+        trustDomain,
+        clusters,
+        peers,
+        ca,
+        helm,
+        istioHub,
+        ingressNamespace,
+    };
+}

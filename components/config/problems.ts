@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The stack config namespace: the project name, so Pulumi.yaml's typed `config:` keys apply. */
+export const configNamespace = "zta-testbed";
+
+/** Fully qualified key as users type it in `pulumi config set`. */
+export function fullKey(key: string): string {
+    return `${configNamespace}:${key}`;
+}
+
+/** Show a (non-secret) offending value briefly and unambiguously. */
+export function show(value: unknown): string {
+    let text: string;
+    try {
+        text = JSON.stringify(value) ?? String(value);
+    } catch {
+        text = String(value);
+    }
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/**
+ * Thrown once, before any resource exists, with every configuration problem found. A RunError, so Pulumi
+ * prints the message alone instead of a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Collects problems so validation can report all of them at once. */
+export class Problems {
+    readonly #items: string[] = [];
+
+    /** Record a problem with the config key (without namespace) it concerns. */
+    add(key: string, message: string): void {
+        this.#items.push(`${fullKey(key)}: ${message}`);
+    }
+
+    get count(): number {
+        return this.#items.length;
+    }
+
+    throwIfAny(): void {
+        if (this.#items.length > 0) {
+            throw new ConfigError(this.#items);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { HelmConfig } from "../config/model";
+import { ClusterHandle } from "../platform/handle";
+import { IstioChart } from "../versions";
+import { IntermediateBundle } from "./ca";
+import { cacertsData } from "./caProfile";
+import {
+    baseValues,
+    chartSource,
+    crossNetworkGatewayName,
+    crossNetworkGatewaySpec,
+    eastWestGatewayName,
+    eastWestGatewayValues,
+    ingressGatewayValues,
+    istioNamespace,
+    istiodValues,
+    namespaceLabels,
+    releaseNames,
+} from "./values";
+
+export interface IstioControlPlaneArgs {
+    /** The cluster to install into (its provider is used for every child). */
+    readonly cluster: ClusterHandle;
+    readonly meshId: string;
+    readonly trustDomain: string;
+    /** Istio (= chart) version. */
+    readonly istioVersion: string;
+    readonly helm: HelmConfig;
+    /** Image hub override; default the chart's. */
+    readonly hub?: string;
+    /** Namespace of the ingress gateway. */
+    readonly ingressNamespace: string;
+    /** This cluster's intermediate CA. */
+    readonly ca: IntermediateBundle;
+    /** The mesh root certificate. */
+    readonly rootCertPem: pulumi.Input<string>;
+}
+
+/**
+ * One cluster's Istio control plane, in the order multi-primary multi-network needs:
+ * network-labelled istio-system → cacerts → base → istiod → east-west gateway → cross-network Gateway,
+ * and an ingress gateway in its own namespace.
+ */
+export class IstioControlPlane extends pulumi.ComponentResource {
+    /** The base release (CRDs and the istio-reader service account): reader tokens wait for it. */
+    public readonly baseRelease: k8s.helm.v3.Release;
+    public readonly istiodRelease: k8s.helm.v3.Release;
+    /** istio-system in this cluster (remote secrets go here). */
+    public readonly systemNamespace: k8s.core.v1.Namespace;
+    /** Helm status per release, e.g. `deployed`. */
+    public readonly status: pulumi.Output<Record<string, string>>;
+    /** LoadBalancer address of the east-west gateway (IP or hostname), undefined until assigned. */
+    public readonly eastWestAddress: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:mesh:IstioControlPlane", name, {}, opts);
+        const c = args.cluster;
+        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: c.provider,
+            ...extra,
+        });
+
+        this.systemNamespace = new k8s.core.v1.Namespace(
+            `${name}-istio-system`,
+            { metadata: { name: istioNamespace, labels: namespaceLabels(c.network) } },
+            child({ dependsOn: [...c.ready] }),
+        );
+        const ns = this.systemNamespace.metadata.name;
+
+        const cacerts = new k8s.core.v1.Secret(
+            `${name}-cacerts`,
+            {
+                metadata: { name: "cacerts", namespace: ns },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    pulumi.all([args.ca.certPem, args.ca.keyPem, args.rootCertPem, args.ca.chainPem]).apply(([certPem, keyPem, rootPem, chainPem]) =>
+                        cacertsData({ certPem, keyPem, rootPem, chainPem }),
+                    ),
+                ),
+            },
+            child(),
+        );
+
+        const release = (role: string, chart: IstioChart, releaseName: string, namespace: pulumi.Input<string>, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[]) =>
+            new k8s.helm.v3.Release(
+                `${name}-${role}`,
+                {
+                    name: releaseName,
+                    namespace,
+                    ...chartSource(args.helm, chart, args.istioVersion),
+                    values,
+                    // Helm's own --wait: Deployments ready and LoadBalancers addressed before dependents start.
+                    skipAwait: false,
+                    timeout: args.helm.timeoutSeconds,
+                    // A failed install is rolled back, so a re-run starts clean (no stuck pending release).
+                    atomic: true,
+                    cleanupOnFail: true,
+                    maxHistory: 5,
+                },
+                child({ dependsOn }),
+            );
+
+        this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
+
+        const cacertsHash = args.ca.chainPem.apply((chain) => createHash("sha256").update(chain).digest("hex"));
+        this.istiodRelease = release(
+            "istiod",
+            "istiod",
+            releaseNames.istiod,
+            ns,
+            cacertsHash.apply((hash) =>
+                istiodValues({ meshId: args.meshId, cluster: c.name, network: c.network, trustDomain: args.trustDomain, hub: args.hub, cacertsHash: hash }),
+            ),
+            // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
+            [this.baseRelease, cacerts],
+        );
+
+        // Gateway pods get their image injected by istiod ("auto"), so istiod must be serving first.
+        const eastWest = release(
+            "eastwest",
+            "gateway",
+            releaseNames.eastWest,
+            ns,
+            eastWestGatewayValues({ network: c.network, serviceAnnotations: c.loadBalancer.serviceAnnotations }),
+            [this.istiodRelease],
+        );
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-cross-network-gateway`,
+            {
+                apiVersion: "networking.istio.io/v1",
+                kind: "Gateway",
+                metadata: { name: crossNetworkGatewayName, namespace: istioNamespace },
+                spec: crossNetworkGatewaySpec(),
+            },
+            child({ dependsOn: [this.baseRelease, eastWest] }),
+        );
+
+        const ingressNs = new k8s.core.v1.Namespace(
+            `${name}-ingress-namespace`,
+            { metadata: { name: args.ingressNamespace } },
+            child({ dependsOn: [...c.ready] }),
+        );
+        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(), [this.istiodRelease]);
+
+        // Read back after the release: its id is unknown in a first preview, so the read waits for the install.
+        const eastWestService = k8s.core.v1.Service.get(
+            `${name}-eastwest-service`,
+            pulumi.interpolate`${eastWest.status.namespace}/${eastWestGatewayName}`,
+            child({ dependsOn: [eastWest] }),
+        );
+        this.eastWestAddress = eastWestService.status.apply((s) => {
+            const ingressPoint = s?.loadBalancer?.ingress?.[0];
+            return ingressPoint?.ip || ingressPoint?.hostname || undefined;
+        });
+        this.status = pulumi
+            .all([this.baseRelease.status, this.istiodRelease.status, eastWest.status, ingress.status])
+            .apply(([b, i, e, g]): Record<string, string> => ({ base: b.status, istiod: i.status, eastWestGateway: e.status, ingressGateway: g.status }));
+
+        this.registerOutputs({ status: this.status, eastWestAddress: this.eastWestAddress });
+    }
+}

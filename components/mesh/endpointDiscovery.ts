@@ -1,0 +1,71 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
+import { IstioControlPlane } from "./controlPlane";
+import { readerTokenSecretSpec, remoteSecretMetadata, renderReaderKubeconfig } from "./remoteSecret";
+
+export interface EndpointDiscoveryArgs {
+    /** Clusters this stack owns, each with its installed control plane. */
+    readonly clusters: readonly { readonly handle: ClusterHandle; readonly controlPlane: IstioControlPlane }[];
+    /** Clusters of other stacks joining the mesh. */
+    readonly peers: readonly PeerClusterHandle[];
+}
+
+/**
+ * Cross-cluster wiring: every istiod learns every other cluster's endpoints. For each ordered pair (A, B)
+ * the reader credentials of A land in B as `istio-remote-secret-A`, built declaratively (no istioctl).
+ */
+export class EndpointDiscovery extends pulumi.ComponentResource {
+    /** Per owned cluster: the reader kubeconfig other clusters use (secret). */
+    public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: EndpointDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:mesh:EndpointDiscovery", name, {}, opts);
+
+        const sources: { name: string; kubeconfig: pulumi.Output<string> }[] = [];
+        for (const { handle, controlPlane } of args.clusters) {
+            const token = new k8s.core.v1.Secret(`${name}-${handle.name}-reader-token`, readerTokenSecretSpec(), {
+                parent: this,
+                provider: handle.provider,
+                // The reader service account comes from the base chart; the token controller needs it first.
+                dependsOn: [controlPlane.baseRelease],
+            });
+            const kubeconfig = pulumi.secret(
+                pulumi.all([token.data, handle.apiServer]).apply(([data, server]) =>
+                    renderReaderKubeconfig({
+                        cluster: handle.name,
+                        server,
+                        caDataBase64: data?.["ca.crt"] ?? "",
+                        token: Buffer.from(data?.token ?? "", "base64").toString("utf8"),
+                    }),
+                ),
+            );
+            sources.push({ name: handle.name, kubeconfig });
+        }
+        sources.push(...args.peers.map((p) => ({ name: p.name, kubeconfig: p.readerKubeconfig })));
+
+        for (const target of args.clusters) {
+            for (const source of sources) {
+                if (source.name === target.handle.name) {
+                    continue;
+                }
+                new k8s.core.v1.Secret(
+                    `${name}-${source.name}-in-${target.handle.name}`,
+                    {
+                        metadata: remoteSecretMetadata(source.name),
+                        type: "Opaque",
+                        // Exactly one key, equal to the remote cluster ID, or istiod silently ignores it.
+                        stringData: pulumi.secret(source.kubeconfig.apply((kc) => ({ [source.name]: kc }))),
+                    },
+                    { parent: this, provider: target.handle.provider, dependsOn: [target.controlPlane.systemNamespace] },
+                );
+            }
+        }
+
+        const owned = sources.filter((s) => args.clusters.some((c) => c.handle.name === s.name));
+        this.readerKubeconfigs = pulumi.secret(
+            pulumi.all(owned.map((s) => s.kubeconfig)).apply((kcs) => Object.fromEntries(owned.map((s, i) => [s.name, kcs[i]]))),
+        );
+        this.registerOutputs({ readerKubeconfigs: this.readerKubeconfigs });
+    }
+}

@@ -1,0 +1,77 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CaConfig, HelmConfig } from "../config/model";
+import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
+import { MeshCa } from "./ca";
+import { IstioControlPlane } from "./controlPlane";
+import { EndpointDiscovery } from "./endpointDiscovery";
+
+export interface MeshArgs {
+    readonly meshId: string;
+    readonly trustDomain: string;
+    readonly istioVersion: string;
+    readonly helm: HelmConfig;
+    /** Image hub override; default the chart's. */
+    readonly hub?: string;
+    readonly ingressNamespace: string;
+    readonly ca: CaConfig;
+    /** Clusters this stack deploys into: one loop, any number. */
+    readonly clusters: readonly ClusterHandle[];
+    /** Clusters of other stacks that join (remote secrets only). */
+    readonly peers: readonly PeerClusterHandle[];
+}
+
+export interface ClusterMeshStatus {
+    readonly network: string;
+    readonly controlPlane: Record<string, string>;
+    readonly eastWestAddress?: string;
+}
+
+/** ONE Istio multi-primary, multi-network mesh over every cluster: shared CA → control planes → wiring. */
+export class Mesh extends pulumi.ComponentResource {
+    /** The mesh root certificate (public). */
+    public readonly rootCertPem: pulumi.Output<string>;
+    /** Per cluster: network, Helm status per release, east-west address. */
+    public readonly clusters: pulumi.Output<Record<string, ClusterMeshStatus>>;
+    /** Per owned cluster: Istio reader kubeconfig (secret). */
+    public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:mesh:Mesh", name, {}, opts);
+        const ca = new MeshCa(`${name}-ca`, { ca: args.ca, clusters: args.clusters.map((c) => c.name) }, { parent: this });
+        this.rootCertPem = ca.rootCertPem;
+
+        const planes = args.clusters.map((handle) => ({
+            handle,
+            controlPlane: new IstioControlPlane(
+                `${name}-${handle.name}`,
+                {
+                    cluster: handle,
+                    meshId: args.meshId,
+                    trustDomain: args.trustDomain,
+                    istioVersion: args.istioVersion,
+                    helm: args.helm,
+                    hub: args.hub,
+                    ingressNamespace: args.ingressNamespace,
+                    ca: ca.intermediates[handle.name],
+                    rootCertPem: ca.rootCertPem,
+                },
+                { parent: this },
+            ),
+        }));
+
+        const discovery = new EndpointDiscovery(`${name}-discovery`, { clusters: planes, peers: args.peers }, { parent: this });
+        this.readerKubeconfigs = discovery.readerKubeconfigs;
+
+        this.clusters = pulumi
+            .all(planes.map((p) => pulumi.all([p.controlPlane.status, p.controlPlane.eastWestAddress])))
+            .apply((rows) =>
+                Object.fromEntries(
+                    rows.map(([status, address], i) => [
+                        planes[i].handle.name,
+                        { network: planes[i].handle.network, controlPlane: status, ...(address ? { eastWestAddress: address } : {}) },
+                    ]),
+                ),
+            );
+        this.registerOutputs({ rootCertPem: this.rootCertPem, clusters: this.clusters, readerKubeconfigs: this.readerKubeconfigs });
+    }
+}

@@ -1,0 +1,108 @@
+/**
+ * Pure renderers for the Istio Helm releases and Istio objects: plain data in, plain data out, so tests
+ * check exactly what the charts receive. Top-level chart keys only (never `_internal_defaults_do_not_set`).
+ */
+import * as path from "node:path";
+import { HelmConfig } from "../config/model";
+import { IstioChart } from "../versions";
+
+export const istioNamespace = "istio-system";
+export const networkLabel = "topology.istio.io/network";
+export const eastWestGatewayName = "istio-eastwestgateway";
+export const ingressGatewayName = "istio-ingressgateway";
+export const crossNetworkGatewayName = "cross-network-gateway";
+/** Port istiod expects network gateways on (mTLS AUTO_PASSTHROUGH). */
+export const crossNetworkPort = 15443;
+/** Annotation carrying the CA bundle hash so istiod restarts when cacerts changes (istio#57853). */
+export const cacertsHashAnnotation = "zta-testbed.dev/cacerts-sha256";
+
+export const releaseNames = {
+    base: "istio-base",
+    istiod: "istiod",
+    eastWest: eastWestGatewayName,
+    ingress: ingressGatewayName,
+} as const;
+
+/** Where helm.v3.Release finds a chart: the pinned upstream repo, or a local dir for air-gapped runs. */
+export function chartSource(helm: HelmConfig, chart: IstioChart, version: string): { chart: string; version?: string; repositoryOpts?: { repo: string } } {
+    if (helm.chartDir !== undefined) {
+        // Layout written by `npm run toolchain`: <chartDir>/istio/<version>/<chart>/Chart.yaml
+        return { chart: path.join(helm.chartDir, "istio", version, chart) };
+    }
+    return { chart, version, repositoryOpts: { repo: helm.repository } };
+}
+
+export function namespaceLabels(network: string): Record<string, string> {
+    return { [networkLabel]: network };
+}
+
+/** The base chart needs nothing for this topology (CRDs, reader service account). */
+export function baseValues(): Record<string, unknown> {
+    return {};
+}
+
+export interface IstiodValuesInput {
+    readonly meshId: string;
+    readonly cluster: string;
+    readonly network: string;
+    readonly trustDomain: string;
+    readonly hub?: string;
+    /** SHA-256 of the cacerts bundle (public parts). */
+    readonly cacertsHash: string;
+}
+
+export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
+    return {
+        global: {
+            meshID: v.meshId,
+            // Unset, every cluster calls itself "Kubernetes" and remote secrets collide (istio#42516).
+            multiCluster: { clusterName: v.cluster },
+            network: v.network,
+            ...(v.hub !== undefined ? { hub: v.hub } : {}),
+        },
+        meshConfig: { trustDomain: v.trustDomain },
+        // istiod picks its CA once at start-up: a new cacerts must restart it.
+        pilot: { podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash } },
+    };
+}
+
+export interface GatewayValuesInput {
+    readonly network: string;
+    readonly serviceAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * East-west gateway: `networkGateway` alone labels the Service with the network, fixes its ports
+ * (15021, 15443, 15012, 15017) and sets ISTIO_META_REQUESTED_NETWORK_VIEW. The network pod label is set
+ * explicitly because charts before 1.26 do not add it.
+ */
+export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unknown> {
+    return {
+        name: eastWestGatewayName,
+        networkGateway: v.network,
+        labels: { istio: "eastwestgateway", app: eastWestGatewayName, [networkLabel]: v.network },
+        service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
+    };
+}
+
+export function ingressGatewayValues(): Record<string, unknown> {
+    return {
+        name: ingressGatewayName,
+        labels: { istio: "ingressgateway", app: ingressGatewayName },
+        service: { type: "LoadBalancer" },
+    };
+}
+
+/** samples/multicluster/expose-services.yaml: pass mTLS through for every *.local service. */
+export function crossNetworkGatewaySpec(): Record<string, unknown> {
+    return {
+        selector: { istio: "eastwestgateway" },
+        servers: [
+            {
+                port: { number: crossNetworkPort, name: "tls", protocol: "TLS" },
+                tls: { mode: "AUTO_PASSTHROUGH" },
+                hosts: ["*.local"],
+            },
+        ],
+    };
+}

@@ -1,0 +1,30 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LoadBalancerKind } from "../config/model";
+
+/**
+ * What the mesh layer needs from a cluster this stack deploys into, whatever created it
+ * (kubeconfig from config, kubeadm on bare metal, a simulated control plane).
+ */
+export interface ClusterHandle {
+    readonly name: string;
+    readonly network: string;
+    /** Explicit provider for everything in this cluster (the default provider is disabled). */
+    readonly provider: k8s.Provider;
+    /** API server URL the other clusters' istiod dial (never loopback). */
+    readonly apiServer: pulumi.Input<string>;
+    /** How LoadBalancer Services get addresses, and annotations the east-west Service needs for that. */
+    readonly loadBalancer: { readonly kind: LoadBalancerKind; readonly serviceAnnotations: Readonly<Record<string, string>> };
+    /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
+    readonly ready: readonly pulumi.Resource[];
+}
+
+/** A cluster owned by another stack that joins this mesh: we only write its remote secret into ours. */
+export interface PeerClusterHandle {
+    readonly name: string;
+    readonly network: string;
+    /** The stack that owns it. */
+    readonly stack: string;
+    /** Its Istio reader kubeconfig (secret), exported by the owning stack. */
+    readonly readerKubeconfig: pulumi.Output<string>;
+}

@@ -1,0 +1,14 @@
+import { TestbedConfig } from "../config/model";
+import { ClusterHandle } from "./handle";
+import { KubeconfigCluster } from "./kubeconfigCluster";
+
+export { ClusterHandle, PeerClusterHandle } from "./handle";
+export { resolvePeers, MeshPeering, peeringOutputs } from "./peers";
+
+/**
+ * The platform seam: turns config into one handle per cluster. Both stacks take admin kubeconfigs from
+ * secret config today; the bare-metal platform will create its clusters here and return the same handles.
+ */
+export function createClusters(config: TestbedConfig): ClusterHandle[] {
+    return config.clusters.map((cluster) => new KubeconfigCluster(cluster.name, { cluster }).handle);
+}

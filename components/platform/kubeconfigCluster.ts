@@ -1,0 +1,37 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../config/model";
+import { ClusterHandle } from "./handle";
+
+export interface KubeconfigClusterArgs {
+    /** The validated cluster entry (its kubeconfig stays a secret). */
+    readonly cluster: ClusterConfig;
+}
+
+/** An existing cluster reached through an admin kubeconfig held as a secret (AKS, GKE, any kubeadm). */
+export class KubeconfigCluster extends pulumi.ComponentResource {
+    public readonly handle: ClusterHandle;
+
+    constructor(name: string, args: KubeconfigClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:platform:KubeconfigCluster", name, {}, opts);
+        const c = args.cluster;
+        const provider = new k8s.Provider(
+            `${name}-provider`,
+            {
+                kubeconfig: c.kubeconfig.output(),
+                // Never fall back to ambient context or namespace: every object names its namespace.
+                namespace: "default",
+            },
+            { parent: this },
+        );
+        this.handle = {
+            name: c.name,
+            network: c.network,
+            provider,
+            apiServer: c.apiServer,
+            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
+            ready: [],
+        };
+        this.registerOutputs({ name: c.name, network: c.network, apiServer: c.apiServer });
+    }
+}

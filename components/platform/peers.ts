@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import { TestbedConfig } from "../config/model";
+import { ConfigError, fullKey, show } from "../config/problems";
+import { PeerClusterHandle } from "./handle";
+
+/** What every stack exports so other stacks can join its clusters to their mesh (stack output `meshPeering`). */
+export interface MeshPeering {
+    readonly meshId: string;
+    readonly trustDomain: string;
+    readonly rootCert: string;
+    readonly clusters: readonly { readonly name: string; readonly network: string }[];
+}
+
+/** Stack output names of the peering contract. */
+export const peeringOutputs = { peering: "meshPeering", readerKubeconfigs: "readerKubeconfigs" } as const;
+
+function normalizePem(pem: string): string {
+    return pem.replace(/\r/g, "").trim();
+}
+
+/**
+ * Checks a peer's exported identity against ours and against every cluster name/network already taken.
+ * Pure; returns problems (each naming the peers[i].stack key).
+ */
+export function peeringProblems(
+    index: number,
+    stack: string,
+    peering: MeshPeering | undefined,
+    ours: { meshId: string; trustDomain: string; rootCert: string },
+    taken: Map<string, string>,
+    takenNetworks: Map<string, string>,
+): string[] {
+    const key = `${fullKey(`peers[${index}].stack`)}`;
+    if (!peering || !Array.isArray(peering.clusters)) {
+        return [`${key}: stack ${show(stack)} exports no ${peeringOutputs.peering} output (run pulumi up there first)`];
+    }
+    const problems: string[] = [];
+    if (peering.meshId !== ours.meshId) {
+        problems.push(`${key}: stack ${show(stack)} has meshId ${show(peering.meshId)}, this stack ${show(ours.meshId)}; one mesh needs one meshId`);
+    }
+    if (peering.trustDomain !== ours.trustDomain) {
+        problems.push(`${key}: stack ${show(stack)} has trustDomain ${show(peering.trustDomain)}, this stack ${show(ours.trustDomain)}`);
+    }
+    if (normalizePem(peering.rootCert) !== normalizePem(ours.rootCert)) {
+        problems.push(`${key}: stack ${show(stack)} uses a different mesh root certificate; cross-network mTLS would fail (istio#32501)`);
+    }
+    for (const c of peering.clusters) {
+        const owner = taken.get(c.name);
+        if (owner !== undefined) {
+            problems.push(`${key}: cluster ${show(c.name)} of ${show(stack)} clashes with cluster ${show(c.name)} of ${owner}`);
+        } else {
+            taken.set(c.name, `stack ${show(stack)}`);
+        }
+        const netOwner = takenNetworks.get(c.network);
+        if (netOwner !== undefined) {
+            problems.push(`${key}: network ${show(c.network)} of ${show(stack)} is already used by ${netOwner}`);
+        } else {
+            takenNetworks.set(c.network, `cluster ${show(c.name)} of ${show(stack)}`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * Reads every peer stack (StackReference reads create nothing) and validates them all before any
+ * resource of ours exists. Throws ConfigError listing every problem.
+ */
+export async function resolvePeers(config: TestbedConfig, opts?: pulumi.CustomResourceOptions): Promise<PeerClusterHandle[]> {
+    if (config.peers.length === 0) {
+        return [];
+    }
+    // Peers are only allowed with an external CA (validated), so our root is known now.
+    const rootCert = config.ca.source === "generated" ? "" : config.ca.rootCertPem;
+    const ours = { meshId: config.meshId, trustDomain: config.trustDomain, rootCert };
+    const taken = new Map(config.clusters.map((c) => [c.name, "this stack"] as [string, string]));
+    const takenNetworks = new Map(config.clusters.map((c) => [c.network, `cluster ${show(c.name)} of this stack`] as [string, string]));
+    const problems: string[] = [];
+    const handles: PeerClusterHandle[] = [];
+    for (const [i, peer] of config.peers.entries()) {
+        const ref = new pulumi.StackReference(`peer-${peer.stack.replace(/[^A-Za-z0-9-]/g, "-")}`, { name: peer.stack }, opts);
+        const details = await ref.getOutputDetails(peeringOutputs.peering);
+        const peering = (details.value ?? details.secretValue) as MeshPeering | undefined;
+        const found = peeringProblems(i, peer.stack, peering, ours, taken, takenNetworks);
+        problems.push(...found);
+        if (found.length > 0 || !peering) {
+            continue;
+        }
+        const kubeconfigs = ref.getOutput(peeringOutputs.readerKubeconfigs);
+        for (const c of peering.clusters) {
+            handles.push({
+                name: c.name,
+                network: c.network,
+                stack: peer.stack,
+                readerKubeconfig: pulumi.secret(
+                    kubeconfigs.apply((m: Record<string, string> | undefined) => {
+                        const kc = m?.[c.name];
+                        if (!kc) {
+                            throw new Error(`stack ${peer.stack} exports no reader kubeconfig for cluster ${c.name}`);
+                        }
+                        return kc;
+                    }),
+                ),
+            });
+        }
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    const total = config.clusters.length + handles.length;
+    if (total < 2) {
+        throw new ConfigError([`${fullKey("clusters")}: the mesh has ${total} cluster including peers; it needs at least 2`]);
+    }
+    return handles;
+}

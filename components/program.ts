@@ -1,0 +1,42 @@
+import * as pulumi from "@pulumi/pulumi";
+import { TestbedConfig } from "./config/model";
+import { Mesh } from "./mesh/mesh";
+import { MeshPeering, createClusters, resolvePeers } from "./platform";
+
+/**
+ * The whole program for a validated config: platform → mesh. Returns the stack outputs.
+ * Peers are read and validated before any resource is created.
+ */
+export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
+    const peers = await resolvePeers(config);
+    const clusters = createClusters(config);
+    const mesh = new Mesh("mesh", {
+        meshId: config.meshId,
+        trustDomain: config.trustDomain,
+        istioVersion: config.versions.istio,
+        helm: config.helm,
+        hub: config.istioHub,
+        ingressNamespace: config.ingressNamespace,
+        ca: config.ca,
+        clusters,
+        peers,
+    });
+
+    const meshPeering: pulumi.Output<MeshPeering> = mesh.rootCertPem.apply((rootCert) => ({
+        meshId: config.meshId,
+        trustDomain: config.trustDomain,
+        rootCert,
+        clusters: config.clusters.map((c) => ({ name: c.name, network: c.network })),
+    }));
+
+    return {
+        versions: { profile: config.versionProfile, ...config.versions },
+        rootCert: mesh.rootCertPem,
+        clusters: pulumi
+            .all([mesh.clusters])
+            .apply(([status]) => Object.fromEntries(config.clusters.map((c) => [c.name, { apiServer: c.apiServer, ...status[c.name] }]))),
+        peerClusters: peers.map((p) => ({ name: p.name, network: p.network, stack: p.stack })),
+        meshPeering,
+        readerKubeconfigs: pulumi.secret(mesh.readerKubeconfigs),
+    };
+}

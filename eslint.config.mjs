@@ -1,0 +1,32 @@
+// Typed ESLint: typescript-eslint's type-checked rules plus Pulumi's two Output-in-template rules as errors.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+    { ignores: ["node_modules/", "bin/", "coverage/", "toolchain/", "eslint.config.mjs", "jest.config.js"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            "@typescript-eslint/no-floating-promises": "error",
+            // Pulumi resources are created for their side effect; `new X(...)` without a binding is idiomatic.
+            "no-new": "off",
+        },
+    },
+    {
+        files: ["tests/**/*.ts"],
+        rules: {
+            // Mocked engine values are untyped by nature.
+            "@typescript-eslint/no-unsafe-assignment": "off",
+            "@typescript-eslint/no-unsafe-member-access": "off",
+            "@typescript-eslint/no-unsafe-argument": "off",
+            "@typescript-eslint/no-unsafe-call": "off",
+            "@typescript-eslint/no-unsafe-return": "off",
+        },
+    },
+);
