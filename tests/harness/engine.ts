@@ -1,0 +1,228 @@
+/**
+ * Pulumi mocks that also RECORD what the engine would receive for each resource: parent, provider,
+ * dependencies (explicit dependsOn + implicit from inputs), inputs with secret markers. Tests assert on
+ * these records instead of guessing from constructor calls.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { getStore } from "@pulumi/pulumi/runtime/state";
+
+const sigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const SECRET = "[secret]";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent (empty for the stack root). */
+    parent: string;
+    /** Provider reference `urn::id`, empty for components and default providers. */
+    provider: string;
+    /** URNs this resource waits for. */
+    dependencies: string[];
+    custom: boolean;
+    /** True for `.get`/StackReference reads. */
+    read: boolean;
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, any>;
+    /** Inputs with every secret value replaced by "[secret]". */
+    redacted: Record<string, any>;
+    /** Dotted paths of the inputs that were marked secret. */
+    secretPaths: string[];
+}
+
+function decode(value: any, path: string, secretPaths: string[], redact: boolean): any {
+    if (Array.isArray(value)) {
+        return value.map((v, i) => decode(v, `${path}[${i}]`, secretPaths, redact));
+    }
+    if (value && typeof value === "object") {
+        if (value[sigKey] === secretSig) {
+            secretPaths.push(path);
+            return redact ? SECRET : decode(value.value, path, [], false);
+        }
+        if (value[sigKey] === resourceSig) {
+            return `ref:${String(value.urn).split("::").pop()}`;
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decode(v, path ? `${path}.${k}` : k, secretPaths, redact)]));
+    }
+    if (value === unknownValue) {
+        return "[unknown]";
+    }
+    return value;
+}
+
+/** Short, stack-independent form of a URN: `type::name`. */
+export function shortUrn(urn: string): string {
+    const parts = urn.split("::");
+    const type = (parts[2] ?? "").split("$").pop() ?? "";
+    return `${type}::${parts[3] ?? ""}`;
+}
+
+class RecordingMonitor extends MockMonitor {
+    readonly records: RecordedResource[] = [];
+
+    private record(req: any, props: any, read: boolean, urn: string): void {
+        const raw = props ? props.toJavaScript() : {};
+        const secretPaths: string[] = [];
+        const redacted = decode(raw, "", secretPaths, true);
+        this.records.push({
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() ?? "",
+            provider: req.getProvider() ?? "",
+            dependencies: [...(req.getDependenciesList?.() ?? [])],
+            custom: read ? true : Boolean(req.getCustom()),
+            read,
+            inputs: decode(raw, "", [], false),
+            redacted,
+            secretPaths,
+        });
+    }
+
+    async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        return super.registerResource(req, (err, resp) => {
+            if (!err) {
+                this.record(req, req.getObject(), false, resp.getUrn());
+            }
+            callback(err, resp);
+        });
+    }
+
+    async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        return super.readResource(req, (err, resp) => {
+            if (!err) {
+                this.record(req, req.getProperties(), true, resp.getUrn());
+            }
+            callback(err, resp);
+        });
+    }
+}
+
+export class Recording {
+    constructor(readonly resources: RecordedResource[]) {}
+
+    /** Resources (not reads) of one type. */
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type && !r.read);
+    }
+
+    /** The one resource with this logical name (and type, when names repeat across types). */
+    get(name: string, type?: string): RecordedResource {
+        const found = this.resources.filter((r) => r.name === name && (type === undefined || r.type === type));
+        if (found.length !== 1) {
+            throw new Error(`expected one resource named ${name}${type ? ` of ${type}` : ""}, found ${found.length}`);
+        }
+        return found[0];
+    }
+
+    find(pred: (r: RecordedResource) => boolean): RecordedResource[] {
+        return this.resources.filter(pred);
+    }
+
+    /** Does `r` wait for `dep` (directly)? */
+    dependsOn(r: RecordedResource, dep: RecordedResource): boolean {
+        return r.dependencies.includes(dep.urn);
+    }
+
+    /** The URN of a provider reference `urn::id`. */
+    static providerUrn(ref: string): string {
+        return ref.split("::").slice(0, -1).join("::");
+    }
+}
+
+export type StackOutputs = Record<string, Record<string, unknown>>;
+
+export interface EngineOptions {
+    stack: string;
+    /** Outputs of stacks reachable through StackReference, by fully qualified name. */
+    stackOutputs?: StackOutputs;
+    /** Which of those outputs are secret, by stack name. */
+    secretStackOutputs?: Record<string, string[]>;
+}
+
+const fakeCa = "-----BEGIN CERTIFICATE-----\nMOCK-CLUSTER-CA\n-----END CERTIFICATE-----\n";
+const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+
+/** Deterministic engine state for the resource types the program uses. */
+function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, lbAddresses: Map<string, string>): Record<string, any> {
+    const inputs = args.inputs;
+    switch (args.type) {
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nMOCK-KEY-${args.name}\n-----END PRIVATE KEY-----\n`, publicKeyPem: `PUB-${args.name}` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-CERT-${args.name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-CSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n` };
+        case "kubernetes:core/v1:Secret":
+            if (inputs.type === "kubernetes:io/service-account-token" || inputs.type === "kubernetes.io/service-account-token") {
+                // The token controller fills these in; pulumi-kubernetes waits for them.
+                return { ...inputs, data: { token: b64(`token-of-${args.name}`), "ca.crt": b64(fakeCa), namespace: b64("istio-system") } };
+            }
+            return inputs;
+        case "kubernetes:helm.sh/v3:Release":
+            return { ...inputs, status: { name: inputs.name, namespace: inputs.namespace, status: "deployed", chart: inputs.chart, version: inputs.version ?? "" } };
+        case "kubernetes:core/v1:Service": {
+            const provider = args.provider ?? "";
+            if (!lbAddresses.has(provider)) {
+                // TEST-NET-2 (RFC 5737): documentation addresses, never routed.
+                lbAddresses.set(provider, `198.51.100.${10 + lbAddresses.size}`);
+            }
+            return { ...inputs, status: { loadBalancer: { ingress: [{ ip: lbAddresses.get(provider) }] } } };
+        }
+        case "pulumi:pulumi:StackReference": {
+            const name = String(inputs.name ?? args.id);
+            const outputs = opts.stackOutputs?.[name];
+            if (!outputs) {
+                throw new Error(`no such stack: ${name}`);
+            }
+            return { name, outputs, secretOutputNames: opts.secretStackOutputs?.[name] ?? [] };
+        }
+        default:
+            return inputs;
+    }
+}
+
+/** Installs recording mocks. Call before importing the code under test. */
+export async function startEngine(opts: EngineOptions): Promise<{ recording: () => Recording; finish: () => Promise<Recording> }> {
+    const lbAddresses = new Map<string, string>();
+    const mocks: pulumi.runtime.Mocks = {
+        newResource: (args) => ({ id: args.id || `${args.name}-id`, state: mockState(args, opts, lbAddresses) }),
+        call: (args) => {
+            throw new Error(`unexpected provider call ${args.token}`);
+        },
+    };
+    // setMocks, but with the recording monitor: set it, then enable the features setMocks enables.
+    const monitor = new RecordingMonitor(mocks);
+    pulumi.runtime.setMockOptions(monitor, "zta-testbed", opts.stack, false);
+    Object.assign(getStore(), {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsReplaceWith: true,
+        supportsAliasSpecs: true,
+        supportsTransforms: false,
+        supportsParameterization: true,
+        supportsResourceHooks: true,
+        supportsErrorHooks: true,
+    });
+    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+    return {
+        recording: () => new Recording([...monitor.records]),
+        finish: async () => {
+            await waitForRPCs();
+            return new Recording([...monitor.records]);
+        },
+    };
+}
+
+/** Resolves an Output in tests. */
+export function promiseOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}

@@ -1,0 +1,106 @@
+/**
+ * Committed stack files as test input: their plain config as written, plus TEST values for the secrets a
+ * user would set with `pulumi config set --secret` (never real credentials).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml, stringify } from "yaml";
+import { RawConfig } from "../../components/config/parse";
+import { configNamespace } from "../../components/config/problems";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** The stacks whose Pulumi.<stack>.yaml is committed. */
+export const committedStacks = ["testbed", "cloud"] as const;
+export type CommittedStack = (typeof committedStacks)[number];
+
+/** A kubeconfig shaped like the ones kubeadm/az/gcloud write, with a fake token. */
+export function adminKubeconfig(cluster: string, server: string): string {
+    return stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: cluster, cluster: { server, "certificate-authority-data": Buffer.from(`CA-${cluster}`).toString("base64") } }],
+        contexts: [{ name: `admin@${cluster}`, context: { cluster, user: `admin-${cluster}` } }],
+        "current-context": `admin@${cluster}`,
+        users: [{ name: `admin-${cluster}`, user: { token: `TEST-ADMIN-TOKEN-${cluster}` } }],
+    });
+}
+
+/** Test secrets per committed stack (what README tells users to set). */
+export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
+    testbed: {
+        kubeconfigs: {
+            // kubeadm writes the advertise address; peers use the same one (configured apiServer).
+            cluster1: adminKubeconfig("cluster1", "https://10.5.0.3:6443"),
+            cluster2: adminKubeconfig("cluster2", "https://10.5.0.4:6443"),
+        },
+    },
+    cloud: {
+        kubeconfigs: {
+            aks: adminKubeconfig("aks", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"),
+            gke: adminKubeconfig("gke", "https://203.0.113.20"),
+        },
+    },
+};
+
+export interface StackConfig {
+    /** Fully qualified key → value as the language host passes it (objects as JSON). */
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Reads Pulumi.<stack>.yaml's `config:` (no secure values may be committed). */
+export function readStackFile(stack: string): Record<string, unknown> {
+    const doc = parseYaml(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    return doc.config ?? {};
+}
+
+/** Stack config for a committed stack with test secrets; `changes` (unqualified keys) override or delete (undefined). */
+export function stackConfig(stack: CommittedStack, changes: Record<string, unknown> = {}, secretChanges: Record<string, unknown> = {}): StackConfig {
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(readStackFile(stack))) {
+        config[key] = encode(value);
+    }
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries({ ...testSecrets[stack], ...secretChanges })) {
+        const full = `${configNamespace}:${key}`;
+        if (value === undefined) {
+            delete config[full];
+            continue;
+        }
+        config[full] = encode(value);
+        secretKeys.push(full);
+    }
+    for (const [key, value] of Object.entries(changes)) {
+        const full = `${configNamespace}:${key}`;
+        if (value === undefined) {
+            delete config[full];
+        } else {
+            config[full] = encode(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** RawConfig view of a StackConfig, for calling parseConfig directly. */
+export function rawConfig(sc: StackConfig): RawConfig {
+    return {
+        get: (key) => sc.config[`${configNamespace}:${key}`],
+        isSecret: (key) => sc.secretKeys.includes(`${configNamespace}:${key}`),
+    };
+}
+
+/** The cloud stack plus a third cluster: the N-cluster case. */
+export function threeClusterConfig(): StackConfig {
+    const base = readStackFile("cloud");
+    const clusters = [...(base[`${configNamespace}:clusters`] as unknown[]), { name: "eks", network: "network-eks", apiServer: "https://198.51.100.7:443" }];
+    return stackConfig(
+        "cloud",
+        { clusters },
+        { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), eks: adminKubeconfig("eks", "https://198.51.100.7:443") } },
+    );
+}

@@ -1,0 +1,286 @@
+/**
+ * The mesh contract, asserted for one scenario (a committed stack or the 3-cluster config) on what the
+ * engine would receive. Each scenario runs in its own test file (own Pulumi runtime).
+ */
+import { parse as parseYaml } from "yaml";
+import { istioChartRepo, versionProfiles } from "../components/versions";
+import { Recording, RecordedResource, promiseOf, SECRET } from "./harness/engine";
+import { runProgram, ProgramRun } from "./harness/program";
+import { StackConfig } from "./harness/stacks";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Scenario {
+    stack: string;
+    config: StackConfig;
+    clusters: { name: string; network: string; apiServer: string }[];
+    profile: keyof typeof versionProfiles;
+}
+
+const SECRET_T = "kubernetes:core/v1:Secret";
+const RELEASE_T = "kubernetes:helm.sh/v3:Release";
+
+/** True when `path` lies inside one of the secret paths. */
+function covered(path: string, secretPaths: string[]): boolean {
+    return secretPaths.some((s) => s === "" || path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+}
+
+/** Every input string that looks like key material or a credential, with its path. */
+function sensitiveStrings(value: unknown, path = ""): string[] {
+    if (typeof value === "string") {
+        return /PRIVATE KEY|TEST-ADMIN-TOKEN|token-of-|MOCK-KEY/.test(value) ? [path] : [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => sensitiveStrings(v, `${path}[${i}]`));
+    }
+    if (value && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => sensitiveStrings(v, path ? `${path}.${k}` : k));
+    }
+    return [];
+}
+
+export function describeMesh(title: string, scenario: () => Scenario): void {
+    describe(title, () => {
+        let s: Scenario;
+        let run: ProgramRun;
+        let rec: Recording;
+        const cp = (cluster: string, role: string): RecordedResource => rec.get(`mesh-${cluster}-${role}`);
+        const providerOf = (cluster: string): RecordedResource => rec.get(`${cluster}-provider`, "pulumi:providers:kubernetes");
+
+        beforeAll(async () => {
+            s = scenario();
+            run = await runProgram(s.stack, s.config);
+            rec = run.recording;
+        });
+
+        test("every Kubernetes object goes through its cluster's explicit provider", () => {
+            const k8s = rec.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+            expect(k8s.length).toBeGreaterThan(0);
+            for (const r of k8s) {
+                expect(r.provider).not.toBe("");
+                expect(Recording.providerUrn(r.provider)).toMatch(/pulumi:providers:kubernetes::/);
+            }
+            for (const c of s.clusters) {
+                const p = providerOf(c.name);
+                expect(p.secretPaths).toContain("kubeconfig");
+                const inCluster = k8s.filter((r) => r.name.startsWith(`mesh-${c.name}-`) || r.name.endsWith(`-in-${c.name}`));
+                expect(inCluster.length).toBeGreaterThan(0);
+                for (const r of inCluster) {
+                    expect(Recording.providerUrn(r.provider)).toBe(p.urn);
+                }
+            }
+        });
+
+        test("istio-system is labelled with each cluster's network", () => {
+            for (const c of s.clusters) {
+                const ns = cp(c.name, "istio-system");
+                expect(ns.inputs.metadata).toEqual({ name: "istio-system", labels: { "topology.istio.io/network": c.network } });
+            }
+        });
+
+        test("cacerts holds exactly the four plug-in CA keys, secret, with a shared root and distinct intermediates", () => {
+            const roots = new Set<string>();
+            const intermediates = new Set<string>();
+            for (const c of s.clusters) {
+                const secret = cp(c.name, "cacerts");
+                expect(secret.type).toBe(SECRET_T);
+                expect(secret.inputs.metadata).toEqual({ name: "cacerts", namespace: "istio-system" });
+                expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]);
+                expect(secret.redacted.stringData).toBe(SECRET);
+                const d = secret.inputs.stringData;
+                expect(d["ca-key.pem"]).toContain(`MOCK-KEY-mesh-ca-${c.name}-key`);
+                expect(d["ca-cert.pem"]).toContain(`MOCK-CERT-mesh-ca-${c.name}-cert`);
+                // cert-chain.pem = intermediate, then root.
+                expect(d["cert-chain.pem"]).toBe(`${d["ca-cert.pem"].trim()}\n${d["root-cert.pem"].trim()}\n`);
+                roots.add(d["root-cert.pem"]);
+                intermediates.add(d["ca-cert.pem"]);
+            }
+            expect(roots.size).toBe(1);
+            expect(intermediates.size).toBe(s.clusters.length);
+        });
+
+        test("base, istiod and both gateways are released from the pinned charts with the mesh values", () => {
+            const version = versionProfiles[s.profile].istio;
+            for (const c of s.clusters) {
+                const expectChart = (r: RecordedResource, chart: string, name: string, namespace: string) => {
+                    expect(r.type).toBe(RELEASE_T);
+                    expect(r.inputs).toMatchObject({ chart, version, name, namespace, repositoryOpts: { repo: istioChartRepo }, atomic: true, skipAwait: false });
+                };
+                expectChart(cp(c.name, "base"), "base", "istio-base", "istio-system");
+                const istiod = cp(c.name, "istiod");
+                expectChart(istiod, "istiod", "istiod", "istio-system");
+                expect(istiod.inputs.values.global).toEqual({ meshID: expect.any(String), multiCluster: { clusterName: c.name }, network: c.network });
+                expect(istiod.inputs.values.meshConfig).toEqual({ trustDomain: expect.any(String) });
+                expect(istiod.inputs.values.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toMatch(/^[0-9a-f]{64}$/);
+                const ew = cp(c.name, "eastwest");
+                expectChart(ew, "gateway", "istio-eastwestgateway", "istio-system");
+                expect(ew.inputs.values).toMatchObject({
+                    name: "istio-eastwestgateway",
+                    networkGateway: c.network,
+                    labels: { istio: "eastwestgateway", app: "istio-eastwestgateway", "topology.istio.io/network": c.network },
+                    service: { type: "LoadBalancer" },
+                });
+                expectChart(cp(c.name, "ingress"), "gateway", "istio-ingressgateway", "istio-ingress");
+                expect(cp(c.name, "ingress-namespace").inputs.metadata.name).toBe("istio-ingress");
+            }
+            const meshIds = new Set(s.clusters.map((c) => cp(c.name, "istiod").inputs.values.global.meshID));
+            const domains = new Set(s.clusters.map((c) => cp(c.name, "istiod").inputs.values.meshConfig.trustDomain));
+            expect(meshIds.size).toBe(1);
+            expect(domains.size).toBe(1);
+        });
+
+        test("cross-network-gateway passes *.local mTLS through on 15443", () => {
+            for (const c of s.clusters) {
+                const gw = cp(c.name, "cross-network-gateway");
+                expect(gw.inputs).toMatchObject({
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "Gateway",
+                    metadata: { name: "cross-network-gateway", namespace: "istio-system" },
+                    spec: {
+                        selector: { istio: "eastwestgateway" },
+                        servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+                    },
+                });
+            }
+        });
+
+        test("ordering: base after namespace, istiod after cacerts and base, gateways after istiod, token after base", () => {
+            for (const c of s.clusters) {
+                const [ns, cacerts, base, istiod, ew, ingress, gw] = ["istio-system", "cacerts", "base", "istiod", "eastwest", "ingress", "cross-network-gateway"].map((r) => cp(c.name, r));
+                expect(rec.dependsOn(cacerts, ns)).toBe(true);
+                expect(rec.dependsOn(base, ns)).toBe(true);
+                expect(rec.dependsOn(istiod, cacerts)).toBe(true);
+                expect(rec.dependsOn(istiod, base)).toBe(true);
+                expect(rec.dependsOn(ew, istiod)).toBe(true);
+                expect(rec.dependsOn(ingress, istiod)).toBe(true);
+                expect(rec.dependsOn(gw, ew)).toBe(true);
+                expect(rec.dependsOn(gw, base)).toBe(true);
+                const token = rec.get(`mesh-discovery-${c.name}-reader-token`);
+                expect(rec.dependsOn(token, base)).toBe(true);
+                // Nothing that needs istiod may race it: no gateway release lacks the dependency.
+                const gatewayReleases = rec.ofType(RELEASE_T).filter((r) => r.inputs.chart === "gateway" && r.name.startsWith(`mesh-${c.name}-`));
+                expect(gatewayReleases).toHaveLength(2);
+                gatewayReleases.forEach((r) => expect(rec.dependsOn(r, istiod)).toBe(true));
+            }
+        });
+
+        test("reader token Secrets are service-account tokens for istio-reader-service-account", () => {
+            for (const c of s.clusters) {
+                const token = rec.get(`mesh-discovery-${c.name}-reader-token`);
+                expect(token.inputs).toEqual({
+                    apiVersion: "v1",
+                    kind: "Secret",
+                    metadata: {
+                        name: "istio-reader-service-account-istio-remote-secret-token",
+                        namespace: "istio-system",
+                        annotations: { "kubernetes.io/service-account.name": "istio-reader-service-account" },
+                    },
+                    type: "kubernetes.io/service-account-token",
+                });
+                expect(Recording.providerUrn(token.provider)).toBe(providerOf(c.name).urn);
+            }
+        });
+
+        test("remote secrets in every direction, exact istioctl shape, peer-reachable server", () => {
+            const remote = rec.ofType(SECRET_T).filter((r) => r.inputs.metadata?.labels?.["istio/multiCluster"] === "true");
+            expect(remote).toHaveLength(s.clusters.length * (s.clusters.length - 1));
+            for (const a of s.clusters) {
+                for (const b of s.clusters) {
+                    if (a.name === b.name) {
+                        continue;
+                    }
+                    const r = rec.get(`mesh-discovery-${a.name}-in-${b.name}`);
+                    expect(Recording.providerUrn(r.provider)).toBe(providerOf(b.name).urn);
+                    expect(r.inputs.metadata).toEqual({
+                        name: `istio-remote-secret-${a.name}`,
+                        namespace: "istio-system",
+                        labels: { "istio/multiCluster": "true" },
+                        annotations: { "networking.istio.io/cluster": a.name },
+                    });
+                    expect(r.redacted.stringData).toBe(SECRET);
+                    expect(Object.keys(r.inputs.stringData)).toEqual([a.name]);
+                    const kc = parseYaml(r.inputs.stringData[a.name]);
+                    expect(kc["current-context"]).toBe(a.name);
+                    expect(kc.clusters).toEqual([{ name: a.name, cluster: { server: a.apiServer, "certificate-authority-data": expect.any(String) } }]);
+                    expect(kc.contexts).toEqual([{ name: a.name, context: { cluster: a.name, user: a.name } }]);
+                    expect(kc.users).toEqual([{ name: a.name, user: { token: `token-of-mesh-discovery-${a.name}-reader-token` } }]);
+                    const ca = Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString();
+                    expect(ca).toContain("MOCK-CLUSTER-CA");
+                    expect(a.apiServer).not.toMatch(/127\.0\.0\.1|localhost/);
+                    // The remote secret lands after istio-system exists in the target cluster.
+                    expect(rec.dependsOn(r, cp(b.name, "istio-system"))).toBe(true);
+                }
+            }
+        });
+
+        test("the mesh CA follows the profile: RSA 4096, CA root, pathlen-0 intermediates with L=<cluster>", () => {
+            const keys = rec.ofType("tls:index/privateKey:PrivateKey");
+            expect(keys).toHaveLength(s.clusters.length + 1);
+            keys.forEach((k) => expect(k.inputs).toEqual({ algorithm: "RSA", rsaBits: 4096 }));
+            const root = rec.get("mesh-ca-root");
+            expect(root.inputs).toMatchObject({
+                subject: { organization: "Istio", commonName: "Root CA" },
+                isCaCertificate: true,
+                validityPeriodHours: 3650 * 24,
+                setSubjectKeyId: true,
+            });
+            expect([...root.inputs.allowedUses].sort()).toEqual(["cert_signing", "content_commitment", "digital_signature", "key_encipherment"]);
+            expect(root.secretPaths).toContain("privateKeyPem");
+            for (const c of s.clusters) {
+                const csr = rec.get(`mesh-ca-${c.name}-csr`);
+                expect(csr.inputs).toMatchObject({
+                    subject: { organization: "Istio", commonName: "Intermediate CA", locality: c.name },
+                    dnsNames: ["istiod.istio-system.svc"],
+                });
+                expect(csr.secretPaths).toContain("privateKeyPem");
+                const cert = rec.get(`mesh-ca-${c.name}-cert`);
+                expect(cert.inputs).toMatchObject({ isCaCertificate: true, maxPathLength: 0, validityPeriodHours: 730 * 24, earlyRenewalHours: 30 * 24, setSubjectKeyId: true });
+                expect([...cert.inputs.allowedUses].sort()).toEqual(["cert_signing", "content_commitment", "digital_signature", "key_encipherment"]);
+                expect(cert.secretPaths).toContain("caPrivateKeyPem");
+                expect(cert.inputs.caCertPem).toContain("MOCK-CERT-mesh-ca-root");
+                expect(rec.dependsOn(cert, root)).toBe(true);
+            }
+        });
+
+        test("every private key, token and kubeconfig input is a secret", () => {
+            let checked = 0;
+            for (const r of rec.resources) {
+                for (const path of sensitiveStrings(r.inputs)) {
+                    checked++;
+                    if (!covered(path, r.secretPaths)) {
+                        throw new Error(`${r.type} ${r.name}: ${path} carries credentials but is not secret`);
+                    }
+                }
+            }
+            // Root key + per cluster: CSR key, signer key, cacerts, provider, remote secrets.
+            expect(checked).toBeGreaterThanOrEqual(1 + s.clusters.length * 4);
+        });
+
+        test("outputs: network, control-plane status, east-west address and root are public; kubeconfigs are secret", async () => {
+            const o = run.outputs as Record<string, pulumi.Output<unknown>>;
+            expect(await pulumi.isSecret(o.readerKubeconfigs)).toBe(true);
+            const kcs = (await promiseOf(o.readerKubeconfigs)) as Record<string, string>;
+            expect(Object.keys(kcs).sort()).toEqual(s.clusters.map((c) => c.name).sort());
+            expect(await pulumi.isSecret(o.rootCert)).toBe(false);
+            expect(await promiseOf(o.rootCert)).toContain("MOCK-CERT-mesh-ca-root");
+            expect(await pulumi.isSecret(o.clusters)).toBe(false);
+            const clusters = (await promiseOf(o.clusters)) as Record<string, any>;
+            for (const c of s.clusters) {
+                expect(clusters[c.name]).toEqual({
+                    network: c.network,
+                    apiServer: c.apiServer,
+                    controlPlane: { base: "deployed", istiod: "deployed", eastWestGateway: "deployed", ingressGateway: "deployed" },
+                    eastWestAddress: expect.stringMatching(/^198\.51\.100\.\d+$/),
+                });
+            }
+            const peering = (await promiseOf(o.meshPeering)) as any;
+            expect(peering.clusters).toEqual(s.clusters.map((c) => ({ name: c.name, network: c.network })));
+            for (const [key, value] of Object.entries(o)) {
+                if (key === "readerKubeconfigs") {
+                    continue;
+                }
+                const plain = JSON.stringify(await promiseOf(value as pulumi.Output<unknown>));
+                expect(plain).not.toMatch(/PRIVATE KEY|token-of-|TEST-ADMIN-TOKEN/);
+            }
+        });
+    });
+}
