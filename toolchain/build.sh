@@ -73,8 +73,10 @@ unset GOPRIVATE GONOPROXY GOWORK 2>/dev/null || true
 export GOWORK=off
 
 log() { printf '%s\n' "$*" >&2; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mkdir -p "$CACHE/work" "$CACHE/logs" "$GOCACHE" "$GOMODCACHE" || exit 1
+cd "$CACHE/work" || exit 1   # never inside a module (the repo)
 
 # One build at a time per cache dir.
 exec 9>"$CACHE/.lock"
@@ -450,20 +452,20 @@ printf '%-24s %-7s %9s  %s\n' PIECE STATUS SECONDS DETAIL
 for p in $PIECES; do
   t=$(date +%s.%N)
   if is_cached "$p"; then
-    printf '%-24s %-7s %9.1f  %s\n' "$p" cached "$(echo "$(date +%s.%N) - $t" | bc)" "$(piece_dirs "$p" | head -1)"
+    printf '%-24s %-7s %9.1f  %s\n' "$p" cached "$(elapsed "$t")" "$(piece_dirs "$p" | head -1)"
     continue
   fi
   lf="$CACHE/logs/$p.log"
   { echo "=== $p $(date -u +%FT%TZ)"; } >"$lf"
   if ( set -o pipefail; "build_$p" ) >>"$lf" 2>&1 && is_cached "$p"; then
-    printf '%-24s %-7s %9.1f  %s\n' "$p" built "$(echo "$(date +%s.%N) - $t" | bc)" "$(piece_dirs "$p" | head -1)"
+    printf '%-24s %-7s %9.1f  %s\n' "$p" built "$(elapsed "$t")" "$(piece_dirs "$p" | head -1)"
   else
-    printf '%-24s %-7s %9.1f  %s\n' "$p" FAILED "$(echo "$(date +%s.%N) - $t" | bc)" "log: $lf"
+    printf '%-24s %-7s %9.1f  %s\n' "$p" FAILED "$(elapsed "$t")" "log: $lf"
     grep -v '^===' "$lf" | tail -n 4 | sed 's/^/    /'
     FAILED+=("$p")
   fi
 done
-printf 'total %.1f s\n' "$(echo "$(date +%s.%N) - $T0" | bc)"
+printf 'total %.1f s\n' "$(elapsed "$T0")"
 
 echo "disk used:"
 for p in $PIECES; do

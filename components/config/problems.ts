@@ -39,7 +39,11 @@ export class Problems {
 
     /** Record a problem with the config key (without namespace) it concerns. */
     add(key: string, message: string): void {
-        this.#items.push(`${fullKey(key)}: ${message}`);
+        const text = `${fullKey(key)}: ${message}`;
+        // The same cause can surface twice (e.g. two clusters sharing a name share a kubeconfig).
+        if (!this.#items.includes(text)) {
+            this.#items.push(text);
+        }
     }
 
     get count(): number {
