@@ -403,7 +403,7 @@ build_cilium-charts() {
   cat >"$w/go.mod" <<EOF
 module zta-toolchain/cilium-charts
 
-go 1.17
+go 1.22
 
 require $mod $CILIUM_CHARTS_MODVER
 EOF
