@@ -27,6 +27,7 @@ export default tseslint.config(
             "@typescript-eslint/no-unsafe-argument": "off",
             "@typescript-eslint/no-unsafe-call": "off",
             "@typescript-eslint/no-unsafe-return": "off",
+            "@typescript-eslint/no-explicit-any": "off",
         },
     },
 );

@@ -13,7 +13,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
     const mesh = new Mesh("mesh", {
         meshId: config.meshId,
         trustDomain: config.trustDomain,
-        istioVersion: config.versions.istio,
+        versions: config.versions,
         helm: config.helm,
         hub: config.istioHub,
         ingressNamespace: config.ingressNamespace,

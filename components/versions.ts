@@ -11,8 +11,15 @@ export interface VersionProfile {
     readonly description: string;
     /** Kubernetes minor release for kubeadm clusters (bare metal); managed clusters bring their own. */
     readonly kubernetes: string;
-    /** Istio release; also the version of the base, istiod and gateway charts. */
+    /** Istio release; also the version of the base and istiod charts. */
     readonly istio: string;
+    /**
+     * Version of Istio's `gateway` chart. Equal to `istio` unless that chart cannot be installed: gateway
+     * charts before 1.26.4/1.27.1 carry a values.schema.json that Helm >= 3.18.5 (embedded in the pinned
+     * pulumi-kubernetes) rejects for ANY values (istio#57354). The gateway image is injected by istiod
+     * ("auto"), so proxies still run the control plane's version.
+     */
+    readonly gatewayChart: string;
     /** Cilium chart/image release (bare metal CNI). */
     readonly cilium: string;
     /** MetalLB chart/image release (bare metal LoadBalancer). */
@@ -25,6 +32,7 @@ export const versionProfiles = {
         description: "current supported releases",
         kubernetes: "1.35",
         istio: "1.30.3",
+        gatewayChart: "1.30.3",
         cilium: "1.20.0",
         metallb: "0.16.1",
     },
@@ -33,6 +41,8 @@ export const versionProfiles = {
         description: "reproduces the NIST ZTA testbed seed (2025)",
         kubernetes: "1.32",
         istio: "1.24.3",
+        // First 1.2x gateway chart with a schema Helm >= 3.18.5 accepts; proxies stay 1.24.3 (injected).
+        gatewayChart: "1.26.4",
         cilium: "1.17.18",
         metallb: "0.13.10",
     },

@@ -44,7 +44,9 @@ describe("validation of ready-made intermediates", () => {
     });
     test("a chain that does not end at the mesh root is refused", () => {
         const p = problems(() => parseConfig(rawConfig(config({ ...good, cluster1: { ...good.cluster1, chain: good.cluster1.cert } }))));
-        expect(p).toEqual(["zta-testbed:caIntermediates.cluster1: the certificate chain must start with the intermediate and end with the mesh root"]);
+        expect(p).toEqual([
+            "zta-testbed:caIntermediates.cluster1: the certificate chain must start with the intermediate and end with the mesh root",
+        ]);
     });
 });
 

@@ -19,7 +19,8 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 const cloudClusters = readStackFile("cloud")["zta-testbed:clusters"] as { name: string; network: string }[];
-const parseCloud = (changes: Record<string, unknown> = {}, secrets: Record<string, unknown> = {}) => parseConfig(rawConfig(stackConfig("cloud", changes, secrets)));
+const parseCloud = (changes: Record<string, unknown> = {}, secrets: Record<string, unknown> = {}) =>
+    parseConfig(rawConfig(stackConfig("cloud", changes, secrets)));
 
 describe("committed stacks parse into the typed model", () => {
     test.each(committedStacks)("%s", (stack) => {
@@ -62,7 +63,11 @@ describe("bad configs are rejected with the key and value named", () => {
             () => parseCloud({ clusters: [cloudClusters[0], { ...cloudClusters[1], network: "network-aks" }] }),
             /zta-testbed:clusters\[1\]\.network: "network-aks" duplicates clusters\[0\]\.network/,
         ],
-        ["a single cluster", () => parseCloud({ clusters: [cloudClusters[0]] }), /zta-testbed:clusters: a multi-cluster mesh needs at least 2 clusters .*got 1/],
+        [
+            "a single cluster",
+            () => parseCloud({ clusters: [cloudClusters[0]] }),
+            /zta-testbed:clusters: a multi-cluster mesh needs at least 2 clusters .*got 1/,
+        ],
         [
             "a malformed API address",
             () => parseCloud({ clusters: [{ ...cloudClusters[0], apiServer: "https://10.5.0.300:6443" }, cloudClusters[1]] }),
@@ -75,7 +80,16 @@ describe("bad configs are rejected with the key and value named", () => {
         ],
         [
             "a kubeconfig whose server is loopback and no apiServer",
-            () => parseCloud({}, { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gke: adminKubeconfig("gke", "https://localhost:6443") } }),
+            () =>
+                parseCloud(
+                    {},
+                    {
+                        kubeconfigs: {
+                            ...(testSecrets.cloud.kubeconfigs as object),
+                            gke: adminKubeconfig("gke", "https://localhost:6443"),
+                        },
+                    },
+                ),
             /zta-testbed:clusters\[1\]\.apiServer: is unset and the kubeconfig's server "https:\/\/localhost:6443" is a loopback name/,
         ],
         [
@@ -89,30 +103,82 @@ describe("bad configs are rejected with the key and value named", () => {
             /zta-testbed:kubeconfigs\.gke: is missing: pulumi config set --secret --path 'kubeconfigs\.gke'/,
         ],
         ["no kubeconfigs at all", () => parseCloud({}, { kubeconfigs: undefined }), /zta-testbed:kubeconfigs: is required/],
-        ["a kubeconfig that is not one", () => parseCloud({}, { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gke: "hello: world" } }), /zta-testbed:kubeconfigs\.gke: is not a kubeconfig/],
+        [
+            "a kubeconfig that is not one",
+            () => parseCloud({}, { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gke: "hello: world" } }),
+            /zta-testbed:kubeconfigs\.gke: is not a kubeconfig/,
+        ],
         [
             "a kubeconfig for an unknown cluster",
-            () => parseCloud({}, { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gkee: adminKubeconfig("gkee", "https://203.0.113.1") } }),
+            () =>
+                parseCloud(
+                    {},
+                    { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gkee: adminKubeconfig("gkee", "https://203.0.113.1") } },
+                ),
             /zta-testbed:kubeconfigs\.gkee: names no cluster in clusters/,
         ],
-        ["an unknown version profile", () => parseCloud({ versionProfile: "nist-2024" }), /zta-testbed:versionProfile: unknown version profile "nist-2024"; known: "default", "nist-2025"/],
-        ["an unknown platform", () => parseCloud({ platform: "openstack" }), /zta-testbed:platform: must be one of "testbed", "cloud", got "openstack"/],
+        [
+            "an unknown version profile",
+            () => parseCloud({ versionProfile: "nist-2024" }),
+            /zta-testbed:versionProfile: unknown version profile "nist-2024"; known: "default", "nist-2025"/,
+        ],
+        [
+            "an unknown platform",
+            () => parseCloud({ platform: "openstack" }),
+            /zta-testbed:platform: must be one of "testbed", "cloud", got "openstack"/,
+        ],
         ["no platform", () => parseCloud({ platform: undefined }), /zta-testbed:platform: is required/],
-        ["a typo in a cluster entry", () => parseCloud({ clusters: [{ ...cloudClusters[0], netwrok: "x" }, cloudClusters[1]] }), /zta-testbed:clusters\[0\]: unknown key "netwrok"/],
+        [
+            "a typo in a cluster entry",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], netwrok: "x" }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]: unknown key "netwrok"/,
+        ],
         [
             "an unknown load balancer kind",
             () => parseCloud({ clusters: [{ ...cloudClusters[0], loadBalancer: "nodeport" }, cloudClusters[1]] }),
             /zta-testbed:clusters\[0\]\.loadBalancer: must be one of "cloud", "metallb" \(got "nodeport"\)/,
         ],
-        ["a non-DNS cluster name", () => parseCloud({ clusters: [{ ...cloudClusters[0], name: "AKS_1" }, cloudClusters[1]] }), /zta-testbed:clusters\[0\]\.name: must be a DNS label .* got "AKS_1"/],
-        ["a spiffe:// trust domain", () => parseCloud({ trustDomain: "spiffe://cluster.local" }), /zta-testbed:trustDomain: must be a DNS-style trust domain .* got "spiffe:\/\/cluster\.local"/],
-        ["intermediates outliving the root", () => parseCloud({ caRootValidityDays: "365", caIntermediateValidityDays: "730" }), /zta-testbed:caIntermediateValidityDays: must not exceed caRootValidityDays \(365\), got 730/],
-        ["a non-integer timeout", () => parseCloud({ helmTimeoutSeconds: "10m" }), /zta-testbed:helmTimeoutSeconds: must be an integer from 60 to 7200, got "10m"/],
+        [
+            "a non-DNS cluster name",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], name: "AKS_1" }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.name: must be a DNS label .* got "AKS_1"/,
+        ],
+        [
+            "a spiffe:// trust domain",
+            () => parseCloud({ trustDomain: "spiffe://cluster.local" }),
+            /zta-testbed:trustDomain: must be a DNS-style trust domain .* got "spiffe:\/\/cluster\.local"/,
+        ],
+        [
+            "intermediates outliving the root",
+            () => parseCloud({ caRootValidityDays: "365", caIntermediateValidityDays: "730" }),
+            /zta-testbed:caIntermediateValidityDays: must not exceed caRootValidityDays \(365\), got 730/,
+        ],
+        [
+            "a non-integer timeout",
+            () => parseCloud({ helmTimeoutSeconds: "10m" }),
+            /zta-testbed:helmTimeoutSeconds: must be an integer from 60 to 7200, got "10m"/,
+        ],
         ["a relative chartDir", () => parseCloud({ chartDir: "charts" }), /zta-testbed:chartDir: must be an absolute path, got "charts"/],
-        ["an unknown CA source", () => parseCloud({ caSource: "vault" }), /zta-testbed:caSource: must be one of "generated", "external-root", "external-intermediates", got "vault"/],
-        ["peers with a generated root", () => parseCloud({ peers: [{ stack: "organization/zta-testbed/testbed" }] }), /zta-testbed:caSource: is "generated" but peers are configured/],
-        ["a malformed peer stack name", () => parseCloud({ peers: [{ stack: "testbed" }], caSource: "external-root" }), /zta-testbed:peers\[0\]\.stack: must be a fully qualified stack name <org>\/<project>\/<stack>, got "testbed"/],
-        ["the ingress gateway in istio-system", () => parseCloud({ ingressNamespace: "istio-system" }), /zta-testbed:ingressNamespace: must not be istio-system/],
+        [
+            "an unknown CA source",
+            () => parseCloud({ caSource: "vault" }),
+            /zta-testbed:caSource: must be one of "generated", "external-root", "external-intermediates", got "vault"/,
+        ],
+        [
+            "peers with a generated root",
+            () => parseCloud({ peers: [{ stack: "organization/zta-testbed/testbed" }] }),
+            /zta-testbed:caSource: is "generated" but peers are configured/,
+        ],
+        [
+            "a malformed peer stack name",
+            () => parseCloud({ peers: [{ stack: "testbed" }], caSource: "external-root" }),
+            /zta-testbed:peers\[0\]\.stack: must be a fully qualified stack name <org>\/<project>\/<stack>, got "testbed"/,
+        ],
+        [
+            "the ingress gateway in istio-system",
+            () => parseCloud({ ingressNamespace: "istio-system" }),
+            /zta-testbed:ingressNamespace: must not be istio-system/,
+        ],
     ];
 
     test.each(cases)("%s", (_title, fn, expected) => {
@@ -143,7 +209,9 @@ describe("bad configs are rejected with the key and value named", () => {
         try {
             parseCloud({ versionProfile: "latest", meshId: "bad mesh" });
         } catch (e) {
-            expect((e as Error).message).toMatch(/^Invalid stack configuration \(2 problems\):\n {2}- zta-testbed:versionProfile: .*\n {2}- zta-testbed:meshId: /);
+            expect((e as Error).message).toMatch(
+                /^Invalid stack configuration \(2 problems\):\n {2}- zta-testbed:versionProfile: .*\n {2}- zta-testbed:meshId: /,
+            );
         }
     });
 
@@ -151,14 +219,19 @@ describe("bad configs are rejected with the key and value named", () => {
         const sc = stackConfig("cloud");
         sc.secretKeys = sc.secretKeys.filter((k) => k !== "zta-testbed:kubeconfigs");
         const problems = problemsOf(() => parseConfig(rawConfig(sc)));
-        expect(problems).toContain("zta-testbed:kubeconfigs: holds credentials and must be set with --secret (it is stored in plain text now)");
+        expect(problems).toContain(
+            "zta-testbed:kubeconfigs: holds credentials and must be set with --secret (it is stored in plain text now)",
+        );
         const noisy = problemsOf(() => parseCloud({}, { kubeconfigs: { aks: "token: TEST-ADMIN-TOKEN-aks", gke: "{not yaml" } }));
         expect(noisy.join("\n")).not.toContain("TEST-ADMIN-TOKEN");
     });
 });
 
 describe("Pulumi.yaml and the committed stack files", () => {
-    const project = parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, { default?: unknown; secret?: boolean }> };
+    const project = parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config: Record<string, { default?: unknown; secret?: boolean }>;
+    };
 
     test("the typed config schema declares the same defaults the model applies", () => {
         expect(project.name).toBe("zta-testbed");

@@ -84,7 +84,12 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 const secret = cp(c.name, "cacerts");
                 expect(secret.type).toBe(SECRET_T);
                 expect(secret.inputs.metadata).toEqual({ name: "cacerts", namespace: "istio-system" });
-                expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]);
+                expect(Object.keys(secret.inputs.stringData).sort()).toEqual([
+                    "ca-cert.pem",
+                    "ca-key.pem",
+                    "cert-chain.pem",
+                    "root-cert.pem",
+                ]);
                 expect(secret.redacted.stringData).toBe(SECRET);
                 const d = secret.inputs.stringData;
                 expect(d["ca-key.pem"]).toContain(`MOCK-KEY-mesh-ca-${c.name}-key`);
@@ -99,16 +104,29 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
         });
 
         test("base, istiod and both gateways are released from the pinned charts with the mesh values", () => {
-            const version = versionProfiles[s.profile].istio;
+            const { istio, gatewayChart } = versionProfiles[s.profile];
             for (const c of s.clusters) {
                 const expectChart = (r: RecordedResource, chart: string, name: string, namespace: string) => {
+                    const version = chart === "gateway" ? gatewayChart : istio;
                     expect(r.type).toBe(RELEASE_T);
-                    expect(r.inputs).toMatchObject({ chart, version, name, namespace, repositoryOpts: { repo: istioChartRepo }, atomic: true, skipAwait: false });
+                    expect(r.inputs).toMatchObject({
+                        chart,
+                        version,
+                        name,
+                        namespace,
+                        repositoryOpts: { repo: istioChartRepo },
+                        atomic: true,
+                        skipAwait: false,
+                    });
                 };
                 expectChart(cp(c.name, "base"), "base", "istio-base", "istio-system");
                 const istiod = cp(c.name, "istiod");
                 expectChart(istiod, "istiod", "istiod", "istio-system");
-                expect(istiod.inputs.values.global).toEqual({ meshID: expect.any(String), multiCluster: { clusterName: c.name }, network: c.network });
+                expect(istiod.inputs.values.global).toEqual({
+                    meshID: expect.any(String),
+                    multiCluster: { clusterName: c.name },
+                    network: c.network,
+                });
                 expect(istiod.inputs.values.meshConfig).toEqual({ trustDomain: expect.any(String) });
                 expect(istiod.inputs.values.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toMatch(/^[0-9a-f]{64}$/);
                 const ew = cp(c.name, "eastwest");
@@ -137,7 +155,13 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     metadata: { name: "cross-network-gateway", namespace: "istio-system" },
                     spec: {
                         selector: { istio: "eastwestgateway" },
-                        servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+                        servers: [
+                            {
+                                port: { number: 15443, name: "tls", protocol: "TLS" },
+                                tls: { mode: "AUTO_PASSTHROUGH" },
+                                hosts: ["*.local"],
+                            },
+                        ],
                     },
                 });
             }
@@ -145,7 +169,15 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
 
         test("ordering: base after namespace, istiod after cacerts and base, gateways after istiod, token after base", () => {
             for (const c of s.clusters) {
-                const [ns, cacerts, base, istiod, ew, ingress, gw] = ["istio-system", "cacerts", "base", "istiod", "eastwest", "ingress", "cross-network-gateway"].map((r) => cp(c.name, r));
+                const [ns, cacerts, base, istiod, ew, ingress, gw] = [
+                    "istio-system",
+                    "cacerts",
+                    "base",
+                    "istiod",
+                    "eastwest",
+                    "ingress",
+                    "cross-network-gateway",
+                ].map((r) => cp(c.name, r));
                 expect(rec.dependsOn(cacerts, ns)).toBe(true);
                 expect(rec.dependsOn(base, ns)).toBe(true);
                 expect(rec.dependsOn(istiod, cacerts)).toBe(true);
@@ -157,7 +189,9 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 const token = rec.get(`mesh-discovery-${c.name}-reader-token`);
                 expect(rec.dependsOn(token, base)).toBe(true);
                 // Nothing that needs istiod may race it: no gateway release lacks the dependency.
-                const gatewayReleases = rec.ofType(RELEASE_T).filter((r) => r.inputs.chart === "gateway" && r.name.startsWith(`mesh-${c.name}-`));
+                const gatewayReleases = rec
+                    .ofType(RELEASE_T)
+                    .filter((r) => r.inputs.chart === "gateway" && r.name.startsWith(`mesh-${c.name}-`));
                 expect(gatewayReleases).toHaveLength(2);
                 gatewayReleases.forEach((r) => expect(rec.dependsOn(r, istiod)).toBe(true));
             }
@@ -200,7 +234,9 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     expect(Object.keys(r.inputs.stringData)).toEqual([a.name]);
                     const kc = parseYaml(r.inputs.stringData[a.name]);
                     expect(kc["current-context"]).toBe(a.name);
-                    expect(kc.clusters).toEqual([{ name: a.name, cluster: { server: a.apiServer, "certificate-authority-data": expect.any(String) } }]);
+                    expect(kc.clusters).toEqual([
+                        { name: a.name, cluster: { server: a.apiServer, "certificate-authority-data": expect.any(String) } },
+                    ]);
                     expect(kc.contexts).toEqual([{ name: a.name, context: { cluster: a.name, user: a.name } }]);
                     expect(kc.users).toEqual([{ name: a.name, user: { token: `token-of-mesh-discovery-${a.name}-reader-token` } }]);
                     const ca = Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString();
@@ -223,7 +259,12 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 validityPeriodHours: 3650 * 24,
                 setSubjectKeyId: true,
             });
-            expect([...root.inputs.allowedUses].sort()).toEqual(["cert_signing", "content_commitment", "digital_signature", "key_encipherment"]);
+            expect([...root.inputs.allowedUses].sort()).toEqual([
+                "cert_signing",
+                "content_commitment",
+                "digital_signature",
+                "key_encipherment",
+            ]);
             expect(root.secretPaths).toContain("privateKeyPem");
             for (const c of s.clusters) {
                 const csr = rec.get(`mesh-ca-${c.name}-csr`);
@@ -233,8 +274,19 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 });
                 expect(csr.secretPaths).toContain("privateKeyPem");
                 const cert = rec.get(`mesh-ca-${c.name}-cert`);
-                expect(cert.inputs).toMatchObject({ isCaCertificate: true, maxPathLength: 0, validityPeriodHours: 730 * 24, earlyRenewalHours: 30 * 24, setSubjectKeyId: true });
-                expect([...cert.inputs.allowedUses].sort()).toEqual(["cert_signing", "content_commitment", "digital_signature", "key_encipherment"]);
+                expect(cert.inputs).toMatchObject({
+                    isCaCertificate: true,
+                    maxPathLength: 0,
+                    validityPeriodHours: 730 * 24,
+                    earlyRenewalHours: 30 * 24,
+                    setSubjectKeyId: true,
+                });
+                expect([...cert.inputs.allowedUses].sort()).toEqual([
+                    "cert_signing",
+                    "content_commitment",
+                    "digital_signature",
+                    "key_encipherment",
+                ]);
                 expect(cert.secretPaths).toContain("caPrivateKeyPem");
                 expect(cert.inputs.caCertPem).toContain("MOCK-CERT-mesh-ca-root");
                 expect(rec.dependsOn(cert, root)).toBe(true);
@@ -278,7 +330,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 if (key === "readerKubeconfigs") {
                     continue;
                 }
-                const plain = JSON.stringify(await promiseOf(value as pulumi.Output<unknown>));
+                const plain = JSON.stringify(await promiseOf(value));
                 expect(plain).not.toMatch(/PRIVATE KEY|token-of-|TEST-ADMIN-TOKEN/);
             }
         });

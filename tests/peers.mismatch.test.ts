@@ -15,10 +15,21 @@ test("mismatched peer root: ConfigError and nothing created", async () => {
     const engine = await startEngine({
         stack: "cloud",
         stackOutputs: {
-            [peerStack]: { meshPeering: { meshId: "zta-mesh", trustDomain: "cluster.local", rootCert: theirs.cert, clusters: [{ name: "cluster1", network: "network1" }] } },
+            [peerStack]: {
+                meshPeering: {
+                    meshId: "zta-mesh",
+                    trustDomain: "cluster.local",
+                    rootCert: theirs.cert,
+                    clusters: [{ name: "cluster1", network: "network1" }],
+                },
+            },
         },
     });
-    const sc = stackConfig("cloud", { caSource: "external-root", caRootCert: ours.cert, peers: [{ stack: peerStack }] }, { caRootKey: ours.key });
+    const sc = stackConfig(
+        "cloud",
+        { caSource: "external-root", caRootCert: ours.cert, peers: [{ stack: peerStack }] },
+        { caRootKey: ours.key },
+    );
     pulumi.runtime.setAllConfig(sc.config, sc.secretKeys);
     const { loadConfig } = await import("../components/config/load");
     const { deployTestbed } = await import("../components/program");

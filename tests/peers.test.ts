@@ -35,7 +35,14 @@ describe("peer identity checks", () => {
     });
     test("a different root, meshId or trust domain is refused, naming the peers key", () => {
         const other = pki.root("Other Root");
-        const p = peeringProblems(0, peerStack, peering({ rootCert: other.cert, meshId: "mesh1", trustDomain: "lab.example" }), ours(), taken(), takenNets());
+        const p = peeringProblems(
+            0,
+            peerStack,
+            peering({ rootCert: other.cert, meshId: "mesh1", trustDomain: "lab.example" }),
+            ours(),
+            taken(),
+            takenNets(),
+        );
         expect(p).toEqual([
             `zta-testbed:peers[0].stack: stack "${peerStack}" has meshId "mesh1", this stack "zta-mesh"; one mesh needs one meshId`,
             `zta-testbed:peers[0].stack: stack "${peerStack}" has trustDomain "lab.example", this stack "cluster.local"`,
@@ -43,7 +50,14 @@ describe("peer identity checks", () => {
         ]);
     });
     test("clashing cluster names and networks are refused", () => {
-        const p = peeringProblems(0, peerStack, peering({ clusters: [{ name: "aks", network: "network-aks" }] }), ours(), taken(), takenNets());
+        const p = peeringProblems(
+            0,
+            peerStack,
+            peering({ clusters: [{ name: "aks", network: "network-aks" }] }),
+            ours(),
+            taken(),
+            takenNets(),
+        );
         expect(p).toEqual([
             `zta-testbed:peers[0].stack: cluster "aks" of "${peerStack}" clashes with cluster "aks" of this stack`,
             `zta-testbed:peers[0].stack: network "network-aks" of "${peerStack}" is already used by cluster "aks" of this stack`,
@@ -63,7 +77,11 @@ describe("cloud stack joined by the testbed stack's clusters", () => {
         cluster2: adminKubeconfig("cluster2", "https://10.5.0.4:6443"),
     };
     beforeAll(async () => {
-        const sc = stackConfig("cloud", { caSource: "external-root", caRootCert: root.cert, peers: [{ stack: peerStack }] }, { caRootKey: root.key });
+        const sc = stackConfig(
+            "cloud",
+            { caSource: "external-root", caRootCert: root.cert, peers: [{ stack: peerStack }] },
+            { caRootKey: root.key },
+        );
         run = await runProgram("cloud", sc, {
             stackOutputs: { [peerStack]: { meshPeering: peering(), readerKubeconfigs: peerKubeconfigs } },
             secretStackOutputs: { [peerStack]: ["readerKubeconfigs"] },
@@ -87,7 +105,10 @@ describe("cloud stack joined by the testbed stack's clusters", () => {
     });
 
     test("nothing is deployed into the peer's clusters (it owns them)", () => {
-        expect(run.recording.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((r) => r.name)).toEqual(["aks-provider", "gke-provider"]);
+        expect(run.recording.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((r) => r.name)).toEqual([
+            "aks-provider",
+            "gke-provider",
+        ]);
         expect(run.recording.find((r) => /mesh-cluster[12]-/.test(r.name))).toEqual([]);
     });
 
@@ -96,7 +117,7 @@ describe("cloud stack joined by the testbed stack's clusters", () => {
             { name: "cluster1", network: "network1", stack: peerStack },
             { name: "cluster2", network: "network2", stack: peerStack },
         ]);
-        const ownPeering = (await promiseOf(run.outputs.meshPeering as pulumi.Output<MeshPeering>)) as MeshPeering;
+        const ownPeering = await promiseOf(run.outputs.meshPeering as pulumi.Output<MeshPeering>);
         expect(ownPeering.clusters.map((c) => c.name)).toEqual(["aks", "gke"]);
         expect(ownPeering.rootCert).toBe(root.cert);
         const readers = run.outputs.readerKubeconfigs as pulumi.Output<Record<string, string>>;

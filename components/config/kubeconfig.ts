@@ -38,7 +38,7 @@ export function summarizeKubeconfig(text: string): KubeconfigSummary {
         if (contexts.length !== 1) {
             throw new Error("has no current-context and more than one context");
         }
-        contextName = String(contexts[0].name ?? "");
+        contextName = typeof contexts[0].name === "string" ? contexts[0].name : "";
     }
     const context = contexts.find((c) => c.name === contextName);
     if (!context) {

@@ -68,13 +68,7 @@ function pathText(base: string, p: readonly PropertyKey[]): string {
 }
 
 /** Parses a structured key with zod; reports every issue under its exact path. */
-function parseStructured<T>(
-    problems: Problems,
-    key: string,
-    text: string,
-    schema: z.ZodType<T>,
-    secret = false,
-): T | undefined {
+function parseStructured<T>(problems: Problems, key: string, text: string, schema: z.ZodType<T>, secret = false): T | undefined {
     let data: unknown;
     try {
         data = JSON.parse(text);
@@ -171,18 +165,28 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
         );
     }
 
-    const kubeconfigs = readKubeconfigs(problems, raw, entries.map((c) => c.name));
+    const kubeconfigs = readKubeconfigs(
+        problems,
+        raw,
+        entries.map((c) => c.name),
+    );
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
     const clusters: ClusterConfig[] = [];
     entries.forEach((entry, i) => {
         const at = `clusters[${i}]`;
         if (!dnsLabel.test(entry.name) || entry.name.length > maxClusterName) {
-            problems.add(`${at}.name`, `must be a DNS label of at most ${maxClusterName} characters (a-z, 0-9, -), got ${show(entry.name)}`);
+            problems.add(
+                `${at}.name`,
+                `must be a DNS label of at most ${maxClusterName} characters (a-z, 0-9, -), got ${show(entry.name)}`,
+            );
         }
         const seenName = names.get(entry.name);
         if (seenName !== undefined) {
-            problems.add(`${at}.name`, `${show(entry.name)} duplicates clusters[${seenName}].name; cluster names must be unique in the mesh`);
+            problems.add(
+                `${at}.name`,
+                `${show(entry.name)} duplicates clusters[${seenName}].name; cluster names must be unique in the mesh`,
+            );
         } else {
             names.set(entry.name, i);
         }
@@ -241,7 +245,10 @@ function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: reado
     const text = raw.get("kubeconfigs");
     if (text === undefined) {
         if (clusterNames.length > 0) {
-            problems.add("kubeconfigs", `is required (one admin kubeconfig per cluster, as secrets): ${clusterNames.map(setHint).join("; ")}`);
+            problems.add(
+                "kubeconfigs",
+                `is required (one admin kubeconfig per cluster, as secrets): ${clusterNames.map(setHint).join("; ")}`,
+            );
         }
         return found;
     }
@@ -302,10 +309,16 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
     };
     if (source !== "external-intermediates") {
         if (lifetimes.intermediateValidityHours > lifetimes.rootValidityHours) {
-            problems.add("caIntermediateValidityDays", `must not exceed caRootValidityDays (${lifetimes.rootValidityHours / 24}), got ${lifetimes.intermediateValidityHours / 24}`);
+            problems.add(
+                "caIntermediateValidityDays",
+                `must not exceed caRootValidityDays (${lifetimes.rootValidityHours / 24}), got ${lifetimes.intermediateValidityHours / 24}`,
+            );
         }
         if (lifetimes.renewBeforeHours >= lifetimes.intermediateValidityHours) {
-            problems.add("caRenewBeforeDays", `must be shorter than caIntermediateValidityDays (${lifetimes.intermediateValidityHours / 24}), got ${lifetimes.renewBeforeHours / 24}`);
+            problems.add(
+                "caRenewBeforeDays",
+                `must be shorter than caIntermediateValidityDays (${lifetimes.intermediateValidityHours / 24}), got ${lifetimes.renewBeforeHours / 24}`,
+            );
         }
     }
     if (hasPeers && source === "generated") {
@@ -340,7 +353,8 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
 
     const intermediates: Record<string, ExternalIntermediate> = {};
     const text = readSecret(problems, raw, "caIntermediates", "a map cluster name -> {cert, key[, chain]} set with --secret --path");
-    const map = text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
+    const map =
+        text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
     if (map) {
         for (const name of clusterNames) {
             const entry = map[name];
@@ -396,10 +410,20 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
     const platform = readEnum(problems, raw, "platform", platformKinds);
     const profileName = raw.get("versionProfile") ?? configDefaults.versionProfile;
     if (!isVersionProfileName(profileName)) {
-        problems.add("versionProfile", `unknown version profile ${show(profileName)}; known: ${versionProfileNames.map((n) => show(n)).join(", ")}`);
+        problems.add(
+            "versionProfile",
+            `unknown version profile ${show(profileName)}; known: ${versionProfileNames.map((n) => show(n)).join(", ")}`,
+        );
     }
     const meshId = readPattern(problems, raw, "meshId", labelValue, configDefaults.meshId, "a Kubernetes label value");
-    const trustDomain = readPattern(problems, raw, "trustDomain", trustDomainPattern, configDefaults.trustDomain, "a DNS-style trust domain (lower case, no spiffe:// prefix)");
+    const trustDomain = readPattern(
+        problems,
+        raw,
+        "trustDomain",
+        trustDomainPattern,
+        configDefaults.trustDomain,
+        "a DNS-style trust domain (lower case, no spiffe:// prefix)",
+    );
     const ingressNamespace = readPattern(problems, raw, "ingressNamespace", dnsLabel, configDefaults.ingressNamespace, "a DNS label");
     if (ingressNamespace === "istio-system") {
         problems.add("ingressNamespace", "must not be istio-system: the ingress gateway gets its own namespace");
@@ -410,7 +434,12 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
     }
     const peers = readPeers(problems, raw);
     const clusters = readClusters(problems, raw, platform, peers.length > 0);
-    const ca = readCa(problems, raw, clusters.map((c) => c.name), peers.length > 0);
+    const ca = readCa(
+        problems,
+        raw,
+        clusters.map((c) => c.name),
+        peers.length > 0,
+    );
     const helm = readHelm(problems, raw);
 
     problems.throwIfAny();

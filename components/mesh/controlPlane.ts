@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HelmConfig } from "../config/model";
 import { ClusterHandle } from "../platform/handle";
-import { IstioChart } from "../versions";
+import { IstioChart, VersionProfile } from "../versions";
 import { IntermediateBundle } from "./ca";
 import { cacertsData } from "./caProfile";
 import {
@@ -25,8 +25,8 @@ export interface IstioControlPlaneArgs {
     readonly cluster: ClusterHandle;
     readonly meshId: string;
     readonly trustDomain: string;
-    /** Istio (= chart) version. */
-    readonly istioVersion: string;
+    /** Pinned Istio and chart versions. */
+    readonly versions: VersionProfile;
     readonly helm: HelmConfig;
     /** Image hub override; default the chart's. */
     readonly hub?: string;
@@ -76,21 +76,28 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 metadata: { name: "cacerts", namespace: ns },
                 type: "Opaque",
                 stringData: pulumi.secret(
-                    pulumi.all([args.ca.certPem, args.ca.keyPem, args.rootCertPem, args.ca.chainPem]).apply(([certPem, keyPem, rootPem, chainPem]) =>
-                        cacertsData({ certPem, keyPem, rootPem, chainPem }),
-                    ),
+                    pulumi
+                        .all([args.ca.certPem, args.ca.keyPem, args.rootCertPem, args.ca.chainPem])
+                        .apply(([certPem, keyPem, rootPem, chainPem]) => cacertsData({ certPem, keyPem, rootPem, chainPem })),
                 ),
             },
             child(),
         );
 
-        const release = (role: string, chart: IstioChart, releaseName: string, namespace: pulumi.Input<string>, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[]) =>
+        const release = (
+            role: string,
+            chart: IstioChart,
+            releaseName: string,
+            namespace: pulumi.Input<string>,
+            values: pulumi.Input<Record<string, unknown>>,
+            dependsOn: pulumi.Resource[],
+        ) =>
             new k8s.helm.v3.Release(
                 `${name}-${role}`,
                 {
                     name: releaseName,
                     namespace,
-                    ...chartSource(args.helm, chart, args.istioVersion),
+                    ...chartSource(args.helm, chart, chart === "gateway" ? args.versions.gatewayChart : args.versions.istio),
                     values,
                     // Helm's own --wait: Deployments ready and LoadBalancers addressed before dependents start.
                     skipAwait: false,
@@ -112,7 +119,14 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             releaseNames.istiod,
             ns,
             cacertsHash.apply((hash) =>
-                istiodValues({ meshId: args.meshId, cluster: c.name, network: c.network, trustDomain: args.trustDomain, hub: args.hub, cacertsHash: hash }),
+                istiodValues({
+                    meshId: args.meshId,
+                    cluster: c.name,
+                    network: c.network,
+                    trustDomain: args.trustDomain,
+                    hub: args.hub,
+                    cacertsHash: hash,
+                }),
             ),
             // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
             [this.baseRelease, cacerts],
@@ -144,7 +158,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             { metadata: { name: args.ingressNamespace } },
             child({ dependsOn: [...c.ready] }),
         );
-        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(), [this.istiodRelease]);
+        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(), [
+            this.istiodRelease,
+        ]);
 
         // Read back after the release: its id is unknown in a first preview, so the read waits for the install.
         const eastWestService = k8s.core.v1.Service.get(
@@ -158,7 +174,12 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         });
         this.status = pulumi
             .all([this.baseRelease.status, this.istiodRelease.status, eastWest.status, ingress.status])
-            .apply(([b, i, e, g]): Record<string, string> => ({ base: b.status, istiod: i.status, eastWestGateway: e.status, ingressGateway: g.status }));
+            .apply(([b, i, e, g]): Record<string, string> => ({
+                base: b.status,
+                istiod: i.status,
+                eastWestGateway: e.status,
+                ingressGateway: g.status,
+            }));
 
         this.registerOutputs({ status: this.status, eastWestAddress: this.eastWestAddress });
     }

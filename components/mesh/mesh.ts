@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CaConfig, HelmConfig } from "../config/model";
+import { VersionProfile } from "../versions";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
 import { IstioControlPlane } from "./controlPlane";
@@ -8,7 +9,8 @@ import { EndpointDiscovery } from "./endpointDiscovery";
 export interface MeshArgs {
     readonly meshId: string;
     readonly trustDomain: string;
-    readonly istioVersion: string;
+    /** Pinned Istio and chart versions. */
+    readonly versions: VersionProfile;
     readonly helm: HelmConfig;
     /** Image hub override; default the chart's. */
     readonly hub?: string;
@@ -48,7 +50,7 @@ export class Mesh extends pulumi.ComponentResource {
                     cluster: handle,
                     meshId: args.meshId,
                     trustDomain: args.trustDomain,
-                    istioVersion: args.istioVersion,
+                    versions: args.versions,
                     helm: args.helm,
                     hub: args.hub,
                     ingressNamespace: args.ingressNamespace,

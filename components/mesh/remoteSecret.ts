@@ -58,7 +58,12 @@ export function renderReaderKubeconfig(v: ReaderKubeconfigInput): string {
 }
 
 /** Metadata of the remote secret for `cluster`: istiod finds it by label; the data key is the cluster ID. */
-export function remoteSecretMetadata(cluster: string): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+export function remoteSecretMetadata(cluster: string): {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+} {
     return {
         name: remoteSecretName(cluster),
         namespace: istioNamespace,

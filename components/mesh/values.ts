@@ -24,7 +24,11 @@ export const releaseNames = {
 } as const;
 
 /** Where helm.v3.Release finds a chart: the pinned upstream repo, or a local dir for air-gapped runs. */
-export function chartSource(helm: HelmConfig, chart: IstioChart, version: string): { chart: string; version?: string; repositoryOpts?: { repo: string } } {
+export function chartSource(
+    helm: HelmConfig,
+    chart: IstioChart,
+    version: string,
+): { chart: string; version?: string; repositoryOpts?: { repo: string } } {
     if (helm.chartDir !== undefined) {
         // Layout written by `npm run toolchain`: <chartDir>/istio/<version>/<chart>/Chart.yaml
         return { chart: path.join(helm.chartDir, "istio", version, chart) };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { TestbedConfig } from "../config/model";
 import { ConfigError, fullKey, show } from "../config/problems";
 import { PeerClusterHandle } from "./handle";
@@ -10,6 +11,13 @@ export interface MeshPeering {
     readonly rootCert: string;
     readonly clusters: readonly { readonly name: string; readonly network: string }[];
 }
+
+const meshPeeringSchema = z.object({
+    meshId: z.string(),
+    trustDomain: z.string(),
+    rootCert: z.string(),
+    clusters: z.array(z.object({ name: z.string(), network: z.string() })),
+});
 
 /** Stack output names of the peering contract. */
 export const peeringOutputs = { peering: "meshPeering", readerKubeconfigs: "readerKubeconfigs" } as const;
@@ -25,18 +33,25 @@ function normalizePem(pem: string): string {
 export function peeringProblems(
     index: number,
     stack: string,
-    peering: MeshPeering | undefined,
+    exported: unknown,
     ours: { meshId: string; trustDomain: string; rootCert: string },
     taken: Map<string, string>,
     takenNetworks: Map<string, string>,
 ): string[] {
     const key = `${fullKey(`peers[${index}].stack`)}`;
-    if (!peering || !Array.isArray(peering.clusters)) {
+    if (exported === undefined || exported === null) {
         return [`${key}: stack ${show(stack)} exports no ${peeringOutputs.peering} output (run pulumi up there first)`];
     }
+    const parsed = meshPeeringSchema.safeParse(exported);
+    if (!parsed.success) {
+        return [`${key}: stack ${show(stack)} exports a malformed ${peeringOutputs.peering} output (${parsed.error.issues[0].message})`];
+    }
+    const peering = parsed.data;
     const problems: string[] = [];
     if (peering.meshId !== ours.meshId) {
-        problems.push(`${key}: stack ${show(stack)} has meshId ${show(peering.meshId)}, this stack ${show(ours.meshId)}; one mesh needs one meshId`);
+        problems.push(
+            `${key}: stack ${show(stack)} has meshId ${show(peering.meshId)}, this stack ${show(ours.meshId)}; one mesh needs one meshId`,
+        );
     }
     if (peering.trustDomain !== ours.trustDomain) {
         problems.push(`${key}: stack ${show(stack)} has trustDomain ${show(peering.trustDomain)}, this stack ${show(ours.trustDomain)}`);
@@ -79,12 +94,13 @@ export async function resolvePeers(config: TestbedConfig, opts?: pulumi.CustomRe
     for (const [i, peer] of config.peers.entries()) {
         const ref = new pulumi.StackReference(`peer-${peer.stack.replace(/[^A-Za-z0-9-]/g, "-")}`, { name: peer.stack }, opts);
         const details = await ref.getOutputDetails(peeringOutputs.peering);
-        const peering = (details.value ?? details.secretValue) as MeshPeering | undefined;
-        const found = peeringProblems(i, peer.stack, peering, ours, taken, takenNetworks);
+        const exported: unknown = details.value ?? details.secretValue;
+        const found = peeringProblems(i, peer.stack, exported, ours, taken, takenNetworks);
         problems.push(...found);
-        if (found.length > 0 || !peering) {
+        if (found.length > 0) {
             continue;
         }
+        const peering = meshPeeringSchema.parse(exported);
         const kubeconfigs = ref.getOutput(peeringOutputs.readerKubeconfigs);
         for (const c of peering.clusters) {
             handles.push({

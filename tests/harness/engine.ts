@@ -5,7 +5,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { getStore } from "@pulumi/pulumi/runtime/state";
 
 const sigKey = "4dabf18193072939515e22adb298388d";
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
@@ -153,12 +152,19 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
     const inputs = args.inputs;
     switch (args.type) {
         case "tls:index/privateKey:PrivateKey":
-            return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nMOCK-KEY-${args.name}\n-----END PRIVATE KEY-----\n`, publicKeyPem: `PUB-${args.name}` };
+            return {
+                ...inputs,
+                privateKeyPem: `-----BEGIN PRIVATE KEY-----\nMOCK-KEY-${args.name}\n-----END PRIVATE KEY-----\n`,
+                publicKeyPem: `PUB-${args.name}`,
+            };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
             return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-CERT-${args.name}\n-----END CERTIFICATE-----\n` };
         case "tls:index/certRequest:CertRequest":
-            return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-CSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n` };
+            return {
+                ...inputs,
+                certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-CSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n`,
+            };
         case "kubernetes:core/v1:Secret":
             if (inputs.type === "kubernetes:io/service-account-token" || inputs.type === "kubernetes.io/service-account-token") {
                 // The token controller fills these in; pulumi-kubernetes waits for them.
@@ -166,7 +172,16 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
             }
             return inputs;
         case "kubernetes:helm.sh/v3:Release":
-            return { ...inputs, status: { name: inputs.name, namespace: inputs.namespace, status: "deployed", chart: inputs.chart, version: inputs.version ?? "" } };
+            return {
+                ...inputs,
+                status: {
+                    name: inputs.name,
+                    namespace: inputs.namespace,
+                    status: "deployed",
+                    chart: inputs.chart,
+                    version: inputs.version ?? "",
+                },
+            };
         case "kubernetes:core/v1:Service": {
             const provider = args.provider ?? "";
             if (!lbAddresses.has(provider)) {
@@ -189,7 +204,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
 }
 
 /** Installs recording mocks. Call before importing the code under test. */
-export async function startEngine(opts: EngineOptions): Promise<{ recording: () => Recording; finish: () => Promise<Recording> }> {
+export function startEngine(opts: EngineOptions): Promise<{ recording: () => Recording; finish: () => Promise<Recording> }> {
     const lbAddresses = new Map<string, string>();
     const mocks: pulumi.runtime.Mocks = {
         newResource: (args) => ({ id: args.id || `${args.name}-id`, state: mockState(args, opts, lbAddresses) }),
@@ -200,6 +215,9 @@ export async function startEngine(opts: EngineOptions): Promise<{ recording: () 
     // setMocks, but with the recording monitor: set it, then enable the features setMocks enables.
     const monitor = new RecordingMonitor(mocks);
     pulumi.runtime.setMockOptions(monitor, "zta-testbed", opts.stack, false);
+    // getStore is @internal in the SDK typings; it is what setMocks itself uses.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, unknown> };
     Object.assign(getStore(), {
         supportsSecrets: true,
         supportsResourceReferences: true,
@@ -213,13 +231,13 @@ export async function startEngine(opts: EngineOptions): Promise<{ recording: () 
         supportsErrorHooks: true,
     });
     const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
-    return {
+    return Promise.resolve({
         recording: () => new Recording([...monitor.records]),
         finish: async () => {
             await waitForRPCs();
             return new Recording([...monitor.records]);
         },
-    };
+    });
 }
 
 /** Resolves an Output in tests. */

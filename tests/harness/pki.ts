@@ -31,9 +31,31 @@ export class TestPki {
     /** A self-signed CA (or, with ca=false, a plain self-signed leaf). */
     root(cn = "Root CA", ca = true): Pem {
         const id = `r${this.#n++}`;
-        const ext = ca ? "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,digitalSignature\n" : "basicConstraints=critical,CA:false\n";
+        const ext = ca
+            ? "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,digitalSignature\n"
+            : "basicConstraints=critical,CA:false\n";
         this.write(`${id}.cnf`, `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${ext}subjectKeyIdentifier=hash\n`);
-        this.ssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${id}.key`, "-out", `${id}.crt`, "-days", "30", "-subj", `/O=Istio/CN=${cn}`, "-config", `${id}.cnf`, "-extensions", "v3"]);
+        this.ssl([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            `${id}.key`,
+            "-out",
+            `${id}.crt`,
+            "-days",
+            "30",
+            "-subj",
+            `/O=Istio/CN=${cn}`,
+            "-config",
+            `${id}.cnf`,
+            "-extensions",
+            "v3",
+        ]);
         return { cert: this.read(`${id}.crt`), key: this.read(`${id}.key`) };
     }
 
@@ -42,9 +64,42 @@ export class TestPki {
         const id = `i${this.#n++}`;
         this.write(`${id}-issuer.crt`, issuer.cert);
         this.write(`${id}-issuer.key`, issuer.key);
-        this.write(`${id}.ext`, "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,digitalSignature\nsubjectAltName=DNS:istiod.istio-system.svc\n");
-        this.ssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${id}.key`, "-out", `${id}.csr`, "-subj", `/O=Istio/CN=Intermediate CA/L=${cluster}`]);
-        this.ssl(["x509", "-req", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`, "-CAcreateserial", "-out", `${id}.crt`, "-days", "10", "-extfile", `${id}.ext`]);
+        this.write(
+            `${id}.ext`,
+            "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,digitalSignature\nsubjectAltName=DNS:istiod.istio-system.svc\n",
+        );
+        this.ssl([
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            `${id}.key`,
+            "-out",
+            `${id}.csr`,
+            "-subj",
+            `/O=Istio/CN=Intermediate CA/L=${cluster}`,
+        ]);
+        this.ssl([
+            "x509",
+            "-req",
+            "-in",
+            `${id}.csr`,
+            "-CA",
+            `${id}-issuer.crt`,
+            "-CAkey",
+            `${id}-issuer.key`,
+            "-CAcreateserial",
+            "-out",
+            `${id}.crt`,
+            "-days",
+            "10",
+            "-extfile",
+            `${id}.ext`,
+        ]);
         return { cert: this.read(`${id}.crt`), key: this.read(`${id}.key`) };
     }
 

@@ -60,7 +60,11 @@ export function readStackFile(stack: string): Record<string, unknown> {
 }
 
 /** Stack config for a committed stack with test secrets; `changes` (unqualified keys) override or delete (undefined). */
-export function stackConfig(stack: CommittedStack, changes: Record<string, unknown> = {}, secretChanges: Record<string, unknown> = {}): StackConfig {
+export function stackConfig(
+    stack: CommittedStack,
+    changes: Record<string, unknown> = {},
+    secretChanges: Record<string, unknown> = {},
+): StackConfig {
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(readStackFile(stack))) {
         config[key] = encode(value);
@@ -97,7 +101,10 @@ export function rawConfig(sc: StackConfig): RawConfig {
 /** The cloud stack plus a third cluster: the N-cluster case. */
 export function threeClusterConfig(): StackConfig {
     const base = readStackFile("cloud");
-    const clusters = [...(base[`${configNamespace}:clusters`] as unknown[]), { name: "eks", network: "network-eks", apiServer: "https://198.51.100.7:443" }];
+    const clusters = [
+        ...(base[`${configNamespace}:clusters`] as unknown[]),
+        { name: "eks", network: "network-eks", apiServer: "https://198.51.100.7:443" },
+    ];
     return stackConfig(
         "cloud",
         { clusters },
