@@ -1,6 +1,6 @@
 /** caSource external-intermediates: ready-made intermediates; the root key never touches Pulumi. */
 import { parseConfig } from "../components/config/parse";
-import { ConfigError } from "../components/config/problems";
+import { problemsOf as problems } from "./harness/problems";
 import { SECRET } from "./harness/engine";
 import { TestPki } from "./harness/pki";
 import { ProgramRun, runProgram } from "./harness/program";
@@ -14,14 +14,6 @@ afterAll(() => pki.cleanup());
 
 const config = (intermediates: Record<string, { cert: string; key: string; chain?: string }>) =>
     stackConfig("testbed", { caSource: "external-intermediates", caRootCert: root.cert }, { caIntermediates: intermediates });
-const problems = (fn: () => unknown): string[] => {
-    try {
-        fn();
-    } catch (e) {
-        return [...(e as ConfigError).problems];
-    }
-    return [];
-};
 
 describe("validation of ready-made intermediates", () => {
     test("intermediates chained to the root are accepted", () => {

@@ -1,6 +1,6 @@
 /** caSource external-root: the root comes from secret config; Pulumi signs intermediates with it. */
 import { parseConfig } from "../components/config/parse";
-import { ConfigError } from "../components/config/problems";
+import { problemsOf as problems } from "./harness/problems";
 import { SECRET } from "./harness/engine";
 import { TestPki } from "./harness/pki";
 import { ProgramRun, runProgram } from "./harness/program";
@@ -17,14 +17,6 @@ const withRoot = (cert: string, key: string | undefined, keySecret = true) => {
         sc.secretKeys = sc.secretKeys.filter((k) => k !== "zta-testbed:caRootKey");
     }
     return sc;
-};
-const problems = (fn: () => unknown): string[] => {
-    try {
-        fn();
-    } catch (e) {
-        return [...(e as ConfigError).problems];
-    }
-    return [];
 };
 
 describe("validation of an external root", () => {

@@ -2,21 +2,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "../components/config/problems";
+import { problemsOf } from "./harness/problems";
 import { configDefaults, parseConfig } from "../components/config/parse";
 import { adminKubeconfig, committedStacks, rawConfig, readStackFile, repoRoot, stackConfig, testSecrets } from "./harness/stacks";
-
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            return [...e.problems];
-        }
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
-}
 
 const cloudClusters = readStackFile("cloud")["zta-testbed:clusters"] as { name: string; network: string }[];
 const parseCloud = (changes: Record<string, unknown> = {}, secrets: Record<string, unknown> = {}) =>

@@ -20,18 +20,25 @@ import {
     releaseNames,
 } from "./values";
 
-export interface IstioControlPlaneArgs {
-    /** The cluster to install into (its provider is used for every child). */
-    readonly cluster: ClusterHandle;
+/** Mesh-wide settings every cluster's control plane shares. */
+export interface MeshSettings {
+    /** `global.meshID`. */
     readonly meshId: string;
+    /** SPIFFE trust domain. */
     readonly trustDomain: string;
     /** Pinned Istio and chart versions. */
     readonly versions: VersionProfile;
+    /** Chart source and Helm wait timeout. */
     readonly helm: HelmConfig;
     /** Image hub override; default the chart's. */
     readonly hub?: string;
     /** Namespace of the ingress gateway. */
     readonly ingressNamespace: string;
+}
+
+export interface IstioControlPlaneArgs extends MeshSettings {
+    /** The cluster to install into (its provider is used for every child). */
+    readonly cluster: ClusterHandle;
     /** This cluster's intermediate CA. */
     readonly ca: IntermediateBundle;
     /** The mesh root certificate. */

@@ -1,20 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CaConfig, HelmConfig } from "../config/model";
-import { VersionProfile } from "../versions";
+import { CaConfig } from "../config/model";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
-import { IstioControlPlane } from "./controlPlane";
+import { IstioControlPlane, MeshSettings } from "./controlPlane";
 import { EndpointDiscovery } from "./endpointDiscovery";
 
-export interface MeshArgs {
-    readonly meshId: string;
-    readonly trustDomain: string;
-    /** Pinned Istio and chart versions. */
-    readonly versions: VersionProfile;
-    readonly helm: HelmConfig;
-    /** Image hub override; default the chart's. */
-    readonly hub?: string;
-    readonly ingressNamespace: string;
+export interface MeshArgs extends MeshSettings {
+    /** Where the root and intermediates come from. */
     readonly ca: CaConfig;
     /** Clusters this stack deploys into: one loop, any number. */
     readonly clusters: readonly ClusterHandle[];
@@ -47,13 +39,13 @@ export class Mesh extends pulumi.ComponentResource {
             controlPlane: new IstioControlPlane(
                 `${name}-${handle.name}`,
                 {
-                    cluster: handle,
                     meshId: args.meshId,
                     trustDomain: args.trustDomain,
                     versions: args.versions,
                     helm: args.helm,
                     hub: args.hub,
                     ingressNamespace: args.ingressNamespace,
+                    cluster: handle,
                     ca: ca.intermediates[handle.name],
                     rootCertPem: ca.rootCertPem,
                 },

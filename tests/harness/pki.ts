@@ -12,6 +12,9 @@ export interface Pem {
     key: string;
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key written to `<id>.key`. */
+const newEcKey = (id: string): string[] => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${id}.key`];
+
 export class TestPki {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "zta-pki-"));
     #n = 0;
@@ -38,13 +41,7 @@ export class TestPki {
         this.ssl([
             "req",
             "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            `${id}.key`,
+            ...newEcKey(id),
             "-out",
             `${id}.crt`,
             "-days",
@@ -68,21 +65,7 @@ export class TestPki {
             `${id}.ext`,
             "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,digitalSignature\nsubjectAltName=DNS:istiod.istio-system.svc\n",
         );
-        this.ssl([
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            `${id}.key`,
-            "-out",
-            `${id}.csr`,
-            "-subj",
-            `/O=Istio/CN=Intermediate CA/L=${cluster}`,
-        ]);
+        this.ssl(["req", "-new", ...newEcKey(id), "-out", `${id}.csr`, "-subj", `/O=Istio/CN=Intermediate CA/L=${cluster}`]);
         this.ssl([
             "x509",
             "-req",
