@@ -1,8 +1,11 @@
-/** Unit tier: Pulumi mocks and pure functions; swc transpiles (tsc typechecks separately in `npm test`). */
+/**
+ * Unit tier: Pulumi mocks and pure functions. ts-jest transpiles only (tsc typechecks separately in
+ * `npm test`); all test tooling is pure JavaScript, so `npm ci` needs no platform-specific binaries.
+ */
 module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/tests", "<rootDir>/components"],
     testMatch: ["**/*.test.ts"],
-    transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }] },
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     testTimeout: 60000,
 };

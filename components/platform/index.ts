@@ -2,8 +2,9 @@ import { TestbedConfig } from "../config/model";
 import { ClusterHandle } from "./handle";
 import { KubeconfigCluster } from "./kubeconfigCluster";
 
-export { ClusterHandle, PeerClusterHandle } from "./handle";
-export { resolvePeers, MeshPeering, peeringOutputs } from "./peers";
+export type { ClusterHandle, PeerClusterHandle } from "./handle";
+export type { MeshPeering } from "./peers";
+export { resolvePeers, peeringOutputs } from "./peers";
 
 /**
  * The platform seam: turns config into one handle per cluster. Both stacks take admin kubeconfigs from
