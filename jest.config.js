@@ -8,4 +8,5 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     testTimeout: 60000,
+    reporters: ["default", "<rootDir>/tests/harness/summaryReporter.js"],
 };

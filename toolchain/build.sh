@@ -67,7 +67,7 @@ export GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
 # (<proxy>/sumdb/sum.golang.org/...), which answers most look-ups. These modules'
 # records are missing there (404), so they are taken from the proxy unverified by the
 # checksum database (still pinned in each wrapper's go.sum afterwards).
-NOSUMDB="github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes/provider,github.com/cilium/charts"
+NOSUMDB="github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes/provider,github.com/pulumi/cloud-ready-checks,github.com/cilium/charts"
 export GONOSUMDB="$NOSUMDB${ZTA_TOOLCHAIN_GONOSUMDB:+,$ZTA_TOOLCHAIN_GONOSUMDB}"
 unset GOPRIVATE GONOPROXY GOWORK 2>/dev/null || true
 export GOWORK=off
@@ -96,7 +96,7 @@ newwork() {
 
 gocmd() { nice -n "$NICE" go "$@"; }
 
-# modinfo MODULE@VERSION FIELD -> Origin.Hash etc. via `go list -m -json` (fails if not served)
+# modhash MODULE@VERSION -> commit hash from the proxy's .info Origin (empty when the proxy omits it)
 modhash() {
   go list -m -json "$1" 2>/dev/null | sed -n 's/.*"Hash": "\([0-9a-f]*\)".*/\1/p' | head -1
 }
@@ -115,6 +115,8 @@ require_served() {
 install_bin() {
   mkdir -p "$(dirname "$2")" && install -m 0755 "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
 }
+
+clean_work() { find "$1" -maxdepth 1 -type f -perm -u+x -delete; }
 
 stamp() { # stamp FILE key=value...
   mkdir -p "$(dirname "$1")"
@@ -150,6 +152,7 @@ EOF
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
     -o "$w/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) || return 1
   install_bin "$w/pulumi" "$P_PULUMI/bin/pulumi" || return 1
+  clean_work "$w"
   stamp "$(stampf_pulumi)" "module=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION"
 }
 
@@ -180,6 +183,7 @@ EOF
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
     -o "$w/pulumi-language-nodejs" "$LANGHOST_MODULE") || return 1
   install_bin "$w/pulumi-language-nodejs" "$P_PULUMI/bin/pulumi-language-nodejs" || return 1
+  clean_work "$w"
   stamp "$(stampf_pulumi-language-nodejs)" "module=$LANGHOST_MODULE@$LANGHOST_MODVER"
 }
 
@@ -211,6 +215,7 @@ EOF
       -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
       -o "$w/pulumi-resource-kubernetes" .) || return 1
   install_bin "$w/pulumi-resource-kubernetes" "$P_K8SPROV/pulumi-resource-kubernetes" || return 1
+  clean_work "$w"
   stamp "$(stampf_provider-kubernetes)" "module=$mod@$K8S_PROVIDER_MODVER" "release=v$K8S_PROVIDER_VERSION"
 }
 
@@ -249,6 +254,7 @@ EOF
     -ldflags "-s -w -X $mod/pkg/version.Version=$COMMAND_PROVIDER_VERSION" \
     -o "$w/pulumi-resource-command" "$mod/cmd/pulumi-resource-command") || return 1
   install_bin "$w/pulumi-resource-command" "$P_CMDPROV/pulumi-resource-command" || return 1
+  clean_work "$w"
   stamp "$(stampf_provider-command)" "module=$mod@$COMMAND_PROVIDER_MODVER"
 }
 
@@ -277,8 +283,9 @@ require (
 )
 EOF
   (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off \
-    -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${sha:0:12}" -o "$w/etcd" .) || return 1
+    -ldflags "-s -w${sha:+ -X go.etcd.io/etcd/api/v3/version.GitSHA=${sha:0:12}}" -o "$w/etcd" .) || return 1
   install_bin "$w/etcd" "$P_ETCD/bin/etcd" || return 1
+  clean_work "$w"
   stamp "$(stampf_etcd)" "module=$mod@$ETCD_VERSION" "commit=$sha"
 }
 
@@ -317,7 +324,7 @@ build_kubernetes() {
   local vpkg ld="-s -w"
   for vpkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $vpkg.gitVersion=$KUBE_VERSION -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor"
-    ld+=" -X $vpkg.gitCommit=$sha -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=$(date -u +%FT%TZ)"
+    ld+="${sha:+ -X $vpkg.gitCommit=$sha} -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=$(date -u +%FT%TZ)"
   done
   (cd "$w" && gocmd mod tidy) || return 1
   local c
@@ -326,6 +333,7 @@ build_kubernetes() {
     (cd "$w" && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/$c" "$mod/cmd/$c") || return 1
   done
   for c in $KUBE_CMDS; do install_bin "$w/$c" "$P_KUBE/bin/$c" || return 1; done
+  clean_work "$w"
   stamp "$(stampf_kubernetes)" "module=$mod@$KUBE_VERSION" "commit=$sha" "staging=$staging_ver"
 }
 
@@ -352,6 +360,7 @@ EOF
     && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwok" $mod/cmd/kwok \
     && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwokctl" $mod/cmd/kwokctl) || return 1
   install_bin "$w/kwok" "$P_KWOK/bin/kwok" && install_bin "$w/kwokctl" "$P_KWOK/bin/kwokctl" || return 1
+  clean_work "$w"
   stamp "$(stampf_kwok)" "module=$mod@$KWOK_VERSION"
 }
 
@@ -378,6 +387,7 @@ EOF
   printf 'Written from the Go package %s/manifests (manifests.FS) at %s@%s.\nFiles are unmodified: Chart.yaml version/appVersion and values.yaml hub/tag are the\nsource-tree placeholders, which istio/release-builder rewrites for published charts.\n' \
     "$mod" "$mod" "$2" >"$out.tmp/SOURCE.txt"
   rm -rf "$out" && mv "$out.tmp" "$out" || return 1
+  clean_work "$w"
   stamp "$out/.built" "module=$mod@$2"
 }
 outputs_istio-charts-1.30() { istio_outputs "$ISTIO_130_MODVER"; }
@@ -410,6 +420,7 @@ EOF
   (cd "$w" && gocmd mod tidy && gocmd build -trimpath -o "$w/cilium-charts" .) || return 1
   "$w/cilium-charts" -list >"$w/available.txt" || return 1
   "$w/cilium-charts" "$P_CILIUM" $CILIUM_CHART_VERSIONS >&2 || return 1
+  clean_work "$w"
   stamp "$(stampf_cilium-charts)" "module=$mod@$CILIUM_CHARTS_MODVER" "charts=$CILIUM_CHART_VERSIONS"
 }
 
