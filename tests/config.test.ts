@@ -113,7 +113,7 @@ describe("bad configs are rejected with the key and value named", () => {
         [
             "an unknown platform",
             () => parseCloud({ platform: "openstack" }),
-            /zta-testbed:platform: must be one of "testbed", "cloud", got "openstack"/,
+            /zta-testbed:platform: must be one of "testbed", "cloud", "sim", got "openstack"/,
         ],
         ["no platform", () => parseCloud({ platform: undefined }), /zta-testbed:platform: is required/],
         [
@@ -124,7 +124,7 @@ describe("bad configs are rejected with the key and value named", () => {
         [
             "an unknown load balancer kind",
             () => parseCloud({ clusters: [{ ...cloudClusters[0], loadBalancer: "nodeport" }, cloudClusters[1]] }),
-            /zta-testbed:clusters\[0\]\.loadBalancer: must be one of "cloud", "metallb" \(got "nodeport"\)/,
+            /zta-testbed:clusters\[0\]\.loadBalancer: must be one of "cloud", "metallb", "sim" \(got "nodeport"\)/,
         ],
         [
             "a non-DNS cluster name",

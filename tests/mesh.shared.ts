@@ -197,20 +197,40 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
-        test("reader token Secrets are service-account tokens for istio-reader-service-account", () => {
+        test("reader identity: a least-privilege service account (read-only, no Secrets) and its token Secret", () => {
             for (const c of s.clusters) {
                 const token = rec.get(`mesh-discovery-${c.name}-reader-token`);
                 expect(token.inputs).toEqual({
                     apiVersion: "v1",
                     kind: "Secret",
                     metadata: {
-                        name: "istio-reader-service-account-istio-remote-secret-token",
+                        name: "zta-remote-reader-token",
                         namespace: "istio-system",
-                        annotations: { "kubernetes.io/service-account.name": "istio-reader-service-account" },
+                        annotations: { "kubernetes.io/service-account.name": "zta-remote-reader" },
                     },
                     type: "kubernetes.io/service-account-token",
                 });
                 expect(Recording.providerUrn(token.provider)).toBe(providerOf(c.name).urn);
+                const account = rec.get(`mesh-discovery-${c.name}-reader`);
+                expect(account.inputs.metadata).toEqual({ name: "zta-remote-reader", namespace: "istio-system" });
+                const role = rec.get(`mesh-discovery-${c.name}-reader-role`);
+                const rules = role.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+                expect(rules.flatMap((r) => r.verbs).every((v) => ["get", "list", "watch"].includes(v))).toBe(true);
+                expect(rules.filter((r) => r.apiGroups.includes("")).flatMap((r) => r.resources)).toEqual(
+                    expect.arrayContaining(["services", "endpoints", "pods", "namespaces", "nodes"]),
+                );
+                expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
+                expect(rules.flatMap((r) => r.resources)).not.toContain("configmaps");
+                const binding = rec.get(`mesh-discovery-${c.name}-reader-binding`);
+                expect(binding.inputs.roleRef).toEqual({
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "zta-remote-reader",
+                });
+                expect(binding.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "zta-remote-reader", namespace: "istio-system" }]);
+                // The token is requested only once its account and permissions exist.
+                expect(rec.dependsOn(token, account)).toBe(true);
+                expect(rec.dependsOn(token, binding)).toBe(true);
             }
         });
 

@@ -1,13 +1,13 @@
 import { VersionProfile, VersionProfileName } from "../versions";
 import { Sensitive } from "./sensitive";
 
-/** Where the clusters come from. */
-export type PlatformKind = "testbed" | "cloud";
-export const platformKinds: readonly PlatformKind[] = ["testbed", "cloud"];
+/** Where clusters come from: bare metal, managed cloud clusters, or the local simulation (`npm run sim`). */
+export type PlatformKind = "testbed" | "cloud" | "sim";
+export const platformKinds: readonly PlatformKind[] = ["testbed", "cloud", "sim"];
 
-/** How a cluster's LoadBalancer Services get addresses. */
-export type LoadBalancerKind = "cloud" | "metallb";
-export const loadBalancerKinds: readonly LoadBalancerKind[] = ["cloud", "metallb"];
+/** How a cluster's LoadBalancer Services get addresses (`sim`: a kwok stage of the simulated cluster). */
+export type LoadBalancerKind = "cloud" | "metallb" | "sim";
+export const loadBalancerKinds: readonly LoadBalancerKind[] = ["cloud", "metallb", "sim"];
 
 /** One cluster this stack owns and deploys into. */
 export interface ClusterConfig {
@@ -21,7 +21,7 @@ export interface ClusterConfig {
     readonly apiServerFromKubeconfig: boolean;
     /** Admin kubeconfig for the cluster's Pulumi provider. */
     readonly kubeconfig: Sensitive;
-    /** How LoadBalancer Services get addresses; default `cloud` on the cloud platform, `metallb` on testbed. */
+    /** How LoadBalancer Services get addresses; default per platform: `cloud`, `metallb` (testbed), `sim`. */
     readonly loadBalancer: LoadBalancerKind;
     /** Extra annotations for the east-west gateway Service (e.g. an internal-LB annotation); default none. */
     readonly eastWestServiceAnnotations: Readonly<Record<string, string>>;

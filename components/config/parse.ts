@@ -43,6 +43,8 @@ export const configDefaults = {
     ingressNamespace: "istio-ingress",
 } as const;
 
+const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
+
 // DNS-1123 label; also bounded so `istio-remote-secret-<name>` stays a valid object name.
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const maxClusterName = 40;
@@ -206,8 +208,9 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
         const kubeconfigText = kubeconfigs.get(entry.name);
         let apiServer = entry.apiServer;
         let fromKubeconfig = false;
+        const allowLoopback = platform === "sim";
         if (apiServer !== undefined) {
-            const problem = apiServerProblem(apiServer);
+            const problem = apiServerProblem(apiServer, { allowLoopback });
             if (problem) {
                 problems.add(`${at}.apiServer`, `${show(apiServer)} ${problem}`);
             }
@@ -215,7 +218,7 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
             try {
                 apiServer = summarizeKubeconfig(kubeconfigText).server;
                 fromKubeconfig = true;
-                const problem = apiServerProblem(apiServer);
+                const problem = apiServerProblem(apiServer, { allowLoopback });
                 if (problem) {
                     problems.add(
                         `${at}.apiServer`,
@@ -232,7 +235,7 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
             apiServer: apiServer ?? "",
             apiServerFromKubeconfig: fromKubeconfig,
             kubeconfig: new Sensitive(kubeconfigText ?? ""),
-            loadBalancer: entry.loadBalancer ?? (platform === "cloud" ? "cloud" : "metallb"),
+            loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
             eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
         });
     });

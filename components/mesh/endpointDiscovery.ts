@@ -2,7 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { IstioControlPlane } from "./controlPlane";
-import { readerTokenSecretSpec, remoteSecretMetadata, renderReaderKubeconfig } from "./remoteSecret";
+import {
+    readerClusterRoleRules,
+    readerServiceAccount,
+    readerTokenSecretSpec,
+    remoteSecretMetadata,
+    renderReaderKubeconfig,
+} from "./remoteSecret";
+import { istioNamespace } from "./values";
 
 export interface EndpointDiscoveryArgs {
     /** Clusters this stack owns, each with its installed control plane. */
@@ -24,11 +31,31 @@ export class EndpointDiscovery extends pulumi.ComponentResource {
 
         const sources: { name: string; kubeconfig: pulumi.Output<string> }[] = [];
         for (const { handle, controlPlane } of args.clusters) {
+            const opts = { parent: this, provider: handle.provider };
+            const account = new k8s.core.v1.ServiceAccount(
+                `${name}-${handle.name}-reader`,
+                { metadata: { name: readerServiceAccount, namespace: controlPlane.systemNamespace.metadata.name } },
+                opts,
+            );
+            const role = new k8s.rbac.v1.ClusterRole(
+                `${name}-${handle.name}-reader-role`,
+                { metadata: { name: readerServiceAccount }, rules: readerClusterRoleRules() },
+                opts,
+            );
+            const binding = new k8s.rbac.v1.ClusterRoleBinding(
+                `${name}-${handle.name}-reader-binding`,
+                {
+                    metadata: { name: readerServiceAccount },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                    subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: istioNamespace }],
+                },
+                opts,
+            );
             const token = new k8s.core.v1.Secret(`${name}-${handle.name}-reader-token`, readerTokenSecretSpec(), {
-                parent: this,
-                provider: handle.provider,
-                // The reader service account comes from the base chart; the token controller needs it first.
-                dependsOn: [controlPlane.baseRelease],
+                ...opts,
+                // The token controller fills the Secret only once its service account exists; the base release
+                // first, so the reader never exists without Istio's CRDs it reads.
+                dependsOn: [account, binding, controlPlane.baseRelease],
             });
             const kubeconfig = pulumi.secret(
                 pulumi.all([token.data, handle.apiServer]).apply(([data, server]) =>

@@ -5,8 +5,38 @@
 import { stringify } from "yaml";
 import { istioNamespace } from "./values";
 
-export const readerServiceAccount = "istio-reader-service-account";
-export const readerTokenSecretName = `${readerServiceAccount}-istio-remote-secret-token`;
+/**
+ * The identity other clusters' istiod use to read this one. Not Istio's `istio-reader-service-account`: its
+ * ClusterRole can read every Secret of the cluster (cacerts' intermediate key included). Ours reads what
+ * endpoint discovery needs and nothing else.
+ */
+export const readerServiceAccount = "zta-remote-reader";
+export const readerTokenSecretName = `${readerServiceAccount}-token`;
+
+const read = ["get", "list", "watch"];
+
+/**
+ * Least-privilege rules for a remote istiod: Istio's reader ClusterRole minus Secrets, ConfigMaps, the
+ * serviceexport writes and the review APIs. Cost: istiod reports the remote cluster's sync as timed out after
+ * PILOT_REMOTE_CLUSTER_TIMEOUT (its credentials informer is forbidden) while endpoint discovery proceeds
+ * (istio pkg/kube/multicluster/cluster.go, istio#59845); remote clusters' TLS Secrets are not served across
+ * clusters, which a multi-primary mesh does not need (each istiod serves its own gateways).
+ */
+export function readerClusterRoleRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+    return [
+        { apiGroups: [""], resources: ["endpoints", "pods", "services", "nodes", "namespaces", "replicationcontrollers"], verbs: read },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
+        { apiGroups: ["apps"], resources: ["replicasets"], verbs: read },
+        {
+            apiGroups: ["networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"],
+            resources: ["*"],
+            verbs: read,
+        },
+        { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways"], verbs: read },
+        { apiGroups: ["multicluster.x-k8s.io"], resources: ["serviceexports", "serviceimports"], verbs: read },
+        { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: read },
+    ];
+}
 export const multiClusterLabel = "istio/multiCluster";
 export const clusterAnnotation = "networking.istio.io/cluster";
 

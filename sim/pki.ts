@@ -1,0 +1,103 @@
+/**
+ * openssl-made PKI following the mesh CA profile (components/mesh/caProfile.ts): root `O=Istio, CN=Root CA`,
+ * per-cluster intermediates `O=Istio, CN=Intermediate CA, L=<cluster>`, CA pathlen 0, SAN istiod.istio-system.svc.
+ * Used by the sim (RSA 4096, kept in the sim dir so re-runs are no-ops) and by tests (P-256, throw-away).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { istiodSan } from "../components/mesh/caProfile";
+
+export interface Pem {
+    cert: string;
+    key: string;
+}
+
+export type KeySpec = "rsa4096" | "p256";
+
+const keyUsage = "keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign";
+
+/** `openssl req` arguments for a new unencrypted key written to `<file>`. */
+function newKey(spec: KeySpec, file: string): string[] {
+    const alg = spec === "rsa4096" ? ["-newkey", "rsa:4096"] : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    return [...alg, "-nodes", "-keyout", file];
+}
+
+export class OpensslPki {
+    #n = 0;
+
+    constructor(
+        readonly dir: string,
+        readonly spec: KeySpec,
+    ) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+
+    private ssl(args: string[]): void {
+        execFileSync("openssl", args, { cwd: this.dir, stdio: ["ignore", "ignore", "pipe"] });
+    }
+
+    private file(name: string): string {
+        return path.join(this.dir, name);
+    }
+
+    /** A self-signed root CA (or, with ca=false, a plain self-signed leaf for negative tests). */
+    root(cn = "Root CA", ca = true, days = 3650): Pem {
+        const id = `root${this.#n++}`;
+        const ext = ca ? `basicConstraints=critical,CA:true\n${keyUsage}\n` : "basicConstraints=critical,CA:false\n";
+        fs.writeFileSync(this.file(`${id}.cnf`), `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${ext}subjectKeyIdentifier=hash\n`);
+        this.ssl(["req", "-x509", "-sha256", ...newKey(this.spec, `${id}.key`), "-out", `${id}.crt`, "-days", String(days)].concat(
+            ["-subj", `/O=Istio/CN=${cn}`, "-config", `${id}.cnf`, "-extensions", "v3"],
+        ));
+        return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
+    }
+
+    /** An intermediate CA for `cluster`, signed by `issuer`. */
+    intermediate(issuer: Pem, cluster: string, days = 730): Pem {
+        const id = `int${this.#n++}`;
+        fs.writeFileSync(this.file(`${id}-issuer.crt`), issuer.cert);
+        fs.writeFileSync(this.file(`${id}-issuer.key`), issuer.key, { mode: 0o600 });
+        fs.writeFileSync(
+            this.file(`${id}.ext`),
+            `basicConstraints=critical,CA:true,pathlen:0\n${keyUsage}\nsubjectAltName=DNS:${istiodSan}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`,
+        );
+        this.ssl(["req", "-new", ...newKey(this.spec, `${id}.key`), "-out", `${id}.csr`, "-subj", `/O=Istio/CN=Intermediate CA/L=${cluster}`]);
+        this.ssl(["x509", "-req", "-sha256", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`].concat(
+            ["-CAcreateserial", "-out", `${id}.crt`, "-days", String(days), "-extfile", `${id}.ext`],
+        ));
+        fs.rmSync(this.file(`${id}-issuer.key`));
+        return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+export interface MeshPki {
+    rootCertPem: string;
+    intermediates: Record<string, { cert: string; key: string }>;
+}
+
+/**
+ * The sim's mesh PKI: made once (RSA 4096) and kept in `dir`, so every later `npm run sim` plugs in the same
+ * certificates and a second `pulumi up` changes nothing. The root key is deleted once the intermediates exist.
+ */
+export function ensureMeshPki(dir: string, clusters: readonly string[]): MeshPki {
+    const bundleFile = path.join(dir, "mesh-pki.json");
+    if (fs.existsSync(bundleFile)) {
+        const existing = JSON.parse(fs.readFileSync(bundleFile, "utf8")) as MeshPki;
+        if (clusters.every((c) => existing.intermediates[c])) {
+            return existing;
+        }
+    }
+    const pki = new OpensslPki(path.join(dir, "work"), "rsa4096");
+    const root = pki.root();
+    const bundle: MeshPki = {
+        rootCertPem: root.cert,
+        intermediates: Object.fromEntries(clusters.map((c) => [c, pki.intermediate(root, c)])),
+    };
+    fs.writeFileSync(bundleFile, JSON.stringify(bundle), { mode: 0o600 });
+    pki.cleanup();
+    return bundle;
+}

@@ -1,0 +1,144 @@
+/**
+ * The `sim` stack through the Automation API: the SAME program as index.ts (loadConfig → deployTestbed) run
+ * inline, on a file backend in the sim dir, with the providers and charts `npm run toolchain` built. Must run
+ * inside the sim's network namespace (sim/cluster.sh exec …), where the simulated API servers live.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parse as parseYaml } from "yaml";
+import { versionProfiles } from "../components/versions";
+import { ensureMeshPki } from "./pki";
+
+export const repoRoot = path.resolve(__dirname, "..");
+export const simDir = process.env.ZTA_SIM_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "sim");
+export const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "toolchain");
+
+/**
+ * What the sim runs on, keyed as `npm run toolchain` lays it out. Versions follow package.json's SDKs.
+ * Istio: the proxy serves no tagged 1.30.3, only this later commit of the release-1.30 branch (toolchain/README.md).
+ */
+export const simToolchain = {
+    pulumi: path.join(toolchainDir, "pulumi", "v3.248.0", "bin"),
+    kubernetesProvider: { version: "4.25.0", binary: path.join(toolchainDir, "plugins", "kubernetes", "v4.25.0", "pulumi-resource-kubernetes") },
+    istioCharts: { version: versionProfiles.default.istio, dir: path.join(toolchainDir, "charts", "istio", "v0.0.0-20260826214018-9739e10eb9d7") },
+};
+
+/** Istio cluster name → the kwok cluster that plays it (sim/cluster.sh). */
+export function kwokClusterOf(index: number): string {
+    return `zta-sim-${index + 1}`;
+}
+
+/** Missing toolchain pieces, as readable lines (empty = ready). */
+export function missingToolchain(): string[] {
+    const missing: string[] = [];
+    const need = (file: string, what: string) => {
+        if (!fs.existsSync(file)) {
+            missing.push(`${what} (${file})`);
+        }
+    };
+    need(path.join(simToolchain.pulumi, "pulumi"), "pulumi CLI");
+    need(simToolchain.kubernetesProvider.binary, `kubernetes provider ${simToolchain.kubernetesProvider.version}`);
+    for (const chart of ["base", "istiod", "gateway"]) {
+        need(path.join(simToolchain.istioCharts.dir, chart, "Chart.yaml"), `Istio ${chart} chart`);
+    }
+    return missing;
+}
+
+function readOrCreateSecretFile(file: string, make: () => string): string {
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(file, make(), { mode: 0o600 });
+    }
+    return fs.readFileSync(file, "utf8").trim();
+}
+
+/** Environment for every Pulumi call of the sim: local state, no update checks, no plugin downloads. */
+export function simEnv(): Record<string, string> {
+    return {
+        PULUMI_HOME: path.join(simDir, "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${path.join(simDir, "state")}`,
+        // Random per machine, kept beside the state it protects (the sim holds no real credentials).
+        PULUMI_CONFIG_PASSPHRASE: readOrCreateSecretFile(path.join(simDir, "passphrase"), () => randomBytes(24).toString("base64url")),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        PULUMI_SUPPRESS_COPILOT_LINK: "true",
+    };
+}
+
+/** Installs the provider built by the toolchain into the sim's PULUMI_HOME (idempotent, offline). */
+function installProvider(env: Record<string, string>): void {
+    const { version, binary } = simToolchain.kubernetesProvider;
+    const marker = path.join(env.PULUMI_HOME, "plugins", `resource-kubernetes-v${version}`, "pulumi-resource-kubernetes");
+    if (fs.existsSync(marker)) {
+        return;
+    }
+    execFileSync(path.join(simToolchain.pulumi, "pulumi"), ["plugin", "install", "resource", "kubernetes", version, "--file", binary], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "ignore", "inherit"],
+    });
+}
+
+/** `<chartDir>/istio/<version>/<chart>` as the program expects, pointing at the toolchain's charts. */
+function prepareChartDir(): string {
+    const chartDir = path.join(simDir, "charts");
+    const link = path.join(chartDir, "istio", simToolchain.istioCharts.version);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    if (fs.existsSync(link) && fs.realpathSync(link) !== fs.realpathSync(simToolchain.istioCharts.dir)) {
+        fs.rmSync(link);
+    }
+    if (!fs.existsSync(link)) {
+        fs.symlinkSync(simToolchain.istioCharts.dir, link);
+    }
+    return chartDir;
+}
+
+/** The sim stack, created or selected, with its config: committed Pulumi.sim.yaml + what only this machine has. */
+export async function simStack(): Promise<Stack> {
+    const missing = missingToolchain();
+    if (missing.length > 0) {
+        throw new Error(`the sim needs \`npm run toolchain\` first; missing:\n  - ${missing.join("\n  - ")}`);
+    }
+    const env = simEnv();
+    installProvider(env);
+
+    // A private work dir, so setting secrets never rewrites the committed stack file.
+    const workDir = path.join(simDir, "project");
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(simToolchain.pulumi), skipVersionCheck: true });
+    const stack = await LocalWorkspace.createOrSelectStack(
+        {
+            projectName: "zta-testbed",
+            stackName: "sim",
+            program: async () => {
+                // The same entry as index.ts, imported lazily so config is read inside the engine's run.
+                const { loadConfig } = await import("../components/config/load");
+                const { deployTestbed } = await import("../components/program");
+                return deployTestbed(loadConfig());
+            },
+        },
+        { workDir, envVars: env, pulumiCommand, pulumiHome: env.PULUMI_HOME },
+    );
+
+    const committed = (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const clusters = committed["zta-testbed:clusters"] as { name: string }[];
+    const pki = ensureMeshPki(path.join(simDir, "pki"), clusters.map((c) => c.name));
+    const kubeconfigs = Object.fromEntries(
+        clusters.map((c, i) => [c.name, fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")]),
+    );
+    const plain = (v: unknown) => ({ value: typeof v === "string" ? v : JSON.stringify(v) });
+    await stack.setAllConfig({
+        ...Object.fromEntries(Object.entries(committed).map(([k, v]) => [k, plain(v)])),
+        "zta-testbed:chartDir": plain(prepareChartDir()),
+        "zta-testbed:caRootCert": plain(pki.rootCertPem),
+        "zta-testbed:caIntermediates": { value: JSON.stringify(pki.intermediates), secret: true },
+        "zta-testbed:kubeconfigs": { value: JSON.stringify(kubeconfigs), secret: true },
+    });
+    return stack;
+}
