@@ -16,7 +16,10 @@ async function up(): Promise<void> {
     const result = await stack.up({ onOutput: (out) => process.stdout.write(out), color: "never" });
     const state = await stack.exportStack();
     const resources = (state.deployment as { resources?: unknown[] }).resources ?? [];
-    const clusters = (result.outputs.clusters?.value ?? {}) as Record<string, { network: string; apiServer: string; eastWestAddress?: string }>;
+    const clusters = (result.outputs.clusters?.value ?? {}) as Record<
+        string,
+        { network: string; apiServer: string; eastWestAddress?: string }
+    >;
     const changes = Object.entries(result.summary.resourceChanges ?? {})
         .map(([op, n]) => `${op} ${n}`)
         .join(", ");

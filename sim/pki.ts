@@ -46,9 +46,16 @@ export class OpensslPki {
         const id = `root${this.#n++}`;
         const ext = ca ? `basicConstraints=critical,CA:true\n${keyUsage}\n` : "basicConstraints=critical,CA:false\n";
         fs.writeFileSync(this.file(`${id}.cnf`), `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${ext}subjectKeyIdentifier=hash\n`);
-        this.ssl(["req", "-x509", "-sha256", ...newKey(this.spec, `${id}.key`), "-out", `${id}.crt`, "-days", String(days)].concat(
-            ["-subj", `/O=Istio/CN=${cn}`, "-config", `${id}.cnf`, "-extensions", "v3"],
-        ));
+        this.ssl(
+            ["req", "-x509", "-sha256", ...newKey(this.spec, `${id}.key`), "-out", `${id}.crt`, "-days", String(days)].concat([
+                "-subj",
+                `/O=Istio/CN=${cn}`,
+                "-config",
+                `${id}.cnf`,
+                "-extensions",
+                "v3",
+            ]),
+        );
         return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
     }
 
@@ -61,10 +68,26 @@ export class OpensslPki {
             this.file(`${id}.ext`),
             `basicConstraints=critical,CA:true,pathlen:0\n${keyUsage}\nsubjectAltName=DNS:${istiodSan}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`,
         );
-        this.ssl(["req", "-new", ...newKey(this.spec, `${id}.key`), "-out", `${id}.csr`, "-subj", `/O=Istio/CN=Intermediate CA/L=${cluster}`]);
-        this.ssl(["x509", "-req", "-sha256", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`].concat(
-            ["-CAcreateserial", "-out", `${id}.crt`, "-days", String(days), "-extfile", `${id}.ext`],
-        ));
+        this.ssl([
+            "req",
+            "-new",
+            ...newKey(this.spec, `${id}.key`),
+            "-out",
+            `${id}.csr`,
+            "-subj",
+            `/O=Istio/CN=Intermediate CA/L=${cluster}`,
+        ]);
+        this.ssl(
+            ["x509", "-req", "-sha256", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`].concat([
+                "-CAcreateserial",
+                "-out",
+                `${id}.crt`,
+                "-days",
+                String(days),
+                "-extfile",
+                `${id}.ext`,
+            ]),
+        );
         fs.rmSync(this.file(`${id}-issuer.key`));
         return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
     }

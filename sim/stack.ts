@@ -23,8 +23,14 @@ export const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedi
  */
 export const simToolchain = {
     pulumi: path.join(toolchainDir, "pulumi", "v3.248.0", "bin"),
-    kubernetesProvider: { version: "4.25.0", binary: path.join(toolchainDir, "plugins", "kubernetes", "v4.25.0", "pulumi-resource-kubernetes") },
-    istioCharts: { version: versionProfiles.default.istio, dir: path.join(toolchainDir, "charts", "istio", "v0.0.0-20260826214018-9739e10eb9d7") },
+    kubernetesProvider: {
+        version: "4.25.0",
+        binary: path.join(toolchainDir, "plugins", "kubernetes", "v4.25.0", "pulumi-resource-kubernetes"),
+    },
+    istioCharts: {
+        version: versionProfiles.default.istio,
+        dir: path.join(toolchainDir, "charts", "istio", "v0.0.0-20260826214018-9739e10eb9d7"),
+    },
 };
 
 /** Istio cluster name → the kwok cluster that plays it (sim/cluster.sh). */
@@ -126,9 +132,13 @@ export async function simStack(): Promise<Stack> {
         { workDir, envVars: env, pulumiCommand, pulumiHome: env.PULUMI_HOME },
     );
 
-    const committed = (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const committed = (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> })
+        .config;
     const clusters = committed["zta-testbed:clusters"] as { name: string }[];
-    const pki = ensureMeshPki(path.join(simDir, "pki"), clusters.map((c) => c.name));
+    const pki = ensureMeshPki(
+        path.join(simDir, "pki"),
+        clusters.map((c) => c.name),
+    );
     const kubeconfigs = Object.fromEntries(
         clusters.map((c, i) => [c.name, fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")]),
     );
