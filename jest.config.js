@@ -6,6 +6,8 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/tests", "<rootDir>/components"],
     testMatch: ["**/*.test.ts"],
+    // tests/sim needs the simulated clusters: `npm run test:sim`.
+    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/sim/"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     testTimeout: 60000,
     reporters: ["default", "<rootDir>/tests/harness/summaryReporter.js"],

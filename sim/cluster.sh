@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# Two local Kubernetes clusters (real etcd + kube-apiserver + kube-controller-manager +
+# kube-scheduler, one simulated kwok node each) inside a loopback-only network namespace.
+# See sim/README.md for the design.
+#
+# Usage: sim/cluster.sh up | down | status | exec CMD [ARG...]
+#   up       create netns + clusters (idempotent; a no-op that reports them when running)
+#   down     delete clusters, leftover processes, the netns and the cluster state (idempotent)
+#   status   exit 0 when both API servers answer /readyz, 1 otherwise
+#   exec     run CMD inside the netns with the toolchain bins on PATH and KUBECONFIG set
+#
+# Environment:
+#   ZTA_TOOLCHAIN_DIR  toolchain cache (default $HOME/.cache/zta-testbed/toolchain)
+#   ZTA_SIM_DIR        cluster state + kubeconfigs (default $HOME/.cache/zta-testbed/sim)
+#   ZTA_SIM_NETNS      network namespace name (default zta-sim)
+#   ZTA_SIM_TIMEOUT    seconds allowed for creating one cluster (default 240)
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# Toolchain versions: must match toolchain/build.sh (checked below when it is there).
+ETCD_VERSION=v3.6.16
+KUBE_VERSION=v1.36.3
+KWOK_VERSION=v0.8.0
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
+REPO=$(cd "$HERE/.." && pwd)
+TOOLCHAIN=${ZTA_TOOLCHAIN_DIR:-$HOME/.cache/zta-testbed/toolchain}
+SIM_DIR=${ZTA_SIM_DIR:-$HOME/.cache/zta-testbed/sim}
+NETNS=${ZTA_SIM_NETNS:-zta-sim}
+CREATE_TIMEOUT=${ZTA_SIM_TIMEOUT:-240}
+
+ETCD_BIN=$TOOLCHAIN/etcd/$ETCD_VERSION/bin
+KUBE_BIN=$TOOLCHAIN/kubernetes/$KUBE_VERSION/bin
+KWOK_BIN=$TOOLCHAIN/kwok/$KWOK_VERSION/bin
+KWOK_MODULE=$TOOLCHAIN/go/mod/sigs.k8s.io/kwok@$KWOK_VERSION
+KWOK_WORKDIR=$SIM_DIR/kwok # kwokctl's ~/.kwok (clusters/, cache/)
+
+# Clusters: name, port base, loopback prefix for LoadBalancer addresses. Every component
+# binds 127.0.0.1 on a fixed port (base + 443 apiserver, +379/+380 etcd, +247 kwok,
+# +257 controller-manager, +259 scheduler), so the two clusters never race for ports.
+CLUSTERS=(zta-sim-1 zta-sim-2)
+declare -A PORT_BASE=([zta-sim-1]=16000 [zta-sim-2]=26000)
+declare -A LB_PREFIX=([zta-sim-1]=127.0.10 [zta-sim-2]=127.0.20)
+
+# Admission stays on (ServiceAccount, NamespaceLifecycle, PodSecurity, ... keep working);
+# only the plugins that call out to webhooks / evaluate policies are disabled.
+DISABLED_ADMISSION=MutatingAdmissionWebhook,ValidatingAdmissionWebhook,MutatingAdmissionPolicy,ValidatingAdmissionPolicy
+
+# ---------------------------------------------------------------------------
+log() { printf '%s\n' "$*" >&2; }
+die() { log "sim/cluster.sh: $*"; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+kubeconfig_of() { echo "$SIM_DIR/kubeconfig-$1.yaml"; }
+workdir_of() { echo "$KWOK_WORKDIR/clusters/$1"; }
+apiserver_url() { echo "https://127.0.0.1:$((PORT_BASE[$1] + 443))"; }
+
+need_root() {
+  [[ $(id -u) == 0 ]] || die "network namespaces need root (ip netns); run as root"
+  command -v ip >/dev/null || die "'ip' (iproute2) not found"
+}
+
+check_versions() { # the toolchain must build what this script expects
+  local f=$REPO/toolchain/build.sh v want
+  [[ -r $f ]] || return 0
+  for v in ETCD_VERSION KUBE_VERSION KWOK_VERSION; do
+    want=$(sed -n "s/^$v=\([^ ]*\).*/\1/p" "$f" | head -1)
+    [[ -z $want || $want == "${!v}" ]] ||
+      die "$v=${!v} here but toolchain/build.sh builds $want: update the variables at the top of sim/cluster.sh"
+  done
+}
+
+check_bins() {
+  local b missing=()
+  for b in "$ETCD_BIN/etcd" "$KUBE_BIN/kube-apiserver" "$KUBE_BIN/kube-controller-manager" \
+    "$KUBE_BIN/kube-scheduler" "$KUBE_BIN/kubectl" "$KWOK_BIN/kwok" "$KWOK_BIN/kwokctl"; do
+    [[ -x $b ]] || missing+=("$b")
+  done
+  [[ -d $KWOK_MODULE/kustomize/stage/fast ]] || missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages)")
+  if ((${#missing[@]})); then
+    log "sim/cluster.sh: missing toolchain pieces:"
+    printf '  %s\n' "${missing[@]}" >&2
+    die "build them with 'npm run toolchain' (or: toolchain/build.sh etcd kubernetes kubectl kwok)"
+  fi
+}
+
+netns_exists() { [[ -e /run/netns/$NETNS ]]; }
+
+ensure_netns() {
+  if ! netns_exists; then
+    ip netns add "$NETNS"
+    log "netns $NETNS: created"
+  fi
+  ip -n "$NETNS" link set lo up
+  # refuse to run anything in a namespace that has a way out
+  local links routes
+  links=$(ip -n "$NETNS" -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')
+  [[ $links == "lo " ]] || die "netns $NETNS has interfaces other than lo ($links); run 'sim/cluster.sh down' first"
+  routes=$(ip -n "$NETNS" route show; ip -n "$NETNS" -6 route show | grep -v '^::1 \|^fe80' || true)
+  [[ -z $routes ]] || die "netns $NETNS has routes besides loopback: $routes"
+}
+
+# the environment of everything run in the netns
+sim_env() {
+  local path=$KUBE_BIN:$KWOK_BIN:$ETCD_BIN
+  local p
+  for p in "$TOOLCHAIN"/pulumi/*/bin; do [[ -d $p ]] && path+=:$p; done
+  local kc=() c
+  for c in "${CLUSTERS[@]}"; do kc+=("$(kubeconfig_of "$c")"); done
+  env PATH="$path:$PATH" \
+    KWOK_WORKDIR="$KWOK_WORKDIR" \
+    KWOK_KUBECTL_BINARY="$KUBE_BIN/kubectl" \
+    KUBECONFIG="$(IFS=:; echo "${kc[*]}")" \
+    ZTA_TOOLCHAIN_DIR="$TOOLCHAIN" \
+    ZTA_SIM_DIR="$SIM_DIR" \
+    ZTA_SIM_NETNS="$NETNS" \
+    ZTA_SIM_IN_NETNS=1 \
+    PULUMI_SKIP_UPDATE_CHECK=true \
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
+    "$@"
+}
+in_ns() { ip netns exec "$NETNS" "$SELF" __env "$@"; }
+
+kubectl_ns() { # CLUSTER ARGS... (inside the netns, bounded)
+  local c=$1; shift
+  in_ns kubectl --kubeconfig "$(kubeconfig_of "$c")" --request-timeout=5s "$@"
+}
+
+cluster_ready() { # CLUSTER -> 0 when the API server answers and its node is Ready
+  local c=$1
+  [[ -s $(kubeconfig_of "$c") ]] && netns_exists || return 1
+  kubectl_ns "$c" get --raw /readyz >/dev/null 2>&1 || return 1
+  [[ $(kubectl_ns "$c" get node "$c-node-0" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+}
+
+# ---------------------------------------------------------------------------
+write_config() { # CLUSTER FILE: kwokctl configuration + every stage kwok-controller runs
+  local c=$1 f=$2 b=${PORT_BASE[$1]} lb=${LB_PREFIX[$1]}
+  local stages
+  # kwok's own default "fast" stages (node-initialize, node-heartbeat-with-lease, pod-ready,
+  # pod-complete, pod-delete): passing any Stage replaces kwokctl's built-in defaults, so they
+  # are included explicitly, from the kwok module the binaries were built from.
+  stages=$(in_ns kubectl kustomize "$KWOK_MODULE/kustomize/stage/fast") ||
+    die "cannot read kwok's default stages from $KWOK_MODULE/kustomize/stage/fast"
+  [[ $(grep -c '^kind: Stage$' <<<"$stages") == 5 ]] ||
+    die "expected 5 default stages in $KWOK_MODULE/kustomize/stage/fast"
+  cat >"$f.tmp" <<EOF
+# generated by sim/cluster.sh for $c
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeApiserverPort: $((b + 443))
+  etcdPort: $((b + 379))
+  etcdPeerPort: $((b + 380))
+  kwokControllerPort: $((b + 247))
+  kubeControllerManagerPort: $((b + 257))
+  kubeSchedulerPort: $((b + 259))
+  kubeAuthorization: true
+  kubeAdmission: true
+  etcdBinary: $ETCD_BIN/etcd
+  kubeApiserverBinary: $KUBE_BIN/kube-apiserver
+  kubeControllerManagerBinary: $KUBE_BIN/kube-controller-manager
+  kubeSchedulerBinary: $KUBE_BIN/kube-scheduler
+  kubectlBinary: $KUBE_BIN/kubectl
+  kwokControllerBinary: $KWOK_BIN/kwok
+  cacheDir: $KWOK_WORKDIR/cache
+componentsPatches:
+- name: kube-apiserver
+  extraArgs:
+  - key: disable-admission-plugins
+    value: $DISABLED_ADMISSION
+---
+# LoadBalancer Services get status.loadBalancer.ingress[0].ip = $lb.<last octet of the
+# clusterIP>: deterministic, distinct per cluster, and on loopback, so nothing can route it.
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: service-loadbalancer
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Service
+  selector:
+    matchExpressions:
+    - key: '.spec.type'
+      operator: 'In'
+      values:
+      - 'LoadBalancer'
+    - key: '.status.loadBalancer.ingress'
+      operator: 'DoesNotExist'
+  next:
+    statusTemplate: |
+      loadBalancer:
+        ingress:
+        - ip: {{ printf "$lb.%s" (splitList "." .spec.clusterIP | last) | Quote }}
+          ipMode: VIP
+---
+$stages
+EOF
+  mv -f "$f.tmp" "$f"
+}
+
+node_manifest() { # CLUSTER
+  cat <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $1-node-0
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: kwok
+    kubernetes.io/hostname: $1-node-0
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    topology.kubernetes.io/region: $1
+    topology.kubernetes.io/zone: $1-a
+status:
+  allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "250"}
+EOF
+}
+
+create_cluster() { # CLUSTER: runs in the background of `up`, logs to $SIM_DIR/logs
+  local c=$1 t0 cfg
+  t0=$(now)
+  cfg=$SIM_DIR/kwokctl-$c.yaml
+  write_config "$c" "$cfg"
+  # every binary given explicitly: kwokctl must never reach for a download URL
+  in_ns timeout --kill-after=10 "$CREATE_TIMEOUT" kwokctl --name "$c" --config "$cfg" \
+    create cluster \
+    --runtime binary \
+    --etcd-binary "$ETCD_BIN/etcd" \
+    --kube-apiserver-binary "$KUBE_BIN/kube-apiserver" \
+    --kube-controller-manager-binary "$KUBE_BIN/kube-controller-manager" \
+    --kube-scheduler-binary "$KUBE_BIN/kube-scheduler" \
+    --kwok-controller-binary "$KWOK_BIN/kwok" \
+    --kube-authorization=true \
+    --kube-admission=true \
+    --kubeconfig "" \
+    --timeout "$((CREATE_TIMEOUT - 20))s" ||
+    { log "$c: kwokctl create cluster failed"; return 1; }
+
+  # admin kubeconfig, certificates embedded, context/cluster/user all named after the cluster
+  local kc tmp
+  kc=$(kubeconfig_of "$c")
+  tmp=$kc.tmp
+  in_ns kubectl --kubeconfig "$(workdir_of "$c")/kubeconfig.yaml" config view --raw --flatten --minify >"$tmp"
+  in_ns kubectl --kubeconfig "$tmp" config rename-context "$(in_ns kubectl --kubeconfig "$tmp" config current-context)" "$c" >/dev/null
+  sed -i -E "s/^(  name|    cluster|    user|- name): kwok-$c\$/\1: $c/" "$tmp"
+  chmod 600 "$tmp" && mv -f "$tmp" "$kc"
+
+  local deadline=$((SECONDS + 60))
+  until kubectl_ns "$c" get --raw /readyz >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { log "$c: API server not ready after 60 s"; return 1; }
+    sleep 0.5
+  done
+  node_manifest "$c" | kubectl_ns "$c" apply -f - >/dev/null
+  kubectl_ns "$c" wait --for=condition=Ready "node/$c-node-0" --timeout=60s >/dev/null ||
+    { log "$c: node not Ready after 60 s"; return 1; }
+  # pods can only be created once the controller-manager made the default ServiceAccount
+  deadline=$((SECONDS + 60))
+  until kubectl_ns "$c" -n default get serviceaccount default >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { log "$c: no default ServiceAccount after 60 s"; return 1; }
+    sleep 0.5
+  done
+  log "$c: created in $(since "$t0") s"
+}
+
+# ---------------------------------------------------------------------------
+# processes of the clusters: anything whose command line names a cluster workdir
+cluster_pids() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ -r $p/cmdline ]] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$KWOK_WORKDIR/clusters/" && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+ancestors() { # pids of this script and its parents (never killed)
+  local p=$$
+  while [[ $p && $p != 0 && $p != 1 ]]; do
+    echo "$p"
+    p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+  done
+}
+
+kill_pids() { # LABEL PID...: TERM, up to 10 s, then KILL
+  local label=$1; shift
+  (($#)) || return 0
+  log "$label: stopping pids $*"
+  kill -TERM "$@" 2>/dev/null || true
+  local i alive
+  for i in $(seq 1 50); do
+    alive=()
+    for p in "$@"; do [[ -e /proc/$p ]] && alive+=("$p"); done
+    ((${#alive[@]})) || return 0
+    sleep 0.2
+  done
+  log "$label: killing pids ${alive[*]}"
+  kill -KILL "${alive[@]}" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------------------
+cmd_up() {
+  need_root
+  check_versions
+  check_bins
+  mkdir -p "$SIM_DIR/logs" "$KWOK_WORKDIR"
+  exec 8>"$SIM_DIR/.lock"
+  flock -w 300 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
+  local t0 c todo=() pids=() failed=()
+  t0=$(now)
+  ensure_netns
+  for c in "${CLUSTERS[@]}"; do
+    if cluster_ready "$c"; then
+      log "$c: already running"
+    else
+      todo+=("$c")
+    fi
+  done
+  for c in "${todo[@]}"; do
+    # a half-made or stopped cluster is simply made anew
+    if [[ -e $(workdir_of "$c") ]]; then
+      log "$c: not ready; deleting its old state first"
+      delete_cluster "$c"
+    fi
+    log "$c: creating (log: $SIM_DIR/logs/up-$c.log)"
+    create_cluster "$c" >"$SIM_DIR/logs/up-$c.log" 2>&1 &
+    pids+=($!)
+  done
+  local i
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed+=("${todo[$i]}")
+  done
+  for c in "${failed[@]}"; do
+    log "---- $c failed; last lines of $SIM_DIR/logs/up-$c.log:"
+    tail -n 15 "$SIM_DIR/logs/up-$c.log" >&2
+    log "---- component logs: $(workdir_of "$c")/logs/"
+  done
+  ((${#failed[@]} == 0)) || die "up failed for: ${failed[*]} (clusters left as they are; 'sim/cluster.sh down' cleans up)"
+  for c in "${todo[@]}"; do grep -h 'created in' "$SIM_DIR/logs/up-$c.log" >&2 || true; done
+  summary
+  log "up: ${#todo[@]} cluster(s) created, $((${#CLUSTERS[@]} - ${#todo[@]})) already running, $(since "$t0") s"
+}
+
+summary() {
+  local c
+  printf '%-10s %-26s %-40s %s\n' CLUSTER API-SERVER NODE KUBECONFIG
+  for c in "${CLUSTERS[@]}"; do
+    printf '%-10s %-26s %-40s %s\n' "$c" "$(apiserver_url "$c")" \
+      "$(kubectl_ns "$c" get nodes --no-headers 2>/dev/null | awk '{print $1 " " $2}' | head -1)" \
+      "$(kubeconfig_of "$c")"
+  done
+  printf 'netns %s; run commands inside it with: sim/cluster.sh exec CMD...\n' "$NETNS"
+}
+
+delete_cluster() { # CLUSTER: kwokctl delete (inside the netns), then anything left of it
+  local c=$1 wd
+  wd=$(workdir_of "$c")
+  if [[ -e $wd ]] && netns_exists; then
+    in_ns timeout --kill-after=5 60 kwokctl --name "$c" delete cluster --kubeconfig "" >&2 ||
+      log "$c: kwokctl delete cluster failed; cleaning up by hand"
+  fi
+  local pids
+  mapfile -t pids < <(cluster_pids | while read -r p; do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$wd/" && echo "$p"; done)
+  kill_pids "$c" "${pids[@]}"
+  rm -rf "$wd" "$(kubeconfig_of "$c")" "$SIM_DIR/kwokctl-$c.yaml"
+}
+
+cmd_down() {
+  need_root
+  mkdir -p "$SIM_DIR"
+  exec 8>"$SIM_DIR/.lock"
+  flock -w 300 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
+  local t0 c
+  t0=$(now)
+  for c in "${CLUSTERS[@]}"; do delete_cluster "$c"; done
+  # leftovers of any cluster ever made under this sim dir, in or out of the netns
+  local pids
+  mapfile -t pids < <(cluster_pids)
+  kill_pids "leftover cluster processes" "${pids[@]}"
+  if netns_exists; then
+    local keep others=()
+    keep=" $(ancestors | tr '\n' ' ') "
+    for p in $(ip netns pids "$NETNS" 2>/dev/null); do
+      [[ $keep == *" $p "* ]] || others+=("$p")
+    done
+    kill_pids "other processes in netns $NETNS" "${others[@]}"
+    ip netns delete "$NETNS"
+    log "netns $NETNS: deleted"
+  fi
+  rm -rf "$KWOK_WORKDIR" "$SIM_DIR/logs" "$SIM_DIR"/kubeconfig-*.yaml "$SIM_DIR"/kwokctl-*.yaml
+  log "down: $(since "$t0") s"
+}
+
+cmd_status() {
+  need_root
+  local c rc=0
+  if ! netns_exists; then
+    log "netns $NETNS: missing"
+    return 1
+  fi
+  for c in "${CLUSTERS[@]}"; do
+    if [[ -s $(kubeconfig_of "$c") ]] && kubectl_ns "$c" get --raw /readyz >/dev/null 2>&1; then
+      printf '%-10s up    %s\n' "$c" "$(apiserver_url "$c")"
+    else
+      printf '%-10s DOWN  %s\n' "$c" "$(apiserver_url "$c")"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
+cmd_exec() {
+  need_root
+  (($#)) || die "usage: sim/cluster.sh exec CMD [ARG...]"
+  netns_exists || die "netns $NETNS does not exist: run 'sim/cluster.sh up' first"
+  exec ip netns exec "$NETNS" "$SELF" __env "$@"
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  status) shift; cmd_status "$@" ;;
+  exec) shift; cmd_exec "$@" ;;
+  __env) shift; sim_env "$@" ;; # internal: already inside the netns
+  *)
+    sed -n '2,/^set -euo/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,114 @@
+/** A minimal Kubernetes REST client for the sim tests: just enough to GET/POST with a kubeconfig's credentials. */
+import * as fs from "node:fs";
+import * as https from "node:https";
+import { parse as parseYaml } from "yaml";
+
+interface KubeconfigDoc {
+    "current-context": string;
+    contexts: { name: string; context: { cluster: string; user: string } }[];
+    clusters: { name: string; cluster: { server: string; "certificate-authority-data"?: string; "certificate-authority"?: string } }[];
+    users: {
+        name: string;
+        user: {
+            token?: string;
+            "client-certificate-data"?: string;
+            "client-certificate"?: string;
+            "client-key-data"?: string;
+            "client-key"?: string;
+        };
+    }[];
+}
+
+export interface KubeResponse {
+    status: number;
+    body: any;
+}
+
+const fromData = (data?: string, file?: string): Buffer | undefined =>
+    data !== undefined ? Buffer.from(data, "base64") : file !== undefined ? fs.readFileSync(file) : undefined;
+
+export class Kube {
+    readonly server: string;
+    readonly #agent: https.Agent;
+    readonly #token?: string;
+
+    constructor(kubeconfigText: string) {
+        const kc = parseYaml(kubeconfigText) as KubeconfigDoc;
+        const ctx = kc.contexts.find((c) => c.name === kc["current-context"]) ?? kc.contexts[0];
+        const cluster = kc.clusters.find((c) => c.name === ctx.context.cluster)!.cluster;
+        const user = kc.users.find((u) => u.name === ctx.context.user)!.user;
+        this.server = cluster.server;
+        this.#token = user.token;
+        this.#agent = new https.Agent({
+            ca: fromData(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+            cert: fromData(user["client-certificate-data"], user["client-certificate"]),
+            key: fromData(user["client-key-data"], user["client-key"]),
+            keepAlive: false,
+        });
+    }
+
+    request(method: string, path: string, body?: unknown): Promise<KubeResponse> {
+        const url = new URL(path, this.server);
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        return new Promise((resolve, reject) => {
+            const req = https.request(
+                url,
+                {
+                    method,
+                    agent: this.#agent,
+                    timeout: 10_000,
+                    headers: {
+                        Accept: "application/json",
+                        ...(payload ? { "Content-Type": "application/json" } : {}),
+                        ...(this.#token ? { Authorization: `Bearer ${this.#token}` } : {}),
+                    },
+                },
+                (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c: Buffer) => chunks.push(c));
+                    res.on("end", () => {
+                        const text = Buffer.concat(chunks).toString("utf8");
+                        let parsed: unknown = text;
+                        try {
+                            parsed = JSON.parse(text);
+                        } catch {
+                            // non-JSON error bodies stay text
+                        }
+                        resolve({ status: res.statusCode ?? 0, body: parsed });
+                    });
+                },
+            );
+            req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${url.href}`)));
+            req.on("error", reject);
+            if (payload) {
+                req.write(payload);
+            }
+            req.end();
+        });
+    }
+
+    get(path: string): Promise<KubeResponse> {
+        return this.request("GET", path);
+    }
+}
+
+/** REST path of an object from its apiVersion/kind/name/namespace (the kinds the program creates). */
+export function objectPath(apiVersion: string, kind: string, name: string, namespace?: string): string {
+    const plural: Record<string, string> = {
+        Namespace: "namespaces",
+        Secret: "secrets",
+        ServiceAccount: "serviceaccounts",
+        Service: "services",
+        ConfigMap: "configmaps",
+        Deployment: "deployments",
+        ClusterRole: "clusterroles",
+        ClusterRoleBinding: "clusterrolebindings",
+        Gateway: "gateways",
+    };
+    const resource = plural[kind];
+    if (!resource) {
+        throw new Error(`no REST mapping for kind ${kind}`);
+    }
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    return namespace ? `${base}/namespaces/${namespace}/${resource}/${name}` : `${base}/${resource}/${name}`;
+}

@@ -1,0 +1,213 @@
+/**
+ * The real engine on two simulated clusters (run by `npm run test:sim` inside the sim's network namespace):
+ * up from empty, real cacerts, a remote secret that authenticates with least privilege, every object present,
+ * a no-op second up, and a destroy that leaves nothing behind. Timings are printed at the end.
+ */
+import { execFileSync } from "node:child_process";
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { parse as parseYaml } from "yaml";
+import { splitPemBundle } from "../../components/config/pem";
+import { kwokClusterOf, repoRoot, simDir, simStack } from "../../sim/stack";
+import { Kube, objectPath } from "./kube";
+
+const clusters = (
+    (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> }).config[
+        "zta-testbed:clusters"
+    ] as { name: string; network: string }[]
+).map((c, i) => ({ ...c, admin: new Kube(fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")) }));
+const admin = (name: string): Kube => clusters.find((c) => c.name === name)!.admin;
+
+const timings: Record<string, number> = {};
+async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+        return await fn();
+    } finally {
+        timings[step] = Number(process.hrtime.bigint() - started) / 1e9;
+    }
+}
+
+interface StateResource {
+    urn: string;
+    type: string;
+    provider?: string;
+    outputs?: Record<string, any>;
+}
+
+/** Objects the program created, per cluster, as REST paths (from the engine's own state). */
+function createdObjects(resources: StateResource[]): { cluster: string; path: string; what: string }[] {
+    const objects: { cluster: string; path: string; what: string }[] = [];
+    for (const r of resources) {
+        const cluster = /::([a-z0-9-]+)-provider::/.exec(r.provider ?? "")?.[1];
+        if (!cluster || !r.type.startsWith("kubernetes:") || !r.outputs) {
+            continue;
+        }
+        const o = r.outputs;
+        if (r.type === "kubernetes:helm.sh/v3:Release") {
+            // Helm's own record of the release, plus the workload it rendered.
+            const rel = o.status as { name: string; namespace: string; version: number };
+            objects.push({
+                cluster,
+                path: objectPath("v1", "Secret", `sh.helm.release.v1.${rel.name}.v${rel.version}`, rel.namespace),
+                what: `release ${rel.name}`,
+            });
+            if (rel.name !== "istio-base") {
+                objects.push({
+                    cluster,
+                    path: objectPath("apps/v1", "Deployment", rel.name, rel.namespace),
+                    what: `deployment ${rel.name}`,
+                });
+            }
+            continue;
+        }
+        if (r.urn.includes("::mesh-") && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
+            objects.push({
+                cluster,
+                path: objectPath(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace),
+                what: `${o.kind} ${o.metadata.name}`,
+            });
+        }
+    }
+    return objects;
+}
+
+function opensslText(pem: string): string {
+    return execFileSync("openssl", ["x509", "-noout", "-text"], { input: pem }).toString();
+}
+
+describe("sim: the real program on two simulated clusters", () => {
+    let stack: Stack;
+    let objects: { cluster: string; path: string; what: string }[] = [];
+
+    beforeAll(async () => {
+        stack = await timed("prepare stack (toolchain, PKI, config)", () => simStack());
+        // From empty: whatever an earlier run left is destroyed first.
+        await timed("destroy leftovers", () => stack.destroy({ color: "never" }));
+    }, 600_000);
+
+    afterAll(() => {
+        const lines = Object.entries(timings).map(([k, v]) => `  ${k.padEnd(44)} ${v.toFixed(1)} s`);
+        process.stdout.write(`\nsim timings:\n${lines.join("\n")}\n`);
+        fs.writeFileSync(path.join(simDir, "timings.json"), JSON.stringify(timings, null, 2));
+    });
+
+    test("a. pulumi up from empty succeeds", async () => {
+        const result = await timed("a. pulumi up (from empty)", () =>
+            stack.up({ color: "never", onOutput: (o) => process.stdout.write(o) }),
+        );
+        expect(result.summary.result).toBe("succeeded");
+        expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(40);
+        const state = await stack.exportStack();
+        objects = createdObjects((state.deployment as { resources: StateResource[] }).resources);
+        expect(objects.length).toBeGreaterThan(20);
+        const outputs = result.outputs.clusters.value as Record<string, { eastWestAddress?: string }>;
+        for (const c of clusters) {
+            expect(outputs[c.name].eastWestAddress).toBeTruthy();
+        }
+    }, 1_200_000);
+
+    test("b. real cacerts: intermediates chain to one shared root, RSA 4096, CA pathlen 0, Istio's SAN and L=<cluster>", async () => {
+        const roots = new Set<string>();
+        const intermediates = new Set<string>();
+        for (const c of clusters) {
+            const res = await c.admin.get(objectPath("v1", "Secret", "cacerts", "istio-system"));
+            expect(res.status).toBe(200);
+            const data = Object.fromEntries(
+                Object.entries(res.body.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]),
+            );
+            expect(Object.keys(data).sort()).toEqual(["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]);
+            const root = new X509Certificate(data["root-cert.pem"]);
+            const inter = new X509Certificate(data["ca-cert.pem"]);
+            expect(inter.checkIssued(root)).toBe(true);
+            expect(inter.verify(root.publicKey)).toBe(true);
+            expect(root.verify(root.publicKey)).toBe(true);
+            expect(inter.checkPrivateKey(createPrivateKey(data["ca-key.pem"]))).toBe(true);
+            expect(splitPemBundle(data["cert-chain.pem"]).map((p) => new X509Certificate(p).fingerprint256)).toEqual([
+                inter.fingerprint256,
+                root.fingerprint256,
+            ]);
+            for (const cert of [root, inter]) {
+                expect(cert.ca).toBe(true);
+                expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(4096);
+            }
+            const text = opensslText(data["ca-cert.pem"]);
+            expect(text).toMatch(/CA:TRUE, pathlen:0/);
+            expect(text).toMatch(/Certificate Sign/);
+            expect(text).toMatch(/DNS:istiod\.istio-system\.svc/);
+            expect(inter.subject).toContain(`L=${c.name}`);
+            expect(inter.subject).toContain("CN=Intermediate CA");
+            expect(root.subject).toContain("CN=Root CA");
+            roots.add(root.fingerprint256);
+            intermediates.add(inter.fingerprint256);
+        }
+        expect(roots.size).toBe(1);
+        expect(intermediates.size).toBe(clusters.length);
+    });
+
+    test("c. the remote secret in B authenticates to A as the reader: services/endpoints yes, secrets no", async () => {
+        for (const a of clusters) {
+            for (const b of clusters.filter((x) => x.name !== a.name)) {
+                const res = await b.admin.get(objectPath("v1", "Secret", `istio-remote-secret-${a.name}`, "istio-system"));
+                expect(res.status).toBe(200);
+                expect(res.body.metadata.labels["istio/multiCluster"]).toBe("true");
+                expect(Object.keys(res.body.data)).toEqual([a.name]);
+                const reader = new Kube(Buffer.from(res.body.data[a.name], "base64").toString());
+                expect(reader.server).toBe(a.admin.server);
+                const who = await reader.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+                    apiVersion: "authentication.k8s.io/v1",
+                    kind: "SelfSubjectReview",
+                });
+                expect(who.status).toBe(201);
+                expect(who.body.status.userInfo.username).toBe("system:serviceaccount:istio-system:zta-remote-reader");
+                expect((await reader.get("/api/v1/services")).status).toBe(200);
+                expect((await reader.get("/api/v1/endpoints")).status).toBe(200);
+                expect((await reader.get("/apis/discovery.k8s.io/v1/endpointslices")).status).toBe(200);
+                expect((await reader.get("/api/v1/secrets")).status).toBe(403);
+                expect((await reader.get(objectPath("v1", "Secret", "cacerts", "istio-system"))).status).toBe(403);
+                expect((await reader.request("DELETE", objectPath("v1", "Service", "kubernetes", "default"))).status).toBe(403);
+            }
+        }
+    });
+
+    test("d. Istio CRDs serve the Gateway; every object the program created is present", async () => {
+        for (const c of clusters) {
+            const crd = await c.admin.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.networking.istio.io");
+            expect(crd.status).toBe(200);
+            expect(crd.body.status.conditions.find((x: { type: string }) => x.type === "Established")?.status).toBe("True");
+            const gw = await c.admin.get(objectPath("networking.istio.io/v1", "Gateway", "cross-network-gateway", "istio-system"));
+            expect(gw.status).toBe(200);
+            expect(gw.body.spec.servers[0].tls.mode).toBe("AUTO_PASSTHROUGH");
+            const ns = await c.admin.get(objectPath("v1", "Namespace", "istio-system"));
+            expect(ns.body.metadata.labels["topology.istio.io/network"]).toBe(c.network);
+        }
+        const missing: string[] = [];
+        for (const o of objects) {
+            if ((await admin(o.cluster).get(o.path)).status !== 200) {
+                missing.push(`${o.cluster}: ${o.what}`);
+            }
+        }
+        expect(missing).toEqual([]);
+    });
+
+    test("e. a second pulumi up changes nothing", async () => {
+        const result = await timed("e. pulumi up (no-op)", () => stack.up({ color: "never" }));
+        const changes = result.summary.resourceChanges ?? {};
+        expect(Object.keys(changes).filter((op) => op !== "same")).toEqual([]);
+    }, 1_200_000);
+
+    test("f. pulumi destroy leaves none of the objects the program created", async () => {
+        const result = await timed("f. pulumi destroy", () => stack.destroy({ color: "never" }));
+        expect(result.summary.result).toBe("succeeded");
+        const left: string[] = [];
+        for (const o of objects) {
+            const status = (await admin(o.cluster).get(o.path)).status;
+            if (status !== 404) {
+                left.push(`${o.cluster}: ${o.what} (${status})`);
+            }
+        }
+        expect(left).toEqual([]);
+    }, 1_200_000);
+});
