@@ -41,6 +41,8 @@ KWOK_WORKDIR=$SIM_DIR/kwok # kwokctl's ~/.kwok (clusters/, cache/)
 # +257 controller-manager, +259 scheduler), so the two clusters never race for ports.
 CLUSTERS=(zta-sim-1 zta-sim-2)
 declare -A PORT_BASE=([zta-sim-1]=16000 [zta-sim-2]=26000)
+# LB_PREFIX.1 is the simulated node's InternalIP, LB_PREFIX.<n> the LoadBalancer address of
+# the Service whose clusterIP ends in .<n> (service CIDR 10.0.0.0/24; .1 is 'kubernetes').
 declare -A LB_PREFIX=([zta-sim-1]=127.0.10 [zta-sim-2]=127.0.20)
 
 # Admission stays on (ServiceAccount, NamespaceLifecycle, PodSecurity, ... keep working);
@@ -78,7 +80,9 @@ check_bins() {
     "$KUBE_BIN/kube-scheduler" "$KUBE_BIN/kubectl" "$KWOK_BIN/kwok" "$KWOK_BIN/kwokctl"; do
     [[ -x $b ]] || missing+=("$b")
   done
-  [[ -d $KWOK_MODULE/kustomize/stage/fast ]] || missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages)")
+  [[ -d $KWOK_MODULE/kustomize/stage/fast ]] ||
+    missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages, from the Go module cache; if only this is missing:
+   GOMODCACHE=$TOOLCHAIN/go/mod go mod download sigs.k8s.io/kwok@$KWOK_VERSION)")
   if ((${#missing[@]})); then
     log "sim/cluster.sh: missing toolchain pieces:"
     printf '  %s\n' "${missing[@]}" >&2
@@ -109,10 +113,11 @@ sim_env() {
   for p in "$TOOLCHAIN"/pulumi/*/bin; do [[ -d $p ]] && path+=:$p; done
   local kc=() c
   for c in "${CLUSTERS[@]}"; do kc+=("$(kubeconfig_of "$c")"); done
-  env PATH="$path:$PATH" \
+  exec env PATH="$path:$PATH" \
     KWOK_WORKDIR="$KWOK_WORKDIR" \
     KWOK_KUBECTL_BINARY="$KUBE_BIN/kubectl" \
     KUBECONFIG="$(IFS=:; echo "${kc[*]}")" \
+    KUBECACHEDIR="$SIM_DIR/kube-cache" \
     ZTA_TOOLCHAIN_DIR="$TOOLCHAIN" \
     ZTA_SIM_DIR="$SIM_DIR" \
     ZTA_SIM_NETNS="$NETNS" \
@@ -121,7 +126,8 @@ sim_env() {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
     "$@"
 }
-in_ns() { ip netns exec "$NETNS" "$SELF" __env "$@"; }
+# fd 8 (the up/down lock) must not leak into the daemons kwokctl forks
+in_ns() { ip netns exec "$NETNS" "$SELF" __env "$@" 8>&-; }
 
 kubectl_ns() { # CLUSTER ARGS... (inside the netns, bounded)
   local c=$1; shift
@@ -174,9 +180,15 @@ componentsPatches:
   extraArgs:
   - key: disable-admission-plugins
     value: $DISABLED_ADMISSION
+  # no route leaves the netns, so the API server cannot pick an address to advertise by
+  # itself; loopback is not a valid Endpoints address, hence no 'kubernetes' endpoints
+  - key: advertise-address
+    value: 127.0.0.1
+  - key: endpoint-reconciler-type
+    value: none
 ---
-# LoadBalancer Services get status.loadBalancer.ingress[0].ip = $lb.<last octet of the
-# clusterIP>: deterministic, distinct per cluster, and on loopback, so nothing can route it.
+# LoadBalancer Services get status.loadBalancer.ingress[0].ip = spec.loadBalancerIP when set,
+# else $lb.<last octet of the clusterIP>: deterministic, distinct per cluster, on loopback.
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -197,7 +209,7 @@ spec:
     statusTemplate: |
       loadBalancer:
         ingress:
-        - ip: {{ printf "$lb.%s" (splitList "." .spec.clusterIP | last) | Quote }}
+        - ip: {{ or .spec.loadBalancerIP (printf "$lb.%s" (splitList "." .spec.clusterIP | last)) | Quote }}
           ipMode: VIP
 ---
 $stages
@@ -222,8 +234,12 @@ metadata:
     topology.kubernetes.io/region: $1
     topology.kubernetes.io/zone: $1-a
 status:
+  addresses:
+  - {type: InternalIP, address: ${LB_PREFIX[$1]}.1}
+  - {type: Hostname, address: $1-node-0}
   allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
   capacity: {cpu: "64", memory: 256Gi, pods: "250"}
+  nodeInfo: {kubeletVersion: $KUBE_VERSION, kubeProxyVersion: $KUBE_VERSION}
 EOF
 }
 
@@ -244,8 +260,28 @@ create_cluster() { # CLUSTER: runs in the background of `up`, logs to $SIM_DIR/l
     --kube-authorization=true \
     --kube-admission=true \
     --kubeconfig "" \
-    --timeout "$((CREATE_TIMEOUT - 20))s" ||
-    { log "$c: kwokctl create cluster failed"; return 1; }
+    --timeout "$((CREATE_TIMEOUT > 40 ? CREATE_TIMEOUT - 20 : 20))s" &
+  local kpid=$! wd rc=0 pidf
+  wd=$(workdir_of "$c")
+  # kwokctl waits up to 2 min for an API server that already died: watch the components
+  while [[ -e /proc/$kpid ]]; do
+    for pidf in "$wd"/pids/*.pid; do
+      [[ -s $pidf ]] || continue
+      if ! alive_pid "$(cat "$pidf" 2>/dev/null)"; then # (kwokctl does not reap them)
+        log "$c: $(basename "$pidf" .pid) exited during start-up; last lines of its log:"
+        tail -n 5 "$wd/logs/$(basename "$pidf" .pid).log" >&2 || true
+        kill_tree "$kpid"
+        wait "$kpid" || true
+        local left
+        mapfile -t left < <(cluster_pids "$wd")
+        kill_pids "$c" "${left[@]}"
+        return 1
+      fi
+    done
+    sleep 0.5
+  done
+  wait "$kpid" || rc=$?
+  ((rc == 0)) || { log "$c: kwokctl create cluster failed (exit $rc)"; return 1; }
 
   # admin kubeconfig, certificates embedded, context/cluster/user all named after the cluster
   local kc tmp
@@ -274,12 +310,12 @@ create_cluster() { # CLUSTER: runs in the background of `up`, logs to $SIM_DIR/l
 }
 
 # ---------------------------------------------------------------------------
-# processes of the clusters: anything whose command line names a cluster workdir
-cluster_pids() {
-  local p
+# processes of the clusters: toolchain binaries whose command line names a cluster workdir
+cluster_pids() { # [WORKDIR]
+  local p dir=${1:-$KWOK_WORKDIR/clusters}/
   for p in /proc/[0-9]*; do
-    [[ -r $p/cmdline ]] || continue
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$KWOK_WORKDIR/clusters/" && echo "${p#/proc/}"
+    [[ $(readlink "$p/exe" 2>/dev/null) == "$TOOLCHAIN"/* ]] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$dir" && echo "${p#/proc/}"
   done
   return 0
 }
@@ -292,6 +328,20 @@ ancestors() { # pids of this script and its parents (never killed)
   done
 }
 
+kill_tree() { # PID: TERM to PID and all its descendants
+  local p all=("$1") i=0
+  while ((i < ${#all[@]})); do
+    for p in $(ps -o pid= --ppid "${all[$i]}" 2>/dev/null); do all+=("$p"); done
+    i=$((i + 1))
+  done
+  kill -TERM "${all[@]}" 2>/dev/null || true
+}
+
+alive_pid() { # PID: running (a zombie waiting for its reaper counts as gone)
+  local st
+  st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) && [[ -n $st && $st != Z ]]
+}
+
 kill_pids() { # LABEL PID...: TERM, up to 10 s, then KILL
   local label=$1; shift
   (($#)) || return 0
@@ -300,7 +350,7 @@ kill_pids() { # LABEL PID...: TERM, up to 10 s, then KILL
   local i alive
   for i in $(seq 1 50); do
     alive=()
-    for p in "$@"; do [[ -e /proc/$p ]] && alive+=("$p"); done
+    for p in "$@"; do alive_pid "$p" && alive+=("$p"); done
     ((${#alive[@]})) || return 0
     sleep 0.2
   done
@@ -315,7 +365,7 @@ cmd_up() {
   check_bins
   mkdir -p "$SIM_DIR/logs" "$KWOK_WORKDIR"
   exec 8>"$SIM_DIR/.lock"
-  flock -w 300 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
+  flock -w 120 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
   local t0 c todo=() pids=() failed=()
   t0=$(now)
   ensure_netns
@@ -366,12 +416,14 @@ delete_cluster() { # CLUSTER: kwokctl delete (inside the netns), then anything l
   local c=$1 wd
   wd=$(workdir_of "$c")
   if [[ -e $wd ]] && netns_exists; then
-    in_ns timeout --kill-after=5 60 kwokctl --name "$c" delete cluster --kubeconfig "" >&2 ||
-      log "$c: kwokctl delete cluster failed; cleaning up by hand"
+    local out
+    out=$(in_ns timeout --kill-after=5 60 kwokctl --name "$c" delete cluster \
+      --kubeconfig "$KWOK_WORKDIR/kubeconfig-unused.yaml" 2>&1) ||
+      log "$c: kwokctl delete cluster failed; cleaning up by hand: $(tail -n 3 <<<"$out")"
+    log "$c: deleted"
   fi
   local pids
-  mapfile -t pids < <(cluster_pids | while read -r p; do
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$wd/" && echo "$p"; done)
+  mapfile -t pids < <(cluster_pids "$wd")
   kill_pids "$c" "${pids[@]}"
   rm -rf "$wd" "$(kubeconfig_of "$c")" "$SIM_DIR/kwokctl-$c.yaml"
 }
@@ -380,7 +432,7 @@ cmd_down() {
   need_root
   mkdir -p "$SIM_DIR"
   exec 8>"$SIM_DIR/.lock"
-  flock -w 300 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
+  flock -w 120 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
   local t0 c
   t0=$(now)
   for c in "${CLUSTERS[@]}"; do delete_cluster "$c"; done
@@ -389,16 +441,17 @@ cmd_down() {
   mapfile -t pids < <(cluster_pids)
   kill_pids "leftover cluster processes" "${pids[@]}"
   if netns_exists; then
-    local keep others=()
+    local keep others=() inns
     keep=" $(ancestors | tr '\n' ' ') "
-    for p in $(ip netns pids "$NETNS" 2>/dev/null); do
-      [[ $keep == *" $p "* ]] || others+=("$p")
+    mapfile -t inns < <(ip netns pids "$NETNS" 2>/dev/null)
+    for p in "${inns[@]}"; do # (the listing's own short-lived processes are gone by now)
+      [[ $keep == *" $p "* ]] || ! alive_pid "$p" || others+=("$p")
     done
     kill_pids "other processes in netns $NETNS" "${others[@]}"
     ip netns delete "$NETNS"
     log "netns $NETNS: deleted"
   fi
-  rm -rf "$KWOK_WORKDIR" "$SIM_DIR/logs" "$SIM_DIR"/kubeconfig-*.yaml "$SIM_DIR"/kwokctl-*.yaml
+  rm -rf "$KWOK_WORKDIR" "$SIM_DIR/logs" "$SIM_DIR/kube-cache" "$SIM_DIR"/kubeconfig-*.yaml "$SIM_DIR"/kwokctl-*.yaml
   log "down: $(since "$t0") s"
 }
 
@@ -424,7 +477,7 @@ cmd_exec() {
   need_root
   (($#)) || die "usage: sim/cluster.sh exec CMD [ARG...]"
   netns_exists || die "netns $NETNS does not exist: run 'sim/cluster.sh up' first"
-  exec ip netns exec "$NETNS" "$SELF" __env "$@"
+  exec ip netns exec "$NETNS" "$SELF" __env "$@" 8>&-
 }
 
 case ${1:-} in

@@ -110,6 +110,7 @@ export async function simStack(): Promise<Stack> {
         throw new Error(`the sim needs \`npm run toolchain\` first; missing:\n  - ${missing.join("\n  - ")}`);
     }
     const env = simEnv();
+    fs.mkdirSync(path.join(simDir, "state"), { recursive: true, mode: 0o700 });
     installProvider(env);
 
     // A private work dir, so setting secrets never rewrites the committed stack file.

@@ -1,0 +1,507 @@
+#!/usr/bin/env bash
+# Builds the offline toolchain (Pulumi CLI, providers, etcd, Kubernetes control plane,
+# kubectl, kwok, Istio/Cilium charts) from Go modules into a cache OUTSIDE the repo, keyed by
+# version. Only pieces that are missing are built; re-running is safe (see README.md).
+#
+# Usage: toolchain/build.sh [--list | --available | PIECE...]   (default: every piece)
+#   --list       show every piece, cached or missing, and its outputs
+#   --available  only the pieces this machine's module proxy can serve
+#   ZTA_TOOLCHAIN_DIR      cache root (default $HOME/.cache/zta-testbed/toolchain)
+#   ZTA_TOOLCHAIN_PIECES   space-separated pieces when no PIECE argument is given
+#   ZTA_TOOLCHAIN_NICE     nice level for builds (default 10)
+#   ZTA_TOOLCHAIN_GONOSUMDB  extra GONOSUMDB patterns (comma-separated)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${ZTA_TOOLCHAIN_DIR:-$HOME/.cache/zta-testbed/toolchain}
+NICE=${ZTA_TOOLCHAIN_NICE:-10}
+
+# ---------------------------------------------------------------------------
+# Versions. A value of the form vX.Y.Z-<ts>-<hash> is a Go pseudo-version of the commit;
+# they were resolved against the module proxy this machine reaches (see README.md).
+PULUMI_VERSION=v3.248.0
+# pulumi-language-nodejs has no tags of its own: pseudo-version of the pkg/v3.248.0 /
+# sdk/v3.248.0 commit dc7edd58bc13. The proxy here refuses it (403), see README.
+LANGHOST_MODULE=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+LANGHOST_MODVER=v3.0.0-20260624180030-dc7edd58bc13
+
+# Kubernetes provider: the npm SDK pins 4.34.2, but no provider/v4 pseudo-version of the
+# 4.34.x release commits is served here. The only release commit found served is v4.25.0
+# (tag v4.25.0 = f47bc2d6f199, pinned by crd2pulumi v1.6.1). Built as what it is (v4.25.0), never relabelled.
+K8S_PROVIDER_VERSION=4.25.0
+K8S_PROVIDER_MODVER=v4.0.0-20260115033456-f47bc2d6f199
+K8S_PROVIDER_SDK_VERSION=v4.25.0   # replaces the module's `sdk/v4 => ../sdk`
+
+# Wanted but not buildable from this proxy (release commits not served): see README.
+TLS_PROVIDER_VERSION=5.6.1        # github.com/pulumi/pulumi-tls/provider/v5
+RANDOM_PROVIDER_VERSION=4.21.2    # github.com/pulumi/pulumi-random/provider/v4
+COMMAND_PROVIDER_VERSION=1.2.1    # github.com/pulumi/pulumi-command/provider (npm 4.5.0 is a stray publish)
+COMMAND_PROVIDER_MODVER=v0.0.0-20260303235922-7f3eb6f3b77c   # commit of tag v1.2.1
+
+ETCD_VERSION=v3.6.16               # newest 3.6 patch on the proxy
+KUBE_VERSION=v1.36.3               # newest 1.36 patch on the proxy
+KWOK_VERSION=v0.8.0
+
+# istio.io/istio has no semver tags; the proxy serves only three pseudo-versions of it.
+# 9739e10eb9d7 (2026-08-26) is on release-1.30 AFTER tag 1.30.3 (it pins istio.io/api
+# v1.30.4-0.2026…); tag 1.30.3 itself (56df41f63e51) and anything 1.24.x are not served.
+ISTIO_130_MODVER=v0.0.0-20260826214018-9739e10eb9d7
+ISTIO_124_MODVER=v0.0.0-20250130153555-44d0e58e49d0   # tag 1.24.3 - not served (403)
+ISTIO_CHARTS="base=charts/base istiod=charts/istio-control/istio-discovery gateway=charts/gateway"
+
+# github.com/cilium/charts: only this pseudo-version is served (the one cilium v1.20.0-pre.1
+# requires); it embeds cilium up to 1.20.0-pre.1 / 1.19.2 / 1.17.14, not 1.20.0 / 1.17.18.
+CILIUM_CHARTS_MODVER=v0.0.0-20260401193212-853ba84e802b
+CILIUM_CHART_VERSIONS="1.20.0-pre.1 1.19.2 1.17.14"
+
+# Pieces whose module versions the proxy here serves (`build.sh --available`).
+AVAILABLE_PIECES="istio-charts-1.30 cilium-charts etcd kwok pulumi provider-kubernetes kubernetes kubectl"
+ALL_PIECES="istio-charts-1.30 istio-charts-1.24 cilium-charts etcd kwok pulumi pulumi-language-nodejs provider-kubernetes provider-tls provider-random provider-command kubernetes kubectl"
+
+# ---------------------------------------------------------------------------
+# Go environment: everything (build cache, module cache) lives under the cache dir.
+export GOCACHE=$CACHE/go/build-cache
+export GOMODCACHE=$CACHE/go/mod
+export GOPATH=$CACHE/go/path
+export GOTOOLCHAIN=local
+export GOFLAGS="-buildvcs=false -mod=mod"
+export CGO_ENABLED=0
+export GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
+# sum.golang.org itself is unreachable; the go command reaches it through the proxy
+# (<proxy>/sumdb/sum.golang.org/...), which answers most look-ups. These modules'
+# records are missing there (404), so they are taken from the proxy unverified by the
+# checksum database (still pinned in each wrapper's go.sum afterwards).
+NOSUMDB="github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes/provider,github.com/pulumi/cloud-ready-checks,github.com/cilium/charts"
+export GONOSUMDB="$NOSUMDB${ZTA_TOOLCHAIN_GONOSUMDB:+,$ZTA_TOOLCHAIN_GONOSUMDB}"
+unset GOPRIVATE GONOPROXY GOWORK 2>/dev/null || true
+export GOWORK=off
+
+log() { printf '%s\n' "$*" >&2; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+mkdir -p "$CACHE/work" "$CACHE/logs" "$GOCACHE" "$GOMODCACHE" || exit 1
+cd "$CACHE/work" || exit 1   # never inside a module (the repo)
+
+# One build at a time per cache dir.
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+  log "toolchain: another build holds $CACHE/.lock; waiting"
+  flock 9
+fi
+
+# ---------------------------------------------------------------------------
+# helpers
+
+# newwork NAME -> prints a fresh, empty work dir for a wrapper module
+newwork() {
+  local d="$CACHE/work/$1"
+  rm -rf "$d" && mkdir -p "$d" && printf '%s' "$d"
+}
+
+gocmd() { nice -n "$NICE" go "$@"; }
+
+# modhash MODULE@VERSION -> commit hash from the proxy's .info Origin (empty when the proxy omits it)
+modhash() {
+  go list -m -json "$1" 2>/dev/null | sed -n 's/.*"Hash": "\([0-9a-f]*\)".*/\1/p' | head -1
+}
+
+# require_served PIECE MODULE@VERSION -> explains and fails when the proxy refuses it
+require_served() {
+  local out
+  if ! out=$(go list -m -json "$2" 2>&1); then
+    log "$1: $2 is not available from GOPROXY=$GOPROXY:"
+    log "$(printf '%s\n' "$out" | grep -m1 -E 'Forbidden|not found|server response|invalid' || printf '%s\n' "$out" | tail -1)"
+    return 1
+  fi
+}
+
+# install_bin SRC DEST -> atomic replace
+install_bin() {
+  mkdir -p "$(dirname "$2")" && install -m 0755 "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
+}
+
+clean_work() { find "$1" -maxdepth 1 -type f -perm -u+x -delete; }
+
+stamp() { # stamp FILE key=value...
+  mkdir -p "$(dirname "$1")"
+  { printf '%s\n' "$@" | tail -n +2; printf 'go=%s\nbuilt=%s\n' "$(go env GOVERSION)" "$(date -u +%FT%TZ)"; } >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+}
+
+# ---------------------------------------------------------------------------
+# pieces: each has outputs_<piece> (prints the files that must exist) and build_<piece>.
+# A piece is "cached" when its stamp and every output exist.
+
+P_PULUMI=$CACHE/pulumi/$PULUMI_VERSION
+outputs_pulumi() { echo "$P_PULUMI/bin/pulumi"; }
+stampf_pulumi() { echo "$P_PULUMI/.built-pulumi"; }
+build_pulumi() {
+  local w; w=$(newwork pulumi-$PULUMI_VERSION) || return 1
+  require_served pulumi github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/pulumi
+
+go 1.25.11
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+)
+
+// mirrored from pkg/v3's go.mod (its sdk/v3 => ../sdk replace is what the require above stands for)
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$w/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) || return 1
+  install_bin "$w/pulumi" "$P_PULUMI/bin/pulumi" || return 1
+  clean_work "$w"
+  stamp "$(stampf_pulumi)" "module=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION"
+}
+
+outputs_pulumi-language-nodejs() { echo "$P_PULUMI/bin/pulumi-language-nodejs"; }
+stampf_pulumi-language-nodejs() { echo "$P_PULUMI/.built-pulumi-language-nodejs"; }
+build_pulumi-language-nodejs() {
+  require_served pulumi-language-nodejs "$LANGHOST_MODULE@$LANGHOST_MODVER" || {
+    log "pulumi-language-nodejs: the module has no tags; the proxy here serves no pseudo-version of the $PULUMI_VERSION commit (and refuses @v/list and commit-hash queries)"
+    return 1
+  }
+  local w; w=$(newwork pulumi-language-nodejs-$PULUMI_VERSION) || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/pulumi-language-nodejs
+
+go 1.25.11
+
+require (
+	$LANGHOST_MODULE $LANGHOST_MODVER
+	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+tool $LANGHOST_MODULE
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$w/pulumi-language-nodejs" "$LANGHOST_MODULE") || return 1
+  install_bin "$w/pulumi-language-nodejs" "$P_PULUMI/bin/pulumi-language-nodejs" || return 1
+  clean_work "$w"
+  stamp "$(stampf_pulumi-language-nodejs)" "module=$LANGHOST_MODULE@$LANGHOST_MODVER"
+}
+
+P_K8SPROV=$CACHE/plugins/kubernetes/v$K8S_PROVIDER_VERSION
+outputs_provider-kubernetes() { echo "$P_K8SPROV/pulumi-resource-kubernetes"; }
+stampf_provider-kubernetes() { echo "$P_K8SPROV/.built"; }
+build_provider-kubernetes() {
+  local mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+  require_served provider-kubernetes "$mod@$K8S_PROVIDER_MODVER" || return 1
+  local w; w=$(newwork provider-kubernetes-$K8S_PROVIDER_VERSION) || return 1
+  local dir; dir=$(go mod download -json "$mod@$K8S_PROVIDER_MODVER" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [[ -d "$dir/cmd/pulumi-resource-kubernetes" ]] || { log "provider-kubernetes: module dir not found"; return 1; }
+  # main.go go:embeds schema-embed.json / terraform-mapping-embed.json, which the release
+  # process generates (git-ignored). Copy the command's files and run its generate step.
+  cp "$dir"/cmd/pulumi-resource-kubernetes/{main.go,generate.go,schema.json,terraform-mapping.json} "$w/" || return 1
+  chmod u+w "$w"/*
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/pulumi-resource-kubernetes
+
+go 1.24.7
+
+require $mod $K8S_PROVIDER_MODVER
+
+// provider/go.mod has: replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => ../sdk
+replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 $K8S_PROVIDER_SDK_VERSION
+EOF
+  (cd "$w" && gocmd mod tidy && VERSION=$K8S_PROVIDER_VERSION gocmd run generate.go \
+    && gocmd build -trimpath -pgo=off \
+      -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+      -o "$w/pulumi-resource-kubernetes" .) || return 1
+  install_bin "$w/pulumi-resource-kubernetes" "$P_K8SPROV/pulumi-resource-kubernetes" || return 1
+  clean_work "$w"
+  stamp "$(stampf_provider-kubernetes)" "module=$mod@$K8S_PROVIDER_MODVER" "release=v$K8S_PROVIDER_VERSION"
+}
+
+unavailable_provider() { # NAME MODULE VERSION
+  log "provider-$1: no pseudo-version of $2 at the v$3 release commit is served by the proxy here"
+  log "provider-$1: (the module has no tags of its own; the proxy refuses @v/list, tag and commit-hash queries for it)"
+  return 1
+}
+outputs_provider-tls() { echo "$CACHE/plugins/tls/v$TLS_PROVIDER_VERSION/pulumi-resource-tls"; }
+stampf_provider-tls() { echo "$CACHE/plugins/tls/v$TLS_PROVIDER_VERSION/.built"; }
+build_provider-tls() { unavailable_provider tls github.com/pulumi/pulumi-tls/provider/v5 "$TLS_PROVIDER_VERSION"; }
+outputs_provider-random() { echo "$CACHE/plugins/random/v$RANDOM_PROVIDER_VERSION/pulumi-resource-random"; }
+stampf_provider-random() { echo "$CACHE/plugins/random/v$RANDOM_PROVIDER_VERSION/.built"; }
+build_provider-random() { unavailable_provider random github.com/pulumi/pulumi-random/provider/v4 "$RANDOM_PROVIDER_VERSION"; }
+
+P_CMDPROV=$CACHE/plugins/command/v$COMMAND_PROVIDER_VERSION
+outputs_provider-command() { echo "$P_CMDPROV/pulumi-resource-command"; }
+stampf_provider-command() { echo "$P_CMDPROV/.built"; }
+build_provider-command() {
+  local mod=github.com/pulumi/pulumi-command/provider
+  require_served provider-command "$mod@$COMMAND_PROVIDER_MODVER" || {
+    log "provider-command: release v$COMMAND_PROVIDER_VERSION (newest; npm's @pulumi/command 4.5.0 matches no provider release) is not served"
+    return 1
+  }
+  local w; w=$(newwork provider-command-$COMMAND_PROVIDER_VERSION) || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/pulumi-resource-command
+
+go 1.25.0
+
+require $mod $COMMAND_PROVIDER_MODVER
+
+tool $mod/cmd/pulumi-resource-command
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off \
+    -ldflags "-s -w -X $mod/pkg/version.Version=$COMMAND_PROVIDER_VERSION" \
+    -o "$w/pulumi-resource-command" "$mod/cmd/pulumi-resource-command") || return 1
+  install_bin "$w/pulumi-resource-command" "$P_CMDPROV/pulumi-resource-command" || return 1
+  clean_work "$w"
+  stamp "$(stampf_provider-command)" "module=$mod@$COMMAND_PROVIDER_MODVER"
+}
+
+P_ETCD=$CACHE/etcd/$ETCD_VERSION
+outputs_etcd() { echo "$P_ETCD/bin/etcd"; }
+stampf_etcd() { echo "$P_ETCD/.built"; }
+build_etcd() {
+  local mod=go.etcd.io/etcd/server/v3
+  require_served etcd "$mod@$ETCD_VERSION" || return 1
+  local w; w=$(newwork etcd-$ETCD_VERSION) || return 1
+  local sha; sha=$(modhash "$mod@$ETCD_VERSION")
+  cp "$HERE/go/etcd/main.go" "$w/" || return 1
+  # server/go.mod replaces api, client/pkg, client/v3, pkg with ../ paths: the published
+  # modules at the same version stand for them (go mod tidy takes server's requirements).
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/etcd
+
+go 1.26.0
+
+require (
+	$mod $ETCD_VERSION
+	go.etcd.io/etcd/api/v3 $ETCD_VERSION
+	go.etcd.io/etcd/client/pkg/v3 $ETCD_VERSION
+	go.etcd.io/etcd/client/v3 $ETCD_VERSION
+	go.etcd.io/etcd/pkg/v3 $ETCD_VERSION
+)
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off \
+    -ldflags "-s -w${sha:+ -X go.etcd.io/etcd/api/v3/version.GitSHA=${sha:0:12}}" -o "$w/etcd" .) || return 1
+  install_bin "$w/etcd" "$P_ETCD/bin/etcd" || return 1
+  clean_work "$w"
+  stamp "$(stampf_etcd)" "module=$mod@$ETCD_VERSION" "commit=$sha"
+}
+
+P_KUBE=$CACHE/kubernetes/$KUBE_VERSION
+KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler"
+outputs_kubernetes() { local c; for c in $KUBE_CMDS; do echo "$P_KUBE/bin/$c"; done; }
+stampf_kubernetes() { echo "$P_KUBE/.built"; }
+# kubectl: same wrapper module, cmd/kubectl; a piece of its own so the control plane's stamp is untouched
+outputs_kubectl() { echo "$P_KUBE/bin/kubectl"; }
+stampf_kubectl() { echo "$P_KUBE/.built-kubectl"; }
+
+# kube_build PIECE STAMP CMD... -> builds k8s.io/kubernetes/cmd/CMD for each CMD into $P_KUBE/bin
+kube_build() {
+  local piece=$1 stampfile=$2; shift 2
+  local mod=k8s.io/kubernetes
+  require_served "$piece" "$mod@$KUBE_VERSION" || return 1
+  local w; w=$(newwork "$piece-$KUBE_VERSION") || return 1
+  local sha; sha=$(modhash "$mod@$KUBE_VERSION")
+  local gomod; gomod=$(go mod download -json "$mod@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [[ -f "$gomod" ]] || { log "$piece: cannot read $mod@$KUBE_VERSION go.mod"; return 1; }
+  local staging_ver="v0.${KUBE_VERSION#v1.}"
+  local major=${KUBE_VERSION#v}; major=${major%%.*}
+  local minor=${KUBE_VERSION#v*.}; minor=${minor%%.*}
+  {
+    printf 'module zta-toolchain/%s\n\n' "$piece"
+    grep -E '^(go|godebug) ' "$gomod"
+    printf '\nrequire %s %s\n\n' "$mod" "$KUBE_VERSION"
+    printf '// every k8s.io/X => ./staging/src/k8s.io/X of %s@%s, as the published module\n' "$mod" "$KUBE_VERSION"
+    printf 'replace (\n'
+    local m
+    for m in $(awk '$2=="=>" && $3 ~ /^\.\/staging\// {print $1}' "$gomod"); do
+      # modules that are not published (e.g. sample-cli-plugin) are not needed by the binaries
+      if go list -m -json "$m@$staging_ver" >/dev/null 2>&1; then
+        printf '\t%s => %s %s\n' "$m" "$m" "$staging_ver"
+      else
+        printf '\t// %s: not published at %s\n' "$m" "$staging_ver"
+      fi
+    done
+    printf ')\n\n'
+    for m in "$@"; do printf 'tool %s/cmd/%s\n' "$mod" "$m"; done
+  } >"$w/go.mod"
+  local vpkg ld="-s -w"
+  for vpkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $vpkg.gitVersion=$KUBE_VERSION -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor"
+    ld+="${sha:+ -X $vpkg.gitCommit=$sha} -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=$(date -u +%FT%TZ)"
+  done
+  (cd "$w" && gocmd mod tidy) || return 1
+  local c
+  for c in "$@"; do
+    log "$piece: building $c"
+    (cd "$w" && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/$c" "$mod/cmd/$c") || return 1
+  done
+  for c in "$@"; do install_bin "$w/$c" "$P_KUBE/bin/$c" || return 1; done
+  clean_work "$w"
+  stamp "$stampfile" "module=$mod@$KUBE_VERSION" "commit=$sha" "staging=$staging_ver"
+}
+build_kubernetes() { kube_build kubernetes "$(stampf_kubernetes)" $KUBE_CMDS; }
+build_kubectl() { kube_build kubectl "$(stampf_kubectl)" kubectl; }
+
+P_KWOK=$CACHE/kwok/$KWOK_VERSION
+outputs_kwok() { echo "$P_KWOK/bin/kwok"; echo "$P_KWOK/bin/kwokctl"; }
+stampf_kwok() { echo "$P_KWOK/.built"; }
+build_kwok() {
+  local mod=sigs.k8s.io/kwok
+  require_served kwok "$mod@$KWOK_VERSION" || return 1
+  local w; w=$(newwork kwok-$KWOK_VERSION) || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/kwok
+
+go 1.26.0
+
+require $mod $KWOK_VERSION
+
+tool $mod/cmd/kwok
+tool $mod/cmd/kwokctl
+EOF
+  # same ldflags as kwok's hack/releases.sh; KubeVersion = the control plane built here
+  local ld="-s -w -X $mod/pkg/consts.Version=${KWOK_VERSION#v} -X $mod/pkg/consts.KubeVersion=${KUBE_VERSION#v}"
+  (cd "$w" && gocmd mod tidy \
+    && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwok" $mod/cmd/kwok \
+    && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwokctl" $mod/cmd/kwokctl) || return 1
+  install_bin "$w/kwok" "$P_KWOK/bin/kwok" && install_bin "$w/kwokctl" "$P_KWOK/bin/kwokctl" || return 1
+  clean_work "$w"
+  stamp "$(stampf_kwok)" "module=$mod@$KWOK_VERSION"
+}
+
+# istio charts: out dir keyed by the module version actually used (not by a release name)
+istio_out() { echo "$CACHE/charts/istio/$1"; }
+istio_outputs() { local n; for n in $ISTIO_CHARTS; do echo "$(istio_out "$1")/${n%%=*}/Chart.yaml"; done; }
+istio_build() { # PIECE MODVER
+  local mod=istio.io/istio
+  require_served "$1" "$mod@$2" || return 1
+  local w; w=$(newwork "$1") || return 1
+  local out; out=$(istio_out "$2")
+  cp "$HERE/go/istio-charts/main.go" "$w/" || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/istio-charts
+
+go 1.25
+
+require $mod $2
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -o "$w/istio-charts" .) || return 1
+  rm -rf "$out.tmp" && "$w/istio-charts" "$out.tmp" $ISTIO_CHARTS >"$w/charts.txt" || return 1
+  cat "$w/charts.txt" >&2
+  cp "$w/charts.txt" "$out.tmp/CHARTS.txt"
+  printf 'Written from the Go package %s/manifests (manifests.FS) at %s@%s.\nFiles are unmodified: Chart.yaml version/appVersion and values.yaml hub/tag are the\nsource-tree placeholders, which istio/release-builder rewrites for published charts.\n' \
+    "$mod" "$mod" "$2" >"$out.tmp/SOURCE.txt"
+  rm -rf "$out" && mv "$out.tmp" "$out" || return 1
+  clean_work "$w"
+  stamp "$out/.built" "module=$mod@$2"
+}
+outputs_istio-charts-1.30() { istio_outputs "$ISTIO_130_MODVER"; }
+stampf_istio-charts-1.30() { echo "$(istio_out "$ISTIO_130_MODVER")/.built"; }
+build_istio-charts-1.30() { istio_build istio-charts-1.30 "$ISTIO_130_MODVER"; }
+outputs_istio-charts-1.24() { istio_outputs "$ISTIO_124_MODVER"; }
+stampf_istio-charts-1.24() { echo "$(istio_out "$ISTIO_124_MODVER")/.built"; }
+build_istio-charts-1.24() {
+  istio_build istio-charts-1.24 "$ISTIO_124_MODVER" || {
+    log "istio-charts-1.24: the proxy serves no istio.io/istio version of the 1.24 line (tag 1.24.3 = 44d0e58e49d0)"
+    return 1
+  }
+}
+
+P_CILIUM=$CACHE/charts/cilium
+outputs_cilium-charts() { local v; for v in $CILIUM_CHART_VERSIONS; do echo "$P_CILIUM/cilium-$v.tgz"; done; }
+stampf_cilium-charts() { echo "$P_CILIUM/.built-$CILIUM_CHARTS_MODVER"; }
+build_cilium-charts() {
+  local mod=github.com/cilium/charts
+  require_served cilium-charts "$mod@$CILIUM_CHARTS_MODVER" || return 1
+  local w; w=$(newwork cilium-charts) || return 1
+  cp "$HERE/go/cilium-charts/main.go" "$w/" || return 1
+  cat >"$w/go.mod" <<EOF
+module zta-toolchain/cilium-charts
+
+go 1.22
+
+require $mod $CILIUM_CHARTS_MODVER
+EOF
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -o "$w/cilium-charts" .) || return 1
+  "$w/cilium-charts" -list >"$w/available.txt" || return 1
+  "$w/cilium-charts" "$P_CILIUM" $CILIUM_CHART_VERSIONS >&2 || return 1
+  clean_work "$w"
+  stamp "$(stampf_cilium-charts)" "module=$mod@$CILIUM_CHARTS_MODVER" "charts=$CILIUM_CHART_VERSIONS"
+}
+
+# ---------------------------------------------------------------------------
+is_cached() { # PIECE
+  local f
+  [[ -f "$(stampf_"$1")" ]] || return 1
+  while read -r f; do [[ -s "$f" ]] || return 1; done < <(outputs_"$1")
+  while read -r f; do [[ "$f" == *.tgz || "$f" == *.yaml || -x "$f" ]] || return 1; done < <(outputs_"$1")
+}
+
+piece_dirs() { # the directories that hold a piece's outputs (for du)
+  outputs_"$1" | while read -r f; do
+    case "$f" in
+      */charts/istio/*) echo "${f%/*/Chart.yaml}" ;;
+      *.tgz) echo "$f" ;;
+      */bin/*) echo "${f%/bin/*}" ;;
+      *) echo "${f%/*}" ;;
+    esac
+  done | sort -u
+}
+
+if [[ ${1:-} == --list ]]; then
+  for p in $ALL_PIECES; do
+    if is_cached "$p"; then s=cached; else s=missing; fi
+    printf '%-24s %-8s %s\n' "$p" "$s" "$(outputs_"$p" | tr '\n' ' ')"
+  done
+  exit 0
+fi
+
+if [[ ${1:-} == --available ]]; then shift; set -- $AVAILABLE_PIECES "$@"; fi
+PIECES=${*:-${ZTA_TOOLCHAIN_PIECES:-$ALL_PIECES}}
+for p in $PIECES; do
+  [[ " $ALL_PIECES " == *" $p "* ]] || { log "unknown piece '$p' (pieces: $ALL_PIECES)"; exit 2; }
+done
+
+log "toolchain: cache=$CACHE go=$(go env GOVERSION) GOPROXY=$GOPROXY GOSUMDB=$(go env GOSUMDB) GONOSUMDB=$GONOSUMDB"
+declare -a FAILED=()
+T0=$(date +%s.%N)
+printf '%-24s %-7s %9s  %s\n' PIECE STATUS SECONDS DETAIL
+for p in $PIECES; do
+  t=$(date +%s.%N)
+  if is_cached "$p"; then
+    printf '%-24s %-7s %9.1f  %s\n' "$p" cached "$(elapsed "$t")" "$(piece_dirs "$p" | head -1 | sed 's#/cilium-[^/]*\.tgz$#/#')"
+    continue
+  fi
+  lf="$CACHE/logs/$p.log"
+  { echo "=== $p $(date -u +%FT%TZ)"; } >"$lf"
+  if ( set -o pipefail; "build_$p" ) >>"$lf" 2>&1 && is_cached "$p"; then
+    printf '%-24s %-7s %9.1f  %s\n' "$p" built "$(elapsed "$t")" "$(piece_dirs "$p" | head -1 | sed 's#/cilium-[^/]*\.tgz$#/#')"
+  else
+    printf '%-24s %-7s %9.1f  %s\n' "$p" FAILED "$(elapsed "$t")" "log: $lf"
+    grep -v '^===' "$lf" | tail -n 4 | sed 's/^/    /'
+    FAILED+=("$p")
+  fi
+done
+printf 'total %.1f s\n' "$(elapsed "$T0")"
+
+echo "disk used:"
+for p in $PIECES; do
+  is_cached "$p" || continue
+  printf '  %-24s %s\n' "$p" "$(piece_dirs "$p" | xargs du -sch 2>/dev/null | tail -1 | cut -f1)"
+done
+printf '  %-24s %s\n' "go build cache" "$(du -sh "$GOCACHE" 2>/dev/null | cut -f1)"
+printf '  %-24s %s\n' "go module cache" "$(du -sh "$GOMODCACHE" 2>/dev/null | cut -f1)"
+printf '  %-24s %s\n' "work dirs" "$(du -sh "$CACHE/work" 2>/dev/null | cut -f1)"
+printf '  %-24s %s\n' "TOTAL $CACHE" "$(du -sh "$CACHE" 2>/dev/null | cut -f1)"
+
+if ((${#FAILED[@]})); then
+  echo "FAILED pieces: ${FAILED[*]} (logs in $CACHE/logs/)" >&2
+  exit 1
+fi
