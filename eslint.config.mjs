@@ -12,6 +12,7 @@ export default tseslint.config(
             "toolchain/",
             "eslint.config.mjs",
             "jest.config.js",
+            "jest.sim.config.js",
             "tests/harness/summaryReporter.js",
         ],
     },
