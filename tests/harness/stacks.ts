@@ -7,11 +7,12 @@ import * as path from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { RawConfig } from "../../components/config/parse";
 import { configNamespace } from "../../components/config/problems";
+import { TestPki } from "./pki";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
 /** The stacks whose Pulumi.<stack>.yaml is committed. */
-export const committedStacks = ["testbed", "cloud"] as const;
+export const committedStacks = ["testbed", "cloud", "sim"] as const;
 export type CommittedStack = (typeof committedStacks)[number];
 
 /** A kubeconfig shaped like the ones kubeadm/az/gcloud write, with a fake token. */
@@ -26,7 +27,21 @@ export function adminKubeconfig(cluster: string, server: string): string {
     });
 }
 
-/** Test secrets per committed stack (what README tells users to set). */
+/** The sim's ready-made intermediates (sim/deploy.ts makes RSA 4096 ones; tests use throw-away P-256). */
+function simCa(): Record<string, unknown> {
+    const pki = new TestPki();
+    try {
+        const root = pki.root();
+        return {
+            caRootCert: root.cert,
+            caIntermediates: { cluster1: pki.intermediate(root, "cluster1"), cluster2: pki.intermediate(root, "cluster2") },
+        };
+    } finally {
+        pki.cleanup();
+    }
+}
+
+/** Test secrets per committed stack (what README tells users to set, or what the sim driver sets). */
 export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
     testbed: {
         kubeconfigs: {
@@ -40,6 +55,14 @@ export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
             aks: adminKubeconfig("aks", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"),
             gke: adminKubeconfig("gke", "https://203.0.113.20"),
         },
+    },
+    sim: {
+        kubeconfigs: {
+            // One network namespace for both clusters: loopback is where they meet (sim platform only).
+            cluster1: adminKubeconfig("zta-sim-1", "https://127.0.0.1:16443"),
+            cluster2: adminKubeconfig("zta-sim-2", "https://127.0.0.1:26443"),
+        },
+        ...simCa(),
     },
 };
 
