@@ -4,7 +4,7 @@
  * a no-op second up, and a destroy that leaves nothing behind. Timings are printed at the end.
  */
 import { execFileSync } from "node:child_process";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -193,6 +193,35 @@ describe("sim: the real program on two simulated clusters", () => {
             }
         }
         expect(missing).toEqual([]);
+    });
+
+    test("d. Helm rendered our values: network gateway Service, istiod cluster ID and CA hash, mesh ID and trust domain", async () => {
+        for (const c of clusters) {
+            const svc = (await c.admin.get(objectPath("v1", "Service", "istio-eastwestgateway", "istio-system"))).body;
+            expect(svc.metadata.labels["topology.istio.io/network"]).toBe(c.network);
+            expect(svc.spec.type).toBe("LoadBalancer");
+            expect(svc.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port])).toEqual(
+                expect.arrayContaining([
+                    ["tls", 15443],
+                    ["status-port", 15021],
+                ]),
+            );
+            expect(svc.status.loadBalancer.ingress[0].ip).toMatch(/^127\.0\.\d+\.\d+$/);
+            const ew = (await c.admin.get(objectPath("apps/v1", "Deployment", "istio-eastwestgateway", "istio-system"))).body;
+            expect(ew.spec.template.spec.containers[0].env).toEqual(
+                expect.arrayContaining([{ name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: c.network }]),
+            );
+            const istiod = (await c.admin.get(objectPath("apps/v1", "Deployment", "istiod", "istio-system"))).body;
+            expect(istiod.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "CLUSTER_ID", value: c.name }]));
+            const cacerts = (await c.admin.get(objectPath("v1", "Secret", "cacerts", "istio-system"))).body;
+            const chain = Buffer.from(cacerts.data["cert-chain.pem"], "base64");
+            expect(istiod.spec.template.metadata.annotations["zta-testbed.dev/cacerts-sha256"]).toBe(
+                createHash("sha256").update(chain).digest("hex"),
+            );
+            const mesh = parseYaml((await c.admin.get(objectPath("v1", "ConfigMap", "istio", "istio-system"))).body.data.mesh);
+            expect(mesh.defaultConfig.meshId).toBe("zta-mesh");
+            expect(mesh.trustDomain).toBe("cluster.local");
+        }
     });
 
     test("e. a second pulumi up changes nothing", async () => {
