@@ -32,11 +32,16 @@ K8S_PROVIDER_VERSION=4.25.0
 K8S_PROVIDER_MODVER=v4.0.0-20260115033456-f47bc2d6f199
 K8S_PROVIDER_SDK_VERSION=v4.25.0   # replaces the module's `sdk/v4 => ../sdk`
 
-# Wanted but not buildable from this proxy (release commits not served): see README.
+# Wanted but not buildable from this proxy: NO release commit of these provider modules is
+# served. Every release tag in the stored repo snapshots was asked for as a pseudo-version
+# (tls v4.0.0-v5.5.1 on provider/v4|v5, random v4.0.0-beta.1-v4.21.1, command v0.0.1-v1.2.1,
+# plus the main-branch commits after the newest tag): all 403. The proxy does serve their Go
+# SDK modules (pulumi-tls/sdk/v5@v5.5.1, pulumi-random/sdk/v4@v4.21.1, pulumi-command/sdk@v1.2.1),
+# which contain no provider. See README.md.
 TLS_PROVIDER_VERSION=5.6.1        # github.com/pulumi/pulumi-tls/provider/v5
 RANDOM_PROVIDER_VERSION=4.21.2    # github.com/pulumi/pulumi-random/provider/v4
 COMMAND_PROVIDER_VERSION=1.2.1    # github.com/pulumi/pulumi-command/provider (npm 4.5.0 is a stray publish)
-COMMAND_PROVIDER_MODVER=v0.0.0-20260303235922-7f3eb6f3b77c   # commit of tag v1.2.1
+COMMAND_PROVIDER_MODVER=v0.0.0-20260303235922-7f3eb6f3b77c   # commit of tag v1.2.1 (403)
 
 ETCD_VERSION=v3.6.16               # newest 3.6 patch on the proxy
 KUBE_VERSION=v1.36.3               # newest 1.36 patch on the proxy
@@ -225,7 +230,8 @@ EOF
 
 unavailable_provider() { # NAME MODULE VERSION
   log "provider-$1: no pseudo-version of $2 at the v$3 release commit is served by the proxy here"
-  log "provider-$1: (the module has no tags of its own; the proxy refuses @v/list, tag and commit-hash queries for it)"
+  log "provider-$1: (the module has no tags of its own; the proxy refuses @v/list, tag and commit-hash queries for it,"
+  log "provider-$1:  and 403s the pseudo-version of every older release commit too, so there is no older release to fall back to)"
   return 1
 }
 outputs_provider-tls() { echo "$CACHE/plugins/tls/v$TLS_PROVIDER_VERSION/pulumi-resource-tls"; }
