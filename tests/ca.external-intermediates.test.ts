@@ -34,6 +34,11 @@ describe("validation of ready-made intermediates", () => {
         ]);
         expect(p.join()).not.toContain("PRIVATE KEY");
     });
+    test("one intermediate for two clusters is refused", () => {
+        expect(problems(() => parseConfig(rawConfig(config({ ...good, cluster2: good.cluster1 }))))).toEqual([
+            "zta-testbed:caIntermediates.cluster2: is the same certificate as caIntermediates.cluster1; each cluster needs its own intermediate",
+        ]);
+    });
     test("a chain that does not end at the mesh root is refused", () => {
         const p = problems(() => parseConfig(rawConfig(config({ ...good, cluster1: { ...good.cluster1, chain: good.cluster1.cert } }))));
         expect(p).toEqual([

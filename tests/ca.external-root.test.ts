@@ -29,6 +29,12 @@ describe("validation of an external root", () => {
         const p = problems(() => parseConfig(rawConfig(withRoot(root.cert, other.key))));
         expect(p).toEqual(["zta-testbed:caRootKey: the root private key does not match its certificate"]);
     });
+    test("intermediates may not outlive the given root", () => {
+        const shortRoot = pki.root("Short Root", true, 30);
+        expect(problems(() => parseConfig(rawConfig(withRoot(shortRoot.cert, shortRoot.key))))).toEqual([
+            expect.stringMatching(/^zta-testbed:caIntermediateValidityDays: 730 days would outlive the given root, which expires /),
+        ]);
+    });
     test("a certificate that is not a CA is refused", () => {
         const leaf = pki.root("leaf", false);
         expect(problems(() => parseConfig(rawConfig(withRoot(leaf.cert, leaf.key))))).toEqual([

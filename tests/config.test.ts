@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { plaintextLeavesOf } from "../components/config/load";
 import { problemsOf } from "./harness/problems";
 import { configDefaults, parseConfig } from "../components/config/parse";
 import { adminKubeconfig, committedStacks, rawConfig, readStackFile, repoRoot, stackConfig, testSecrets } from "./harness/stacks";
@@ -148,6 +149,31 @@ describe("bad configs are rejected with the key and value named", () => {
         ],
         ["a relative chartDir", () => parseCloud({ chartDir: "charts" }), /zta-testbed:chartDir: must be an absolute path, got "charts"/],
         [
+            "a chartDir without the profile's charts",
+            () => parseCloud({ chartDir: repoRoot }),
+            /zta-testbed:chartDir: has no istiod chart for 1\.30\.3 \(expected ".*\/istio\/1\.30\.3\/istiod\/Chart\.yaml"\)/,
+        ],
+        [
+            "an OCI registry as chart repository",
+            () => parseCloud({ chartRepository: "oci://registry.example/istio" }),
+            /zta-testbed:chartRepository: must be an https:\/\/ Helm repository URL, got "oci:\/\/registry\.example\/istio"/,
+        ],
+        [
+            "a bad east-west annotation key",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], eastWestServiceAnnotations: { "bad key!": "x" } }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.eastWestServiceAnnotations: "bad key!" is not a valid annotation key/,
+        ],
+        [
+            "a cluster name longer than a DNS label",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], name: "a".repeat(64) }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.name: must be a DNS label of at most 63 characters/,
+        ],
+        [
+            "a kubeconfig stored in plain text beside secure siblings",
+            () => parseConfig({ ...rawConfig(stackConfig("cloud")), plaintextLeaves: (key) => (key === "kubeconfigs" ? ["gke"] : []) }),
+            /^zta-testbed:kubeconfigs\.gke: holds credentials but is stored in plain text in the stack file/,
+        ],
+        [
             "an unknown CA source",
             () => parseCloud({ caSource: "vault" }),
             /zta-testbed:caSource: must be one of "generated", "external-root", "external-intermediates", got "vault"/,
@@ -174,6 +200,26 @@ describe("bad configs are rejected with the key and value named", () => {
         expect(problems.some((p) => expected.test(p))).toBe(true);
     });
 
+    test("a 63-character cluster name is a valid DNS label", () => {
+        const long = "c".repeat(63);
+        const model = parseCloud(
+            { clusters: [{ ...cloudClusters[0], name: long }, cloudClusters[1]] },
+            {
+                kubeconfigs: {
+                    [long]: adminKubeconfig(long, "https://203.0.113.30"),
+                    gke: (testSecrets.cloud.kubeconfigs as Record<string, string>).gke,
+                },
+            },
+        );
+        expect(model.clusters[0].name).toBe(long);
+    });
+
+    test("plaintext leaves are found in a stack file's structured value", () => {
+        expect(plaintextLeavesOf({ aks: { secure: "v1:abc" }, gke: "apiVersion: v1" })).toEqual(["gke"]);
+        expect(plaintextLeavesOf({ secure: "v1:abc" })).toEqual([]);
+        expect(plaintextLeavesOf({ c1: { cert: "PEM", key: { secure: "v1:x" } } })).toEqual(["c1.cert"]);
+    });
+
     test("at least six distinct kinds of bad config are covered", () => {
         expect(cases.length).toBeGreaterThanOrEqual(6);
     });
@@ -194,13 +240,9 @@ describe("bad configs are rejected with the key and value named", () => {
             expect(problems.some((p) => p.startsWith(`zta-testbed:${key}:`))).toBe(true);
         }
         // The message lists them all.
-        try {
-            parseCloud({ versionProfile: "latest", meshId: "bad mesh" });
-        } catch (e) {
-            expect((e as Error).message).toMatch(
-                /^Invalid stack configuration \(2 problems\):\n {2}- zta-testbed:versionProfile: .*\n {2}- zta-testbed:meshId: /,
-            );
-        }
+        expect(() => parseCloud({ versionProfile: "latest", meshId: "bad mesh" })).toThrow(
+            /^Invalid stack configuration \(2 problems\):\n {2}- zta-testbed:versionProfile: .*\n {2}- zta-testbed:meshId: /,
+        );
     });
 
     test("kubeconfigs stored in plain text are refused, and no credential appears in any message", () => {

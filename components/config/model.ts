@@ -67,7 +67,7 @@ export interface HelmConfig {
     readonly timeoutSeconds: number;
     /** Chart repository URL; default Istio's release repository. */
     readonly repository: string;
-    /** Local directory with `<chart>-<version>/` chart dirs (air-gapped installs); default none. */
+    /** Local chart directory laid out `<chartDir>/istio/<version>/<chart>/` (air-gapped installs); default none. */
     readonly chartDir?: string;
 }
 

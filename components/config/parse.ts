@@ -1,7 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { istioChartRepo, isVersionProfileName, versionProfileNames, versionProfiles } from "../versions";
+import {
+    IstioChart,
+    VersionProfile,
+    istioChartRepo,
+    istioCharts,
+    isVersionProfileName,
+    versionProfileNames,
+    versionProfiles,
+} from "../versions";
 import { apiServerProblem } from "./addresses";
 import { summarizeKubeconfig } from "./kubeconfig";
 import {
@@ -18,7 +26,7 @@ import {
     loadBalancerKinds,
     platformKinds,
 } from "./model";
-import { intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
+import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 
@@ -27,6 +35,21 @@ export interface RawConfig {
     get(key: string): string | undefined;
     /** True when the key was set with `--secret`. */
     isSecret(key: string): boolean;
+    /**
+     * Dotted paths of leaves of a structured key that the stack file stores in plain text. `isSecret` is true
+     * for the whole key as soon as ONE leaf is secure, so a plaintext sibling would otherwise slip through.
+     */
+    plaintextLeaves?(key: string): string[];
+}
+
+/** Problems for credential-holding keys with plaintext parts (never echoing the values). */
+function plaintextProblems(problems: Problems, raw: RawConfig, key: string, isCredential: (leaf: string) => boolean = () => true): void {
+    for (const leaf of (raw.plaintextLeaves?.(key) ?? []).filter(isCredential)) {
+        problems.add(
+            leaf ? `${key}.${leaf}` : key,
+            "holds credentials but is stored in plain text in the stack file: set it with --secret",
+        );
+    }
 }
 
 /** Defaults for the simple keys; Pulumi.yaml's `config:` schema declares the same (a test keeps them equal). */
@@ -45,9 +68,11 @@ export const configDefaults = {
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
 
-// DNS-1123 label; also bounded so `istio-remote-secret-<name>` stays a valid object name.
+// DNS-1123 label (cluster names also name kubeconfig entries and Secret data keys).
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const maxClusterName = 40;
+const maxClusterName = 63;
+// Kubernetes annotation key: optional DNS-subdomain prefix, then a name segment.
+const annotationKey = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 // Kubernetes label value (network names become `topology.istio.io/network` label values).
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const trustDomainPattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -137,7 +162,13 @@ function readPattern(problems: Problems, raw: RawConfig, key: string, pattern: R
 }
 
 /** Reads a secret-only key: present, set with --secret. Returns its plaintext, wrapped. */
-function readSecret(problems: Problems, raw: RawConfig, key: string, hint: string): string | undefined {
+function readSecret(
+    problems: Problems,
+    raw: RawConfig,
+    key: string,
+    hint: string,
+    isCredential?: (leaf: string) => boolean,
+): string | undefined {
     const text = raw.get(key);
     if (text === undefined) {
         problems.add(key, `is required: ${hint}`);
@@ -145,6 +176,8 @@ function readSecret(problems: Problems, raw: RawConfig, key: string, hint: strin
     }
     if (!raw.isSecret(key)) {
         problems.add(key, "holds credentials and must be set with --secret (it is stored in plain text now)");
+    } else {
+        plaintextProblems(problems, raw, key, isCredential);
     }
     return text;
 }
@@ -205,6 +238,11 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
             networks.set(entry.network, i);
         }
 
+        for (const key of Object.keys(entry.eastWestServiceAnnotations ?? {})) {
+            if (!annotationKey.test(key)) {
+                problems.add(`${at}.eastWestServiceAnnotations`, `${show(key)} is not a valid annotation key`);
+            }
+        }
         const kubeconfigText = kubeconfigs.get(entry.name);
         let apiServer = entry.apiServer;
         let fromKubeconfig = false;
@@ -257,6 +295,8 @@ function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: reado
     }
     if (!raw.isSecret("kubeconfigs")) {
         problems.add("kubeconfigs", "holds credentials and must be set with --secret (it is stored in plain text now)");
+    } else {
+        plaintextProblems(problems, raw, "kubeconfigs");
     }
     const map = parseStructured(problems, "kubeconfigs", text, z.record(z.string(), z.string()), true);
     if (!map) {
@@ -310,13 +350,15 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
         intermediateValidityHours: hours("caIntermediateValidityDays", configDefaults.caIntermediateValidityDays, 36500),
         renewBeforeHours: hours("caRenewBeforeDays", configDefaults.caRenewBeforeDays, 3650),
     };
-    if (source !== "external-intermediates") {
+    if (source === "generated") {
         if (lifetimes.intermediateValidityHours > lifetimes.rootValidityHours) {
             problems.add(
                 "caIntermediateValidityDays",
                 `must not exceed caRootValidityDays (${lifetimes.rootValidityHours / 24}), got ${lifetimes.intermediateValidityHours / 24}`,
             );
         }
+    }
+    if (source !== "external-intermediates") {
         if (lifetimes.renewBeforeHours >= lifetimes.intermediateValidityHours) {
             problems.add(
                 "caRenewBeforeDays",
@@ -344,6 +386,13 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
     }
 
     if (source === "external-root") {
+        const rootExpiry = rootCertPem === undefined ? undefined : certExpiry(rootCertPem);
+        if (rootExpiry && Date.now() + lifetimes.intermediateValidityHours * 3_600_000 > rootExpiry.getTime()) {
+            problems.add(
+                "caIntermediateValidityDays",
+                `${lifetimes.intermediateValidityHours / 24} days would outlive the given root, which expires ${rootExpiry.toISOString()}`,
+            );
+        }
         const key = readSecret(problems, raw, "caRootKey", `pulumi config set --secret caRootKey "$(cat root-key.pem)"`);
         if (key !== undefined && rootCertPem !== undefined) {
             const p = keyMatchProblem(rootCertPem, key, "the root");
@@ -355,7 +404,14 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
     }
 
     const intermediates: Record<string, ExternalIntermediate> = {};
-    const text = readSecret(problems, raw, "caIntermediates", "a map cluster name -> {cert, key[, chain]} set with --secret --path");
+    const text = readSecret(
+        problems,
+        raw,
+        "caIntermediates",
+        "a map cluster name -> {cert, key[, chain]} set with --secret --path",
+        // Certificates are public; only the keys must be secure in the stack file.
+        (leaf) => leaf.endsWith(".key"),
+    );
     const map =
         text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
     if (map) {
@@ -376,6 +432,10 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
             if (p) {
                 problems.add(`${key}.key`, p);
             }
+            const twin = Object.entries(intermediates).find(([, other]) => other.certPem.trim() === entry.cert.trim());
+            if (twin) {
+                problems.add(key, `is the same certificate as caIntermediates.${twin[0]}; each cluster needs its own intermediate`);
+            }
             intermediates[name] = { certPem: entry.cert, keyPem: new Sensitive(entry.key), chainPem };
         }
         for (const name of Object.keys(map)) {
@@ -387,11 +447,12 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
     return { source, rootCertPem: rootCertPem ?? "", intermediates };
 }
 
-function readHelm(problems: Problems, raw: RawConfig): HelmConfig {
+function readHelm(problems: Problems, raw: RawConfig, versions: VersionProfile | undefined): HelmConfig {
     const timeoutSeconds = readInt(problems, raw, "helmTimeoutSeconds", configDefaults.helmTimeoutSeconds, 60, 7200);
     const repository = raw.get("chartRepository") ?? configDefaults.chartRepository;
-    if (!/^(https|oci):\/\/[^\s]+$/.test(repository)) {
-        problems.add("chartRepository", `must be an https:// or oci:// URL, got ${show(repository)}`);
+    // Helm repositories only: an oci:// registry is not a `repositoryOpts.repo` (pulumi-kubernetes#2158).
+    if (!/^https:\/\/[^\s]+$/.test(repository)) {
+        problems.add("chartRepository", `must be an https:// Helm repository URL, got ${show(repository)}`);
     }
     const chartDir = raw.get("chartDir");
     if (chartDir !== undefined) {
@@ -399,14 +460,27 @@ function readHelm(problems: Problems, raw: RawConfig): HelmConfig {
             problems.add("chartDir", `must be an absolute path, got ${show(chartDir)}`);
         } else if (!fs.existsSync(chartDir)) {
             problems.add("chartDir", `does not exist: ${show(chartDir)}`);
+        } else if (versions) {
+            // Every chart the profile installs must be there, or the install would stop half-way.
+            for (const [chart, version] of chartVersions(versions)) {
+                const chartYaml = path.join(chartDir, "istio", version, chart, "Chart.yaml");
+                if (!fs.existsSync(chartYaml)) {
+                    problems.add("chartDir", `has no ${chart} chart for ${version} (expected ${show(chartYaml)})`);
+                }
+            }
         }
     }
     return { timeoutSeconds, repository, chartDir };
 }
 
+/** The (chart, version) pairs a profile installs. */
+export function chartVersions(versions: VersionProfile): [IstioChart, string][] {
+    return istioCharts.map((chart) => [chart, chart === "gateway" ? versions.gatewayChart : versions.istio]);
+}
+
 /**
  * Validates raw stack config into the typed model. Throws ONE ConfigError listing every problem, each
- * naming its key and (unless secret) the offending value. Pure apart from reading `chartDir`'s existence.
+ * naming its key and (unless secret) the offending value. Pure apart from reading what `chartDir` holds.
  */
 export function parseConfig(raw: RawConfig): TestbedConfig {
     const problems = new Problems();
@@ -443,7 +517,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters.map((c) => c.name),
         peers.length > 0,
     );
-    const helm = readHelm(problems, raw);
+    const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined);
 
     problems.throwIfAny();
     const versionProfile = profileName as keyof typeof versionProfiles;

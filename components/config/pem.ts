@@ -86,3 +86,12 @@ export function intermediateProblems(certPem: string, chainPem: string, rootPem:
         return [(e as Error).message];
     }
 }
+
+/** Expiry of the first certificate in a PEM, or undefined when unparsable (reported elsewhere). */
+export function certExpiry(pem: string): Date | undefined {
+    try {
+        return new Date(new X509Certificate(splitPemBundle(pem)[0] ?? "").validTo);
+    } catch {
+        return undefined;
+    }
+}
