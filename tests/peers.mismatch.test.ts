@@ -1,40 +1,52 @@
-/** A peer with another root fails the run before any resource of ours exists (only the reference is read). */
-import { ConfigError } from "../components/config/problems";
-import { TestPki } from "./harness/pki";
-import { startEngine } from "./harness/engine";
+/**
+ * Bad peers fail the run before any resource of ours exists (only the references are read), all at once:
+ * a peer with another root, and a peer that exports no reader kubeconfig for one of its clusters.
+ */
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../components/config/problems";
+import { startEngine } from "./harness/engine";
+import { TestPki } from "./harness/pki";
 import { stackConfig } from "./harness/stacks";
 
 const pki = new TestPki();
 afterAll(() => pki.cleanup());
 
-test("mismatched peer root: ConfigError and nothing created", async () => {
+test("mismatched root and missing reader kubeconfig: one ConfigError naming both, nothing created", async () => {
     const ours = pki.root();
     const theirs = pki.root("Their Root");
-    const peerStack = "organization/zta-testbed/testbed";
+    const wrongRoot = "organization/zta-testbed/testbed";
+    const noReader = "organization/zta-testbed/lab2";
+    const peering = (rootCert: string, clusters: { name: string; network: string }[]) => ({
+        meshId: "zta-mesh",
+        trustDomain: "cluster.local",
+        rootCert,
+        clusters,
+    });
     const engine = await startEngine({
         stack: "cloud",
         stackOutputs: {
-            [peerStack]: {
-                meshPeering: {
-                    meshId: "zta-mesh",
-                    trustDomain: "cluster.local",
-                    rootCert: theirs.cert,
-                    clusters: [{ name: "cluster1", network: "network1" }],
-                },
-            },
+            [wrongRoot]: { meshPeering: peering(theirs.cert, [{ name: "cluster1", network: "network1" }]) },
+            [noReader]: { meshPeering: peering(ours.cert, [{ name: "lab2", network: "network-lab2" }]), readerKubeconfigs: {} },
         },
+        secretStackOutputs: { [noReader]: ["readerKubeconfigs"] },
     });
     const sc = stackConfig(
         "cloud",
-        { caSource: "external-root", caRootCert: ours.cert, peers: [{ stack: peerStack }] },
+        { caSource: "external-root", caRootCert: ours.cert, peers: [{ stack: wrongRoot }, { stack: noReader }] },
         { caRootKey: ours.key },
     );
     pulumi.runtime.setAllConfig(sc.config, sc.secretKeys);
     const { loadConfig } = await import("../components/config/load");
     const { deployTestbed } = await import("../components/program");
-    await expect(deployTestbed(loadConfig())).rejects.toThrow(ConfigError);
-    await expect(deployTestbed(loadConfig())).rejects.toThrow(/peers\[0\]\.stack: .* uses a different mesh root certificate/);
+    const error = await deployTestbed(loadConfig()).then(
+        () => undefined,
+        (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+        `zta-testbed:peers[0].stack: stack "${wrongRoot}" uses a different mesh root certificate; cross-network mTLS would fail (istio#32501)`,
+        `zta-testbed:peers[1].stack: stack "${noReader}" exports no reader kubeconfig for cluster "lab2"`,
+    ]);
     const recording = await engine.finish();
     expect(recording.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:StackReference", "pulumi:pulumi:StackReference"]);
 });

@@ -39,9 +39,6 @@ export function peeringProblems(
     takenNetworks: Map<string, string>,
 ): string[] {
     const key = `${fullKey(`peers[${index}].stack`)}`;
-    if (exported === undefined || exported === null) {
-        return [`${key}: stack ${show(stack)} exports no ${peeringOutputs.peering} output (run pulumi up there first)`];
-    }
     const parsed = meshPeeringSchema.safeParse(exported);
     if (!parsed.success) {
         return [`${key}: stack ${show(stack)} exports a malformed ${peeringOutputs.peering} output (${parsed.error.issues[0].message})`];
@@ -78,7 +75,8 @@ export function peeringProblems(
 
 /**
  * Reads every peer stack (StackReference reads create nothing) and validates them all before any
- * resource of ours exists. Throws ConfigError listing every problem.
+ * resource of ours exists. Throws ConfigError listing every problem. A peer that has not exported its
+ * peering yet is skipped with a warning (mutual peering needs one stack to go first).
  */
 export async function resolvePeers(config: TestbedConfig, opts?: pulumi.CustomResourceOptions): Promise<PeerClusterHandle[]> {
     if (config.peers.length === 0) {
@@ -91,39 +89,44 @@ export async function resolvePeers(config: TestbedConfig, opts?: pulumi.CustomRe
     const takenNetworks = new Map(config.clusters.map((c) => [c.network, `cluster ${show(c.name)} of this stack`] as [string, string]));
     const problems: string[] = [];
     const handles: PeerClusterHandle[] = [];
+    let pending = 0;
     for (const [i, peer] of config.peers.entries()) {
         const ref = new pulumi.StackReference(`peer-${peer.stack.replace(/[^A-Za-z0-9-]/g, "-")}`, { name: peer.stack }, opts);
         const details = await ref.getOutputDetails(peeringOutputs.peering);
         const exported: unknown = details.value ?? details.secretValue;
+        if (exported === undefined || exported === null) {
+            // Two stacks that peer with each other cannot both go first: the one that does joins the other later.
+            pending++;
+            void pulumi.log.warn(
+                `${fullKey(`peers[${i}].stack`)}: stack ${show(peer.stack)} has not exported ${peeringOutputs.peering} yet ` +
+                    "(no pulumi up there so far); its clusters join this mesh on this stack's next pulumi up",
+            );
+            continue;
+        }
         const found = peeringProblems(i, peer.stack, exported, ours, taken, takenNetworks);
         problems.push(...found);
         if (found.length > 0) {
             continue;
         }
         const peering = meshPeeringSchema.parse(exported);
-        const kubeconfigs = ref.getOutput(peeringOutputs.readerKubeconfigs);
+        const kcDetails = await ref.getOutputDetails(peeringOutputs.readerKubeconfigs);
+        const kubeconfigs = (kcDetails.secretValue ?? kcDetails.value ?? {}) as Record<string, unknown>;
         for (const c of peering.clusters) {
-            handles.push({
-                name: c.name,
-                network: c.network,
-                stack: peer.stack,
-                readerKubeconfig: pulumi.secret(
-                    kubeconfigs.apply((m: Record<string, string> | undefined) => {
-                        const kc = m?.[c.name];
-                        if (!kc) {
-                            throw new Error(`stack ${peer.stack} exports no reader kubeconfig for cluster ${c.name}`);
-                        }
-                        return kc;
-                    }),
-                ),
-            });
+            const kc = kubeconfigs[c.name];
+            if (typeof kc !== "string" || kc === "") {
+                problems.push(
+                    `${fullKey(`peers[${i}].stack`)}: stack ${show(peer.stack)} exports no reader kubeconfig for cluster ${show(c.name)}`,
+                );
+                continue;
+            }
+            handles.push({ name: c.name, network: c.network, stack: peer.stack, readerKubeconfig: pulumi.secret(kc) });
         }
     }
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     const total = config.clusters.length + handles.length;
-    if (total < 2) {
+    if (total < 2 && pending === 0) {
         throw new ConfigError([`${fullKey("clusters")}: the mesh has ${total} cluster including peers; it needs at least 2`]);
     }
     return handles;
