@@ -62,7 +62,12 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             for (const c of s.clusters) {
                 const p = providerOf(c.name);
                 expect(p.secretPaths).toContain("kubeconfig");
-                const inCluster = k8s.filter((r) => r.name.startsWith(`mesh-${c.name}-`) || r.name.endsWith(`-in-${c.name}`));
+                const inCluster = k8s.filter(
+                    (r) =>
+                        r.name.startsWith(`mesh-${c.name}-`) ||
+                        r.name.startsWith(`mesh-discovery-${c.name}-`) ||
+                        r.name.endsWith(`-in-${c.name}`),
+                );
                 expect(inCluster.length).toBeGreaterThan(0);
                 for (const r of inCluster) {
                     expect(Recording.providerUrn(r.provider)).toBe(p.urn);
@@ -134,7 +139,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 expect(ew.inputs.values).toMatchObject({
                     name: "istio-eastwestgateway",
                     networkGateway: c.network,
-                    labels: { istio: "eastwestgateway", app: "istio-eastwestgateway", "topology.istio.io/network": c.network },
+                    labels: { istio: "eastwestgateway", app: "istio-eastwestgateway" },
                     service: { type: "LoadBalancer" },
                 });
                 expectChart(cp(c.name, "ingress"), "gateway", "istio-ingressgateway", "istio-ingress");
@@ -268,7 +273,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
-        test("the mesh CA follows the profile: RSA 4096, CA root, pathlen-0 intermediates with L=<cluster>", () => {
+        test("the mesh CA inputs follow the profile: RSA 4096, CA root, intermediates with L=<cluster> asking for pathlen 0", () => {
             const keys = rec.ofType("tls:index/privateKey:PrivateKey");
             expect(keys).toHaveLength(s.clusters.length + 1);
             keys.forEach((k) => expect(k.inputs).toEqual({ algorithm: "RSA", rsaBits: 4096 }));

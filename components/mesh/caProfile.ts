@@ -47,6 +47,9 @@ export function intermediateRequestArgs(cluster: string) {
 export function intermediateCertArgs(lifetimes: CaLifetimes) {
     return {
         isCaCertificate: true,
+        // Asked for, but terraform-provider-tls sets x509 MaxPathLen without MaxPathLenZero, so Go omits a 0
+        // constraint (internal/provider/common_cert.go): generated intermediates carry no pathlen. Profile-exact
+        // intermediates: caSource external-intermediates (README, Security model).
         maxPathLength: 0,
         allowedUses: [...caAllowedUses],
         validityPeriodHours: lifetimes.intermediateValidityHours,

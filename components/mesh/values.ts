@@ -76,15 +76,15 @@ export interface GatewayValuesInput {
 }
 
 /**
- * East-west gateway: `networkGateway` alone labels the Service with the network, fixes its ports
- * (15021, 15443, 15012, 15017) and sets ISTIO_META_REQUESTED_NETWORK_VIEW. The network pod label is set
- * explicitly because charts before 1.26 do not add it.
+ * East-west gateway: `networkGateway` alone labels the Service and pods with the network (pod label from
+ * chart 1.26 on, the oldest gateway chart pinned), fixes the Service ports (15021, 15443, 15012, 15017) and
+ * sets ISTIO_META_REQUESTED_NETWORK_VIEW.
  */
 export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unknown> {
     return {
         name: eastWestGatewayName,
         networkGateway: v.network,
-        labels: { istio: "eastwestgateway", app: eastWestGatewayName, [networkLabel]: v.network },
+        labels: { istio: "eastwestgateway", app: eastWestGatewayName },
         service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
     };
 }
