@@ -65,7 +65,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 const inCluster = k8s.filter(
                     (r) =>
                         r.name.startsWith(`mesh-${c.name}-`) ||
-                        r.name.startsWith(`mesh-discovery-${c.name}-`) ||
+                        r.name.startsWith(`mesh-discovery-${c.name}-reader`) ||
                         r.name.endsWith(`-in-${c.name}`),
                 );
                 expect(inCluster.length).toBeGreaterThan(0);
