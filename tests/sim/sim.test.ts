@@ -208,6 +208,8 @@ describe("sim: the real program on two simulated clusters", () => {
             );
             expect(svc.status.loadBalancer.ingress[0].ip).toMatch(/^127\.0\.\d+\.\d+$/);
             const ew = (await c.admin.get(objectPath("apps/v1", "Deployment", "istio-eastwestgateway", "istio-system"))).body;
+            // The chart labels the pods with the network from `networkGateway` alone (we set no pod label).
+            expect(ew.spec.template.metadata.labels["topology.istio.io/network"]).toBe(c.network);
             expect(ew.spec.template.spec.containers[0].env).toEqual(
                 expect.arrayContaining([{ name: "ISTIO_META_REQUESTED_NETWORK_VIEW", value: c.network }]),
             );
