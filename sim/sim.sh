@@ -3,15 +3,22 @@
 #   sim/sim.sh up        start the clusters (netns + kwok), then `pulumi up` of the program   (npm run sim)
 #   sim/sim.sh destroy   `pulumi destroy`, then stop the clusters and remove the netns        (npm run sim:destroy)
 #   sim/sim.sh test      start the clusters and run the sim test tier inside the netns        (npm run test:sim)
+#   sim/sim.sh toolchain build (only) the toolchain pieces the sim needs; cached pieces take no time
 # Every Pulumi run happens inside the loopback-only network namespace, with the toolchain's binaries.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 cd "$repo"
 ts=(node -r ts-node/register/transpile-only)
+# What the sim runs on (the tls/random/command providers and the nodejs language host are not needed).
+pieces=(pulumi provider-kubernetes etcd kubernetes kubectl kwok istio-charts-1.30)
 
 case "${1:-}" in
+toolchain)
+    bash "$repo/toolchain/build.sh" "${pieces[@]}"
+    ;;
 up)
+    bash "$repo/toolchain/build.sh" "${pieces[@]}"
     bash "$here/cluster.sh" up
     bash "$here/cluster.sh" exec "${ts[@]}" "$here/deploy.ts" up
     ;;
@@ -26,11 +33,12 @@ destroy)
     rm -rf "${ZTA_SIM_DIR:-$HOME/.cache/zta-testbed/sim}/state" "${ZTA_SIM_DIR:-$HOME/.cache/zta-testbed/sim}/project"
     ;;
 test)
+    bash "$repo/toolchain/build.sh" "${pieces[@]}"
     bash "$here/cluster.sh" up
     bash "$here/cluster.sh" exec npx jest -c jest.sim.config.js --runInBand
     ;;
 *)
-    echo "usage: sim/sim.sh up|destroy|test" >&2
+    echo "usage: sim/sim.sh up|destroy|test|toolchain" >&2
     exit 2
     ;;
 esac
