@@ -1,0 +1,527 @@
+/**
+ * Runs rendered bare-metal scripts against stub system commands, in a scratch directory.
+ *
+ * Each stub is a small bash script that records its call (argv, environment, and stdin for commands that read
+ * it) and emulates just enough state, kept in files, for the scripts' checks to see the effect of their own
+ * actions: `apt-get install` feeds `dpkg-query`, `modprobe` feeds `lsmod`, `swapoff` clears `swapon --show`,
+ * `systemctl enable` feeds `systemctl show`, `apt-mark hold` feeds `apt-mark showhold`. Invocations a stub does
+ * not know exit 64, so a script drifting from what the stubs emulate fails loudly.
+ *
+ * PATH is the stub directory ONLY, holding the stubs plus links to a short list of harmless tools: a script
+ * calling anything else (a real apt-get, kubeadm, ...) gets "command not found" instead of touching this machine.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** One recorded stub invocation. */
+export interface StubCall {
+    readonly name: string;
+    readonly argv: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+    /** What the command read on stdin (only for stubs of commands that read it). */
+    readonly stdin?: string;
+    /** The stub was told to fail and exited 1. */
+    readonly failed: boolean;
+}
+
+export interface ScriptRun {
+    readonly status: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** Stub calls of this run, in order. */
+    readonly calls: readonly StubCall[];
+}
+
+export interface FileState {
+    readonly mode: string;
+    readonly content: string;
+    /** Changes when the file is replaced (write_file renames): equal inodes prove it was left alone. */
+    readonly ino: number;
+    readonly mtimeMs: number;
+}
+
+/** `name arg1 arg2 ...`: how calls are shown, and matched by `failOn`. */
+export function commandLine(call: StubCall): string {
+    return [call.name, ...call.argv].join(" ");
+}
+
+/** Calls that change the machine (reads like dpkg-query, lsmod, `systemctl show` are not). */
+export function isStateChanging(call: StubCall): boolean {
+    const first = call.argv[0] ?? "";
+    switch (call.name) {
+        case "dpkg-query":
+        case "lsmod":
+            return false;
+        case "swapon":
+            return first !== "--show";
+        case "systemctl":
+            return !["show", "is-enabled", "is-active", "status", "cat"].includes(first);
+        case "apt-mark":
+            return first !== "showhold";
+        default:
+            return true;
+    }
+}
+
+/** Tools scripts and stubs may use for real: no side effects outside the files they are given. */
+const harmlessTools = [
+    "awk",
+    "basename",
+    "cat",
+    "chmod",
+    "cmp",
+    "cp",
+    "dirname",
+    "env",
+    "grep",
+    "head",
+    "ln",
+    "mkdir",
+    "mktemp",
+    "mv",
+    "rm",
+    "sed",
+    "sort",
+    "stat",
+    "tail",
+    "touch",
+    "tr",
+    "wc",
+];
+
+/** Sourced by every stub: recording, failure injection and key-value state files. */
+const stubLib = (log: string, state: string) => `set -euo pipefail
+shopt -s nullglob
+LOG=${q(log)}
+STATE=${q(state)}
+STUB_NAME="\${0##*/}"
+
+# Numbered records LOG/NNNNNN.{name,argv,env,stdin,failed}. Creating the .name file with noclobber (O_EXCL) is
+# atomic, so concurrent stubs (pipelines) never share a number; builtins only, to keep stubs fast.
+stub_record() {
+    local entries=("$LOG"/*.name) n
+    n=\${#entries[@]}
+    set -o noclobber
+    while printf -v STUB_CALL '%s/%06d' "$LOG" "$n" && ! { : >"$STUB_CALL.name"; } 2>/dev/null; do
+        n=$((n + 1))
+        if ((n > 999999)); then echo "stub: cannot record" >&2; exit 70; fi
+    done
+    set +o noclobber
+    printf '%s' "$STUB_NAME" >|"$STUB_CALL.name"
+    if (($#)); then printf '%s\\0' "$@" >"$STUB_CALL.argv"; else : >"$STUB_CALL.argv"; fi
+    env -0 >"$STUB_CALL.env"
+    if [[ "\${STUB_READS_STDIN:-0}" == 1 ]]; then cat >"$STUB_CALL.stdin"; fi
+}
+
+# Fails (exit 1) when the file "fail" has a line equal to, or a word prefix of, "name arg1 arg2 ...".
+stub_fail_if_told() {
+    local line pattern
+    line="$STUB_NAME\${*:+ $*}"
+    [[ -f "$STATE/fail" ]] || return 0
+    while IFS= read -r pattern; do
+        [[ -n "$pattern" ]] || continue
+        if [[ "$line" == "$pattern" || "$line" == "$pattern "* ]]; then
+            : >"$STUB_CALL.failed"
+            echo "stub: $STUB_NAME told to fail" >&2
+            exit 1
+        fi
+    done <"$STATE/fail"
+}
+
+stub_unsupported() {
+    echo "stub: unsupported invocation: $STUB_NAME $*" >&2
+    exit 64
+}
+
+# State files hold lines "key [value]" (read with builtins: no awk per call).
+state_get() {
+    local key value
+    [[ -f "$STATE/$1" ]] || return 1
+    while read -r key value; do
+        if [[ "$key" == "$2" ]]; then printf '%s\\n' "$value"; return 0; fi
+    done <"$STATE/$1"
+    return 1
+}
+state_has() { state_get "$@" >/dev/null; }
+state_del() {
+    local line rest=()
+    if [[ -f "$STATE/$1" ]]; then
+        while IFS= read -r line; do
+            if [[ "\${line%% *}" != "$2" ]]; then rest+=("$line"); fi
+        done <"$STATE/$1"
+    fi
+    if ((\${#rest[@]})); then printf '%s\\n' "\${rest[@]}" >"$STATE/$1"; else : >"$STATE/$1"; fi
+}
+state_set() {
+    state_del "$1" "$2"
+    printf '%s\\n' "$2\${3:+ $3}" >>"$STATE/$1"
+}
+`;
+
+/** Stub bodies, run after recording and failure injection; "$@" is the command's argv. */
+const stubs: Record<string, { readonly readsStdin?: boolean; readonly body: string }> = {
+    "apt-get": {
+        body: `case "\${1:-}" in
+update) echo "stub: package lists updated" ;;
+install)
+    shift
+    allow_held=0
+    for arg in "$@"; do
+        if [[ "$arg" == --allow-change-held-packages ]]; then allow_held=1; fi
+    done
+    option=0
+    for arg in "$@"; do
+        if ((option)); then
+            [[ "$arg" == Dpkg::Options::=--force-confold ]] || stub_unsupported install -o "$arg"
+            option=0
+            continue
+        fi
+        case "$arg" in
+        -y | --no-install-recommends | --allow-change-held-packages | --allow-downgrades) continue ;;
+        -o) option=1; continue ;;
+        -*) stub_unsupported install "$arg" ;;
+        esac
+        package="\${arg%%=*}"
+        version=stub-1.0
+        if [[ "$arg" == *=* ]]; then version="\${arg#*=}"; fi
+        if state_has holds "$package" && ((!allow_held)); then
+            echo "E: Held packages were changed and -y was used without --allow-change-held-packages." >&2
+            exit 100
+        fi
+        state_set dpkg "$package" "$version"
+    done ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
+    "apt-mark": {
+        body: `case "\${1:-}" in
+showhold) if [[ -f "$STATE/holds" ]]; then cat "$STATE/holds"; fi ;;
+hold)
+    shift
+    for package in "$@"; do state_set holds "$package"; echo "$package set on hold."; done ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
+    "dpkg-query": {
+        // Emulates --show with a --showformat of \${Package}, \${Version}, \${db:Status-Status} and \\n.
+        body: `format='\${Package}\\t\${Version}\\n'
+show=0
+patterns=()
+while (($#)); do
+    case "$1" in
+    -W | --show) show=1 ;;
+    -f | --showformat) format="$2"; shift ;;
+    --showformat=*) format="\${1#*=}" ;;
+    -*) stub_unsupported "$@" ;;
+    *) patterns+=("$1") ;;
+    esac
+    shift
+done
+((show)) || stub_unsupported
+emit() {
+    local out="$format"
+    out=\${out//'\${Package}'/$1}
+    out=\${out//'\${Version}'/$2}
+    out=\${out//'\${db:Status-Status}'/installed}
+    printf '%b' "$out"
+}
+if ((\${#patterns[@]} == 0)); then
+    if [[ -f "$STATE/dpkg" ]]; then
+        while read -r package version; do emit "$package" "$version"; done <"$STATE/dpkg"
+    fi
+    exit 0
+fi
+status=0
+for package in "\${patterns[@]}"; do
+    if state_has dpkg "$package"; then
+        emit "$package" "$(state_get dpkg "$package")"
+    else
+        echo "dpkg-query: no packages found matching $package" >&2
+        status=1
+    fi
+done
+exit "$status"`,
+    },
+    systemctl: {
+        body: `case "\${1:-}" in
+show)
+    [[ "\${2:-}" == --property=UnitFileState && "\${3:-}" == --value && $# == 4 ]] || stub_unsupported "$@"
+    if state_has enabled "$4"; then echo enabled; else echo disabled; fi ;;
+is-enabled | is-active)
+    file=enabled
+    if [[ "$1" == is-active ]]; then file=active; fi
+    shift
+    quiet=0
+    if [[ "\${1:-}" == --quiet ]]; then quiet=1; shift; fi
+    if state_has "$file" "$1"; then ((quiet)) || echo "$file"; exit 0; fi
+    ((quiet)) || echo "in$file"
+    exit 1 ;;
+enable)
+    shift
+    now=0
+    for unit in "$@"; do
+        if [[ "$unit" == --now ]]; then now=1; continue; fi
+        state_set enabled "$unit"
+        if ((now)); then state_set active "$unit"; fi
+    done ;;
+restart | start) state_set active "$2" ;;
+daemon-reload) ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
+    modprobe: {
+        body: `(($# == 1)) && [[ "$1" != -* ]] || stub_unsupported "$@"
+state_set modules "$1"`,
+    },
+    lsmod: {
+        body: `(($# == 0)) || stub_unsupported "$@"
+echo "Module                  Size  Used by"
+if [[ -f "$STATE/modules" ]]; then
+    while read -r module _; do printf '%-24s%s\\n' "$module" "16384  0"; done <"$STATE/modules"
+fi`,
+    },
+    sysctl: {
+        body: `[[ "$*" == --system ]] || stub_unsupported "$@"
+echo "* Applying /etc/sysctl.d/*.conf ..."`,
+    },
+    swapon: {
+        body: `[[ "\${1:-}" == --show ]] || stub_unsupported "$@"
+if [[ "\${2:-}" != --noheadings ]]; then echo "NAME      TYPE SIZE USED PRIO"; fi
+if [[ -f "$STATE/swaps" ]]; then cat "$STATE/swaps"; fi`,
+    },
+    swapoff: {
+        body: `[[ "$*" == -a ]] || stub_unsupported "$@"
+: >"$STATE/swaps"`,
+    },
+    curl: {
+        body: `[[ $# == 2 && "$1" == -fsSL ]] || stub_unsupported "$@"
+printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nstub key from %s\\n-----END PGP PUBLIC KEY BLOCK-----\\n' "$2"`,
+    },
+    gpg: {
+        readsStdin: true,
+        body: `out=''
+dearmor=0
+while (($#)); do
+    case "$1" in
+    --batch | --yes) ;;
+    --dearmor) dearmor=1 ;;
+    -o | --output) out="$2"; shift ;;
+    *) stub_unsupported "$@" ;;
+    esac
+    shift
+done
+((dearmor)) && [[ -n "$out" ]] || stub_unsupported
+{ echo "stub binary keyring of:"; cat "$STUB_CALL.stdin"; } >"$out"`,
+    },
+};
+
+function q(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function which(tool: string): string {
+    for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/bin", "/bin"])) {
+        const candidate = path.join(dir, tool);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            // next directory
+        }
+    }
+    throw new Error(`${tool} is needed by the bare-metal script tests but is not on the PATH`);
+}
+
+/** A scratch machine: ROOT (the script's "/"), stubs, their state and call log. Call `cleanup()` when done. */
+export class StubHost {
+    readonly dir: string;
+    /** What the scripts see as "/" (ZTA_ROOT). */
+    readonly root: string;
+    readonly bin: string;
+    readonly state: string;
+    private readonly log: string;
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "zta-baremetal-"));
+        this.root = path.join(this.dir, "root");
+        this.bin = path.join(this.dir, "bin");
+        this.state = path.join(this.dir, "state");
+        this.log = path.join(this.dir, "log");
+        for (const d of [this.root, this.bin, this.state, this.log]) {
+            fs.mkdirSync(d);
+        }
+        const bash = which("bash");
+        fs.symlinkSync(bash, path.join(this.bin, "bash"));
+        for (const tool of harmlessTools) {
+            fs.symlinkSync(which(tool), path.join(this.bin, tool));
+        }
+        const lib = path.join(this.dir, "stub-lib.sh");
+        fs.writeFileSync(lib, stubLib(this.log, this.state));
+        for (const [name, stub] of Object.entries(stubs)) {
+            const text = [
+                `#!${bash}`,
+                `# Stub of ${name} (tests/baremetal/stubs.ts).`,
+                `STUB_READS_STDIN=${stub.readsStdin ? 1 : 0}`,
+                `source ${q(lib)}`,
+                `stub_record "$@"`,
+                `stub_fail_if_told "$@"`,
+                stub.body,
+                "",
+            ].join("\n");
+            fs.writeFileSync(path.join(this.bin, name), text, { mode: 0o755 });
+        }
+    }
+
+    /** Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active". */
+    setState(name: string, lines: readonly string[]): void {
+        fs.writeFileSync(path.join(this.state, name), lines.map((l) => `${l}\n`).join(""));
+    }
+
+    readState(name: string): string[] {
+        const file = path.join(this.state, name);
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+    }
+
+    /** Makes every stub call whose `name args...` equals, or starts with a word-prefix, one of `commands` exit 1. */
+    failOn(...commands: string[]): void {
+        this.setState("fail", commands);
+    }
+
+    /** Writes a file under ROOT (`rel` is the path the script sees, e.g. "/etc/fstab"). */
+    putFile(rel: string, content: string, mode = 0o644): void {
+        const file = path.join(this.root, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content, { mode });
+        fs.chmodSync(file, mode);
+    }
+
+    /** Content of a file under ROOT, or undefined. */
+    file(rel: string): string | undefined {
+        const file = path.join(this.root, rel);
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    }
+
+    /** Every file under ROOT by the path the script sees. */
+    files(): Record<string, FileState> {
+        const result: Record<string, FileState> = {};
+        const walk = (dir: string) => {
+            for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+                const full = path.join(dir, entry.name);
+                if (entry.isDirectory()) {
+                    walk(full);
+                } else {
+                    const st = fs.lstatSync(full);
+                    result[`/${path.relative(this.root, full)}`] = {
+                        mode: (st.mode & 0o7777).toString(8),
+                        content: entry.isSymbolicLink() ? `-> ${fs.readlinkSync(full)}` : fs.readFileSync(full, "utf8"),
+                        ino: st.ino,
+                        mtimeMs: st.mtimeMs,
+                    };
+                }
+            }
+        };
+        walk(this.root);
+        return result;
+    }
+
+    /**
+     * Runs `script` with bash, env exactly {PATH: stubs, ZTA_ROOT: root} plus `env`, and `stdin` as its stdin
+     * (where secrets go). The call log is reset first: `calls` are this run's.
+     */
+    run(script: string, options: { stdin?: string; env?: Record<string, string> } = {}): ScriptRun {
+        fs.rmSync(this.log, { recursive: true, force: true });
+        fs.mkdirSync(this.log);
+        const file = path.join(this.dir, "script.sh");
+        fs.writeFileSync(file, script);
+        const result = spawnSync(path.join(this.bin, "bash"), [file], {
+            cwd: this.dir,
+            env: { PATH: this.bin, ZTA_ROOT: this.root, ...options.env },
+            input: options.stdin ?? "",
+            encoding: "utf8",
+            timeout: 20000,
+        });
+        if (result.error) {
+            throw result.error;
+        }
+        return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls: this.calls() };
+    }
+
+    private calls(): StubCall[] {
+        return fs
+            .readdirSync(this.log)
+            .filter((entry) => entry.endsWith(".name"))
+            .sort()
+            .map((entry) => {
+                const base = path.join(this.log, entry.slice(0, -".name".length));
+                const read = (ext: string) => fs.readFileSync(`${base}.${ext}`, "utf8");
+                const argv = read("argv").split("\0");
+                argv.pop();
+                const env: Record<string, string> = {};
+                for (const pair of read("env").split("\0").filter(Boolean)) {
+                    const eq = pair.indexOf("=");
+                    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+                }
+                const stdinFile = `${base}.stdin`;
+                return {
+                    name: read("name"),
+                    argv,
+                    env,
+                    stdin: fs.existsSync(stdinFile) ? fs.readFileSync(stdinFile, "utf8") : undefined,
+                    failed: fs.existsSync(`${base}.failed`),
+                };
+            });
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Where `secret` shows up where it must not: a stub's argv or environment, or the script's stdout/stderr.
+ * (A command's stdin is where secrets are meant to go.)
+ */
+export function leaksOf(run: ScriptRun, secret: string): string[] {
+    const found: string[] = [];
+    for (const call of run.calls) {
+        if (call.argv.some((a) => a.includes(secret))) {
+            found.push(`argv of ${call.name}`);
+        }
+        for (const [key, value] of Object.entries(call.env)) {
+            if (key.includes(secret) || value.includes(secret)) {
+                found.push(`environment of ${call.name} (${key})`);
+            }
+        }
+    }
+    if (run.stdout.includes(secret)) {
+        found.push("stdout");
+    }
+    if (run.stderr.includes(secret)) {
+        found.push("stderr");
+    }
+    return found;
+}
+
+/** `bash -n` diagnostics of `text` ("" when it parses). */
+export function bashSyntax(text: string): string {
+    const result = spawnSync(which("bash"), ["-n"], { input: text, encoding: "utf8" });
+    return `${result.stderr}${result.status === 0 ? "" : `(exit ${result.status})`}`;
+}
+
+/**
+ * ShellCheck findings for `text` as bash, one per line ("" when clean): default checks at every severity plus
+ * the optional ones about masked failures and quoting, which matter most for set -e scripts.
+ */
+export function shellcheck(text: string): string {
+    const result = spawnSync(
+        which("shellcheck"),
+        ["--shell=bash", "--format=gcc", "--enable=check-extra-masked-returns,quote-safe-variables,require-double-brackets", "-"],
+        { input: text, encoding: "utf8" },
+    );
+    if (result.error) {
+        throw result.error;
+    }
+    return result.stdout.replace(/^-:/gm, "line ");
+}
