@@ -60,6 +60,13 @@ export function isStateChanging(call: StubCall): boolean {
             return !["show", "is-enabled", "is-active", "status", "cat"].includes(first);
         case "apt-mark":
             return first !== "showhold";
+        case "docker":
+            return !["ps", "inspect"].includes(first);
+        case "curl":
+            // Downloads to stdout or /dev/null only read; writing a file would change state.
+            return call.argv.some((a, i) => (a === "-o" || a === "--output") && call.argv[i + 1] !== "/dev/null");
+        case "sleep":
+            return false;
         default:
             return true;
     }
@@ -68,6 +75,7 @@ export function isStateChanging(call: StubCall): boolean {
 /** Tools scripts and stubs may use for real: no side effects outside the files they are given. */
 const harmlessTools = [
     "awk",
+    "base64",
     "basename",
     "cat",
     "chmod",
@@ -83,6 +91,7 @@ const harmlessTools = [
     "mv",
     "rm",
     "sed",
+    "sha256sum",
     "sort",
     "stat",
     "tail",
@@ -247,8 +256,12 @@ exit "$status"`,
     systemctl: {
         body: `case "\${1:-}" in
 show)
-    [[ "\${2:-}" == --property=UnitFileState && "\${3:-}" == --value && $# == 4 ]] || stub_unsupported "$@"
-    if state_has enabled "$4"; then echo enabled; else echo disabled; fi ;;
+    [[ "\${3:-}" == --value && $# == 4 ]] || stub_unsupported "$@"
+    case "$2" in
+    --property=UnitFileState) if state_has enabled "$4"; then echo enabled; else echo disabled; fi ;;
+    --property=ActiveState) if state_has active "$4"; then echo active; else echo inactive; fi ;;
+    *) stub_unsupported "$@" ;;
+    esac ;;
 is-enabled | is-active)
     file=enabled
     if [[ "$1" == is-active ]]; then file=active; fi
@@ -296,8 +309,122 @@ if [[ -f "$STATE/swaps" ]]; then cat "$STATE/swaps"; fi`,
 : >"$STATE/swaps"`,
     },
     curl: {
-        body: `[[ $# == 2 && "$1" == -fsSL ]] || stub_unsupported "$@"
-printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nstub key from %s\\n-----END PGP PUBLIC KEY BLOCK-----\\n' "$2"`,
+        // Two uses: `curl -fsSL URL` (a download to stdout), and a status check of the registry (tests/baremetal/
+        // registry*): `curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert FILE
+        // [--config -] https://...`. The registry answers only while a container runs (state "containers") and after
+        // "registry down N" refused connections; without a config it answers "registry anonymous CODE" (default
+        // 401), with one whose user equals "registry login" it answers "registry authenticated CODE" (default 200).
+        readsStdin: true,
+        body: `if [[ $# == 2 && "$1" == -fsSL ]]; then
+    printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nstub key from %s\\n-----END PGP PUBLIC KEY BLOCK-----\\n' "$2"
+    exit 0
+fi
+cacert='' config='' url='' format=''
+while (($#)); do
+    case "$1" in
+    --silent | --show-error) ;;
+    --output) [[ "$2" == /dev/null ]] || stub_unsupported "$@"; shift ;;
+    --write-out) format="$2"; shift ;;
+    --cacert) cacert="$2"; shift ;;
+    --config) [[ "$2" == - ]] || stub_unsupported "$@"; config=1; shift ;;
+    https://*) url="$1" ;;
+    *) stub_unsupported "$@" ;;
+    esac
+    shift
+done
+[[ "$format" == '%{http_code}' && -n "$url" ]] || stub_unsupported
+if [[ ! -f "$cacert" ]]; then
+    echo "curl: (77) error setting certificate file: $cacert" >&2
+    exit 77
+fi
+running=0
+if [[ -f "$STATE/containers" ]]; then
+    while read -r _ state _; do
+        if [[ "$state" == true ]]; then running=1; fi
+    done <"$STATE/containers"
+fi
+down="$(state_get registry down || echo 0)"
+if ((down > 0 || !running)); then
+    if ((down > 0)); then state_set registry down $((down - 1)); fi
+    printf 000
+    echo "curl: (7) Failed to connect to $url: Connection refused" >&2
+    exit 7
+fi
+if [[ -z "$config" ]]; then
+    printf '%s' "$(state_get registry anonymous || echo 401)"
+    exit 0
+fi
+# The config: one line user = "ESCAPED", where curl reads \\\\ as \\ and \\" as ".
+line="$(cat "$STUB_CALL.stdin")"
+[[ "$line" == 'user = "'*'"' ]] || stub_unsupported --config "(stdin is not one user line)"
+escaped="\${line#'user = "'}"
+escaped="\${escaped%'"'}"
+user='' i=0
+while ((i < \${#escaped})); do
+    c="\${escaped:i:1}"
+    if [[ "$c" == '\\' ]]; then i=$((i + 1)); c="\${escaped:i:1}"; fi
+    user+="$c"
+    i=$((i + 1))
+done
+if [[ "$user" == "$(state_get registry login || true)" ]]; then
+    printf '%s' "$(state_get registry authenticated || echo 200)"
+else
+    printf 401
+fi`,
+    },
+    docker: {
+        // Containers in state "containers": lines "NAME RUNNING(true|false) LABEL(zta.config-sha256) IMAGE".
+        body: `case "\${1:-}" in
+ps)
+    [[ $# == 4 && "$2" == --all && "$3" == --format && "$4" == '{{.Names}}' ]] || stub_unsupported "$@"
+    if [[ -f "$STATE/containers" ]]; then
+        while read -r name _; do echo "$name"; done <"$STATE/containers"
+    fi ;;
+inspect)
+    [[ $# == 4 && "$2" == --format && "$3" == '{{.State.Running}} {{index .Config.Labels "zta.config-sha256"}}' ]] ||
+        stub_unsupported "$@"
+    if ! entry="$(state_get containers "$4")"; then
+        echo "Error: No such object: $4" >&2
+        exit 1
+    fi
+    read -r running label _ <<<"$entry"
+    echo "$running $label" ;;
+rm)
+    [[ $# == 3 && "$2" == --force ]] || stub_unsupported "$@"
+    state_del containers "$3" ;;
+run)
+    shift
+    name='' label='' image=''
+    while (($#)); do
+        case "$1" in
+        --detach) ;;
+        --name) name="$2"; shift ;;
+        --restart) [[ "$2" == unless-stopped ]] || stub_unsupported run "$@"; shift ;;
+        --publish | --volume) shift ;;
+        --env-file)
+            if [[ ! -f "$2" || "$(stat -c %a -- "$2")" != 600 ]]; then
+                echo "stub: env file $2 missing or not mode 600" >&2
+                exit 125
+            fi
+            shift ;;
+        --label) [[ "$2" == zta.config-sha256=* ]] || stub_unsupported run "$@"; label="\${2#*=}"; shift ;;
+        -*) stub_unsupported run "$@" ;;
+        *) [[ -z "$image" ]] || stub_unsupported run "$@"; image="$1" ;;
+        esac
+        shift
+    done
+    [[ -n "$name" && -n "$image" && -n "$label" ]] || stub_unsupported run
+    if state_has containers "$name"; then
+        echo "docker: Error response from daemon: Conflict. The container name /$name is already in use." >&2
+        exit 125
+    fi
+    state_set containers "$name" "true $label $image"
+    echo 0123456789abcdef ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
+    sleep: {
+        body: `[[ $# == 1 && "$1" =~ ^[0-9]+$ ]] || stub_unsupported "$@"`,
     },
     gpg: {
         readsStdin: true,
@@ -374,7 +501,10 @@ export class StubHost {
         }
     }
 
-    /** Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active". */
+    /**
+     * Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active",
+     * "containers" (docker), "registry" (what curl gets from the registry: down, anonymous, authenticated, login).
+     */
     setState(name: string, lines: readonly string[]): void {
         fs.writeFileSync(path.join(this.state, name), lines.map((l) => `${l}\n`).join(""));
     }

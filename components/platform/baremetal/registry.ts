@@ -1,0 +1,342 @@
+/**
+ * The private container registry on server1: Docker Engine (Debian's docker.io, only when no Docker Engine is
+ * installed), the CNCF distribution image pinned by tag, TLS >= 1.2 from the lab CA, htpasswd bcrypt auth and a
+ * random http.secret. Renderers are pure (the htpasswd line apart: its salt is random); tests/baremetal runs the
+ * script against stubs.
+ *
+ * Secrets never reach the script text: the server key, the htpasswd line, the http secret and the login the
+ * post-start check uses travel on the script's stdin as the bundle `renderRegistrySecrets` renders, and end up in
+ * 0600 files (or, for the login, only on curl's stdin).
+ */
+import bcrypt from "bcryptjs";
+import { renderScript, shellQuote, writeFileStep } from "./script";
+
+export interface RegistrySetupInput {
+    /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
+    readonly advertisedHost: string;
+    /** TCP port, published on the host and listened on in the container. Default 5000. */
+    readonly port?: number;
+    /** Registry image pinned by tag (optionally also by digest), e.g. "registry:2.8.3"; never "latest". */
+    readonly image: string;
+    /** Server certificate chain (PEM certificates, public). */
+    readonly serverCertPem: string;
+    /** CA the post-start check verifies the server certificate against (PEM certificates, public). */
+    readonly caPem: string;
+    /** Persistent storage on the host. Default /var/lib/zta-registry/data. */
+    readonly dataDir?: string;
+    /** htpasswd realm. Default "zta-registry". */
+    readonly realm?: string;
+}
+
+/** What the script reads on stdin; pass `renderRegistrySecrets(...)` as the command's stdin, never in its text. */
+export interface RegistrySecrets {
+    /** The server certificate's private key (PEM). */
+    readonly serverKeyPem: string;
+    /** One htpasswd line (`renderRegistryHtpasswd`) for `username`; keep it stable: a new line recreates the container. */
+    readonly htpasswd: string;
+    /** distribution's http.secret (REGISTRY_HTTP_SECRET): 32+ characters of [A-Za-z0-9+/=_-]. */
+    readonly httpSecret: string;
+    /** The login the post-start check uses (must be the htpasswd user) and its password. */
+    readonly username: string;
+    readonly password: string;
+}
+
+export const registryContainer = "zta-registry";
+export const registryConfigDir = "/etc/zta-registry";
+/** Mounted read-only into the container as /etc/docker/registry: config.yml, server.crt, server.key, htpasswd. */
+export const registryMountedDir = `${registryConfigDir}/config`;
+/** `REGISTRY_HTTP_SECRET=...`, mode 600, given to `docker run --env-file` (not mounted into the container). */
+export const registryEnvFile = `${registryConfigDir}/registry.env`;
+/** The CA for the post-start check. */
+export const registryCaFile = `${registryConfigDir}/ca.crt`;
+export const defaultRegistryDataDir = "/var/lib/zta-registry/data";
+export const configHashLabel = "zta.config-sha256";
+/** First line of the stdin bundle. */
+export const secretsHeader = "zta-registry-secrets-v1";
+
+const inContainer = "/etc/docker/registry";
+const hostLabel = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const hostPattern = new RegExp(`^${hostLabel}(?:\\.${hostLabel})*$`);
+const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
+const pemPrivateKey = /^-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----\n[A-Za-z0-9+/=\n]+-----END \1-----$/;
+const nameComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+/** [registry-host[:port]/]path:tag[@sha256:digest]; the tag is required. */
+const imagePattern = new RegExp(
+    `^((?:${hostLabel}(?:\\.${hostLabel})*(?::[0-9]{1,5})?/)?${nameComponent}(?:/${nameComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$`,
+);
+const usernamePattern = /^[A-Za-z0-9._-]{1,64}$/;
+const htpasswdPattern = /^([A-Za-z0-9._-]{1,64}):\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$/;
+
+function normalizePem(pem: string): string {
+    return pem.replace(/\r/g, "").trim() + "\n";
+}
+
+function validate(input: RegistrySetupInput): { port: number; dataDir: string; realm: string } {
+    if (!hostPattern.test(input.advertisedHost)) {
+        throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got "${input.advertisedHost}"`);
+    }
+    const port = input.port ?? 5000;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`port: expected an integer from 1 to 65535, got ${String(input.port)}`);
+    }
+    const image = imagePattern.exec(input.image);
+    if (!image) {
+        throw new Error(`image: expected an image pinned by tag like "registry:2.8.3", got "${input.image}"`);
+    }
+    if (image[2].toLowerCase() === "latest") {
+        throw new Error(`image: "${input.image}" is not pinned; use a version tag like "registry:2.8.3"`);
+    }
+    if (!pemCertificates.test(normalizePem(input.serverCertPem))) {
+        throw new Error("serverCertPem: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+    }
+    if (!pemCertificates.test(normalizePem(input.caPem))) {
+        throw new Error("caPem: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+    }
+    const dataDir = input.dataDir ?? defaultRegistryDataDir;
+    if (!/^(?:\/[A-Za-z0-9._-]+)+$/.test(dataDir) || dataDir.split("/").some((part) => part === "." || part === "..")) {
+        throw new Error(`dataDir: expected an absolute path without . or .. components, got "${dataDir}"`);
+    }
+    if (dataDir === registryConfigDir || dataDir.startsWith(`${registryConfigDir}/`)) {
+        throw new Error(`dataDir: must not be inside ${registryConfigDir}, got "${dataDir}"`);
+    }
+    const realm = input.realm ?? "zta-registry";
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(realm)) {
+        throw new Error(`realm: expected 1-64 characters of [A-Za-z0-9._-], got "${realm}"`);
+    }
+    return { port, dataDir, realm };
+}
+
+/**
+ * One htpasswd line `user:$2b$...` (bcrypt, the only scheme distribution accepts). The salt is random, so each
+ * call returns a different line: render it once and keep it (e.g. as a Pulumi secret), or every deployment
+ * recreates the registry container.
+ */
+export function renderRegistryHtpasswd(user: string, password: string, saltRounds = 12): string {
+    if (!usernamePattern.test(user)) {
+        throw new Error(`user: expected 1-64 characters of [A-Za-z0-9._-], got "${user}"`);
+    }
+    if (password.length === 0) {
+        throw new Error("password: must not be empty");
+    }
+    if (Buffer.byteLength(password, "utf8") > 72) {
+        throw new Error("password: bcrypt uses only the first 72 bytes; use a shorter password");
+    }
+    if (!Number.isInteger(saltRounds) || saltRounds < 10 || saltRounds > 16) {
+        throw new Error(`saltRounds: expected an integer from 10 to 16, got ${String(saltRounds)}`);
+    }
+    return `${user}:${bcrypt.hashSync(password, bcrypt.genSaltSync(saltRounds))}`;
+}
+
+/**
+ * The registry script's stdin: the header line, then base64 of the server key, the htpasswd line, the http
+ * secret and `username:password`, one per line. Errors name the field, never its value.
+ */
+export function renderRegistrySecrets(secrets: RegistrySecrets): string {
+    const key = secrets.serverKeyPem.replace(/\r/g, "").trim();
+    if (!pemPrivateKey.test(key)) {
+        throw new Error("serverKeyPem: expected one PEM private key (-----BEGIN PRIVATE KEY-----)");
+    }
+    const htpasswd = htpasswdPattern.exec(secrets.htpasswd.trim());
+    if (!htpasswd) {
+        throw new Error("htpasswd: expected one line user:$2b$... (renderRegistryHtpasswd)");
+    }
+    if (!/^[A-Za-z0-9+/=_-]{32,256}$/.test(secrets.httpSecret)) {
+        throw new Error("httpSecret: expected 32-256 characters of [A-Za-z0-9+/=_-]");
+    }
+    if (!usernamePattern.test(secrets.username)) {
+        throw new Error(`username: expected 1-64 characters of [A-Za-z0-9._-], got "${secrets.username}"`);
+    }
+    if (htpasswd[1] !== secrets.username) {
+        throw new Error(`username: "${secrets.username}" is not the user of the htpasswd line`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (secrets.password.length === 0 || /[\u0000-\u001f\u007f]/.test(secrets.password)) {
+        throw new Error("password: expected a non-empty password without control characters");
+    }
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    return [
+        secretsHeader,
+        b64(`${key}\n`),
+        b64(`${secrets.htpasswd.trim()}\n`),
+        b64(secrets.httpSecret),
+        b64(`${secrets.username}:${secrets.password}`),
+        "",
+    ].join("\n");
+}
+
+/** distribution's config.yml (the http secret comes from REGISTRY_HTTP_SECRET, not from this file). */
+export function registryConfig(port: number, realm: string): string {
+    return `# Managed by zta-testbed; local edits are overwritten.
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+http:
+  addr: :${port}
+  # http.secret: REGISTRY_HTTP_SECRET, from a root-only env file.
+  tls:
+    certificate: ${inContainer}/server.crt
+    key: ${inContainer}/server.key
+    minimumtls: tls1.2
+  headers:
+    X-Content-Type-Options: [nosniff]
+auth:
+  htpasswd:
+    realm: ${realm}
+    path: ${inContainer}/htpasswd
+`;
+}
+
+/** Renders the registry setup script; throws an Error naming the offending field on invalid input. */
+export function renderRegistrySetup(input: RegistrySetupInput): string {
+    const { port, dataDir, realm } = validate(input);
+    const url = `https://${input.advertisedHost}:${port}/v2/`;
+    const sections: string[] = [];
+
+    sections.push(`IMAGE=${shellQuote(input.image)}
+PORT=${port}
+DATA_DIR=${shellQuote(dataDir)}
+REGISTRY_URL=${shellQuote(url)}
+export DEBIAN_FRONTEND=noninteractive
+`);
+
+    sections.push(`# The secret bundle (renderRegistrySecrets), read whole before anything else can read stdin; decoded into
+# shell variables only (never exported, never on a command line).
+bundle_error() {
+    die "stdin: expected the registry secret bundle ($1)"
+}
+IFS= read -r header || bundle_error "no header line"
+[[ "$header" == ${shellQuote(secretsHeader)} ]] || bundle_error "wrong header line"
+IFS= read -r key_b64 || bundle_error "no server key line"
+IFS= read -r htpasswd_b64 || bundle_error "no htpasswd line"
+IFS= read -r secret_b64 || bundle_error "no http secret line"
+IFS= read -r login_b64 || bundle_error "no login line"
+extra=""
+if IFS= read -r extra || [[ -n "$extra" ]]; then
+    bundle_error "data after the login line"
+fi
+exec </dev/null
+server_key="$(base64 -d <<<"$key_b64" 2>/dev/null)" || bundle_error "server key is not base64"
+htpasswd="$(base64 -d <<<"$htpasswd_b64" 2>/dev/null)" || bundle_error "htpasswd is not base64"
+http_secret="$(base64 -d <<<"$secret_b64" 2>/dev/null)" || bundle_error "http secret is not base64"
+login="$(base64 -d <<<"$login_b64" 2>/dev/null)" || bundle_error "login is not base64"
+[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
+[[ "$htpasswd" == *:"\\$2"[aby]"\\$"* && "$htpasswd" != *$'\\n'* ]] || bundle_error "htpasswd is not one bcrypt line"
+[[ "$http_secret" =~ ^[A-Za-z0-9+/=_-]{32,}$ ]] || bundle_error "http secret is not 32+ characters of [A-Za-z0-9+/=_-]"
+[[ "$login" == ?*:?* && "$login" != *[[:cntrl:]]* ]] || bundle_error "login is not user:password"
+`);
+
+    sections.push(`# Docker Engine from the distribution's packages, unless one is installed already (docker-ce would conflict).
+packages="$(dpkg-query --show --showformat='\${db:Status-Status} \${Package}\\n')"
+installed() {
+    awk -v package="$1" '$1 == "installed" && $2 == package { found = 1 } END { exit !found }' <<<"$packages"
+}
+missing=()
+for package in ca-certificates curl; do
+    if ! installed "$package"; then
+        missing+=("$package")
+    fi
+done
+if ! installed docker.io && ! installed docker-ce; then
+    missing+=(docker.io)
+fi
+if ((\${#missing[@]})); then
+    apt-get update
+    apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold "\${missing[@]}"
+    changed "installed \${missing[*]}"
+fi
+# \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
+state="$(systemctl show --property=UnitFileState --value docker)"
+if [[ "$state" != enabled ]]; then
+    systemctl enable docker
+    changed "enabled docker"
+fi
+state="$(systemctl show --property=ActiveState --value docker)"
+if [[ "$state" != active ]]; then
+    systemctl start docker
+    changed "started docker"
+fi
+`);
+
+    sections.push(`# Persistent storage, and the configuration mounted read-only into the container.
+if [[ ! -d "$ROOT$DATA_DIR" ]]; then
+    mkdir -p -- "$ROOT$DATA_DIR"
+    chmod 700 "$ROOT$DATA_DIR"
+    changed "created $DATA_DIR"
+fi
+${writeFileStep(`${registryMountedDir}/config.yml`, "644", registryConfig(port, realm))}${writeFileStep(
+        `${registryMountedDir}/server.crt`,
+        "644",
+        normalizePem(input.serverCertPem),
+    )}${writeFileStep(registryCaFile, "644", normalizePem(input.caPem))}# Secrets: from the bundle, mode 600 from creation on (write_file's temporary file is mktemp's, 0600).
+write_file ${shellQuote(`${registryMountedDir}/server.key`)} 600 <<<"$server_key" || true
+write_file ${shellQuote(`${registryMountedDir}/htpasswd`)} 600 <<<"$htpasswd" || true
+write_file ${shellQuote(registryEnvFile)} 600 <<<"REGISTRY_HTTP_SECRET=$http_secret" || true
+`);
+
+    const files = ["config.yml", "server.crt", "server.key", "htpasswd"].map((f) => `"$ROOT"${shellQuote(`${registryMountedDir}/${f}`)}`);
+    sections.push(`# The container, (re)created when missing, stopped, or when its image, port, storage or any file it reads
+# changed: the label carries a hash of all of them (hashes of the files, not their content).
+config_hash="$({
+    printf '%s\\n' "$IMAGE" "$PORT" "$DATA_DIR"
+    for file in ${files.join(" ")} "$ROOT"${shellQuote(registryEnvFile)}; do
+        sha256sum <"$file"
+    done
+} | sha256sum)"
+config_hash="\${config_hash%% *}"
+# All names, matched exactly here: docker's name filter is a substring/regex match.
+names="$(docker ps --all --format '{{.Names}}')"
+current=""
+if listed ${registryContainer} <<<"$names"; then
+    current="$(docker inspect --format '{{.State.Running}} {{index .Config.Labels "${configHashLabel}"}}' ${registryContainer})"
+fi
+if [[ "$current" != "true $config_hash" ]]; then
+    if [[ -n "$current" ]]; then
+        docker rm --force ${registryContainer} >/dev/null
+        changed "removed the outdated registry container"
+    fi
+    docker run --detach --name ${registryContainer} --restart unless-stopped \\
+        --publish "$PORT:$PORT" \\
+        --volume "$ROOT$DATA_DIR:/var/lib/registry" \\
+        --volume "$ROOT"${shellQuote(`${registryMountedDir}:${inContainer}:ro`)} \\
+        --env-file "$ROOT"${shellQuote(registryEnvFile)} \\
+        --label "${configHashLabel}=$config_hash" \\
+        "$IMAGE" >/dev/null
+    changed "started the registry container ($IMAGE)"
+fi
+`);
+
+    sections.push(`# The registry must answer over verified TLS, refuse anonymous requests (401) and accept the login (200).
+# The login reaches curl as a config on its stdin, never on its command line.
+registry_status() {
+    curl --silent --show-error --output /dev/null --write-out '%{http_code}' --cacert "$ROOT"${shellQuote(registryCaFile)} "$@" "$REGISTRY_URL"
+}
+attempts=30
+for ((attempt = 1; ; attempt++)); do
+    if anonymous="$(registry_status 2>/dev/null)"; then
+        break
+    else
+        status=$?
+    fi
+    if ((attempt >= attempts)); then
+        die "registry: no HTTPS answer from $REGISTRY_URL after $attempts attempts (last curl exit status $status)"
+    fi
+    sleep 1
+done
+if [[ "$anonymous" != 401 ]]; then
+    die "registry: $REGISTRY_URL answered $anonymous without credentials; expected 401 (authentication required)"
+fi
+curl_user="\${login//\\\\/\\\\\\\\}"
+curl_user="\${curl_user//\\"/\\\\\\"}"
+authenticated="$(registry_status --config - <<<"user = \\"$curl_user\\"")" ||
+    die "registry: the authenticated request to $REGISTRY_URL failed"
+if [[ "$authenticated" != 200 ]]; then
+    die "registry: $REGISTRY_URL answered $authenticated with the login; expected 200"
+fi
+`);
+
+    return renderScript("Container registry", sections);
+}
