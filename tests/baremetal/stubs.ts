@@ -8,7 +8,7 @@
  * not know exit 64, so a script drifting from what the stubs emulate fails loudly.
  *
  * PATH is the stub directory ONLY, holding the stubs plus links to a short list of harmless tools: a script
- * calling anything else (a real apt-get, kubeadm, ...) gets "command not found" instead of touching this machine.
+ * calling anything else (a real apt-get, reboot, ...) gets "command not found" instead of touching this machine.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -67,6 +67,11 @@ export function isStateChanging(call: StubCall): boolean {
             return call.argv.some((a, i) => (a === "-o" || a === "--output") && call.argv[i + 1] !== "/dev/null");
         case "sleep":
             return false;
+        case "kubectl": {
+            // kubectl --kubeconfig FILE VERB ...: only get reads.
+            const verb = call.argv[0] === "--kubeconfig" ? call.argv[2] : first;
+            return verb !== "get";
+        }
         default:
             return true;
     }
@@ -86,6 +91,7 @@ const harmlessTools = [
     "grep",
     "head",
     "ln",
+    "ls",
     "mkdir",
     "mktemp",
     "mv",
@@ -423,6 +429,76 @@ run)
 *) stub_unsupported "$@" ;;
 esac`,
     },
+    kubeadm: {
+        // init writes what the scripts check (admin.conf with a stub key, manifests, pki, etcd data) and registers
+        // the node with the control-plane taint unless the config says "taints: []"; it prints a bootstrap token
+        // like the real one. reset empties what the real one empties and keeps the directories.
+        body: `case "\${1:-}" in
+init)
+    [[ $# == 4 && "$2" == --config && "$4" == --skip-phases=addon/kube-proxy ]] || stub_unsupported "$@"
+    [[ -f "$3" ]] || { echo "stub: kubeadm config $3 not found" >&2; exit 1; }
+    if [[ -e "$ZTA_ROOT/etc/kubernetes/manifests/kube-apiserver.yaml" ]]; then
+        echo "[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: already exists" >&2
+        exit 1
+    fi
+    mkdir -p "$ZTA_ROOT/etc/kubernetes/manifests" "$ZTA_ROOT/etc/kubernetes/pki" "$ZTA_ROOT/var/lib/etcd/member"
+    printf 'apiVersion: v1\\nkind: Config\\nusers:\\n- user:\\n    client-key-data: STUBADMINKEYc2VjcmV0\\n' >"$ZTA_ROOT/etc/kubernetes/admin.conf"
+    : >"$ZTA_ROOT/etc/kubernetes/kubelet.conf"
+    : >"$ZTA_ROOT/etc/kubernetes/manifests/kube-apiserver.yaml"
+    : >"$ZTA_ROOT/etc/kubernetes/pki/ca.key"
+    : >"$ZTA_ROOT/var/lib/etcd/member/snap"
+    if ! grep -qx '  taints: \\[\\]' "$3"; then state_set taints node-role.kubernetes.io/control-plane:NoSchedule; fi
+    cp "$3" "$STATE/kubeadm-config"
+    echo "[bootstrap-token] Using token: abcdef.0123456789abcdef"
+    echo "kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:$(printf '%064d' 7)" ;;
+reset)
+    [[ $# == 4 && "$2" == --force && "$3" == --cri-socket && "$4" == unix:///var/run/containerd/containerd.sock ]] ||
+        stub_unsupported "$@"
+    rm -f "$ZTA_ROOT"/etc/kubernetes/*.conf
+    for dir in etc/kubernetes/manifests etc/kubernetes/pki var/lib/etcd var/lib/kubelet; do
+        if [[ -d "$ZTA_ROOT/$dir" ]]; then rm -rf "\${ZTA_ROOT:?}/$dir"/*; fi
+    done
+    : >"$STATE/taints" ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
+    kubectl: {
+        // The API server answers /readyz "ok" once admin.conf exists, after "apiserver unready N" failed attempts
+        // (N "never": not at all). Node taints live in state "taints" (lines KEY:EFFECT).
+        body: `[[ "\${1:-}" == --kubeconfig && -n "\${2:-}" ]] || stub_unsupported "$@"
+kubeconfig="$2"
+shift 2
+if [[ ! -f "$kubeconfig" ]]; then
+    echo "error: stat $kubeconfig: no such file or directory" >&2
+    exit 1
+fi
+case "$*" in
+"get --raw=/readyz")
+    unready="$(state_get apiserver unready || echo 0)"
+    if [[ "$unready" == never ]]; then
+        echo "The connection to the server 10.0.0.10:6443 was refused" >&2
+        exit 1
+    fi
+    if ((unready > 0)); then
+        state_set apiserver unready $((unready - 1))
+        echo "The connection to the server 10.0.0.10:6443 was refused" >&2
+        exit 1
+    fi
+    echo ok ;;
+"get node "*" -o jsonpath={range .spec.taints[*]}{.key}:{.effect}{\\"\\\\n\\"}{end}")
+    (($# == 5)) || stub_unsupported "$@"
+    if [[ -f "$STATE/taints" ]]; then cat "$STATE/taints"; fi ;;
+"taint nodes "*)
+    (($# == 4)) && [[ "$4" == *- ]] || stub_unsupported "$@"
+    if ! state_has taints "\${4%-}"; then
+        echo "error: taint \\"\${4%-}\\" not found" >&2
+        exit 1
+    fi
+    state_del taints "\${4%-}"
+    echo "node/$3 untainted" ;;
+*) stub_unsupported "$@" ;;
+esac`,
+    },
     sleep: {
         body: `[[ $# == 1 && "$1" =~ ^[0-9]+$ ]] || stub_unsupported "$@"`,
     },
@@ -503,7 +579,8 @@ export class StubHost {
 
     /**
      * Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active",
-     * "containers" (docker), "registry" (what curl gets from the registry: down, anonymous, authenticated, login).
+     * "containers" (docker), "registry" (what curl gets from the registry: down, anonymous, authenticated, login),
+     * "apiserver" (unready N|never: failed /readyz answers before "ok"), "taints" (KEY:EFFECT of the node).
      */
     setState(name: string, lines: readonly string[]): void {
         fs.writeFileSync(path.join(this.state, name), lines.map((l) => `${l}\n`).join(""));
