@@ -1,6 +1,6 @@
 /** What the node-prerequisites test files share: the rendered script, its expected first run, a fresh machine. */
 import { NodePrereqsInput, renderNodePrereqs } from "../../components/platform/baremetal/nodePrereqs";
-import { commandLine, isStateChanging, ScriptRun, StubCall, StubHost } from "./stubs";
+import { commandLine, hostPool, isStateChanging, ScriptRun, StubCall, StubHost } from "./stubs";
 export const caPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUZnRlc3Q=\n-----END CERTIFICATE-----\n";
 export const input: NodePrereqsInput = {
     kubernetesMinor: "1.32",
@@ -35,20 +35,13 @@ export const firstRunCalls = [
     "systemctl enable kubelet",
 ];
 
-const hosts: StubHost[] = [];
-/** Removes every host freshHost made (call from afterAll). */
-export function cleanupHosts(): void {
-    hosts.splice(0).forEach((h) => h.cleanup());
-}
-
-/** A fresh Debian-like machine: nothing installed, swap on (active and in fstab). */
-export function freshHost(): StubHost {
-    const host = new StubHost();
-    hosts.push(host);
+/** Fresh Debian-like machines: nothing installed, swap on (active and in fstab); cleanupHosts from afterAll. */
+const pool = hostPool((host) => {
     host.setState("swaps", ["/swap.img file 2G 0B -2"]);
     host.putFile("/etc/fstab", "UUID=1234 / ext4 errors=remount-ro 0 1\n/swap.img none swap sw 0 0\n");
-    return host;
-}
+});
+export const freshHost = pool.fresh;
+export const cleanupHosts = pool.cleanup;
 
 /** Call lines with the scratch root shown as <ROOT>; the curl | gpg pipeline in a fixed order (its stubs race). */
 export function lines(host: StubHost, calls: readonly StubCall[]): string[] {

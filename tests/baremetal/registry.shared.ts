@@ -7,7 +7,7 @@ import {
     renderRegistrySecrets,
     renderRegistrySetup,
 } from "../../components/platform/baremetal/registry";
-import { commandLine, isStateChanging, ScriptRun, StubCall, StubHost } from "./stubs";
+import { commandLine, hostPool, isStateChanging, ScriptRun, StubCall, StubHost } from "./stubs";
 
 export const certPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUc2VydmVy\n-----END CERTIFICATE-----\n";
 export const caPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUY2EtY2E=\n-----END CERTIFICATE-----\n";
@@ -78,18 +78,10 @@ export function expectedHash(host: StubHost, image = "registry:2.8.3", port = 50
     return sha(text);
 }
 
-const hosts: StubHost[] = [];
-export function cleanupHosts(): void {
-    hosts.splice(0).forEach((h) => h.cleanup());
-}
-
-/** A fresh Debian-like machine: nothing installed; the stub registry accepts `username:password`. */
-export function freshHost(): StubHost {
-    const host = new StubHost();
-    hosts.push(host);
-    host.setState("registry", [`login ${username}:${password}`]);
-    return host;
-}
+/** Fresh Debian-like machines: nothing installed; the stub registry accepts `username:password`. */
+const pool = hostPool((host) => host.setState("registry", [`login ${username}:${password}`]));
+export const freshHost = pool.fresh;
+export const cleanupHosts = pool.cleanup;
 
 export function run(host: StubHost, text = script, input = stdin): ScriptRun {
     return host.run(text, { stdin: input });

@@ -732,3 +732,17 @@ export function shellcheck(text: string): string {
     }
     return result.stdout.replace(/^-:/gm, "line ");
 }
+
+/** Hosts made by one test file, removed together from afterAll. `prepare` sets a fresh host's starting state. */
+export function hostPool(prepare: (host: StubHost) => void): { fresh: () => StubHost; cleanup: () => void } {
+    const hosts: StubHost[] = [];
+    return {
+        fresh: () => {
+            const host = new StubHost();
+            hosts.push(host);
+            prepare(host);
+            return host;
+        },
+        cleanup: () => hosts.splice(0).forEach((h) => h.cleanup()),
+    };
+}
