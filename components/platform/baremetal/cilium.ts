@@ -1,0 +1,93 @@
+/**
+ * Helm values for Cilium, the bare-metal CNI, on a single-node kubeadm cluster that runs WITHOUT kube-proxy
+ * (kubeadm skips the addon) and carries an Istio sidecar mesh. Pure renderer; tests/baremetal/cni.test.ts validates
+ * the output against the chart's values.schema.json at the pinned versions.
+ *
+ * Deliberately left at the chart defaults (docs.cilium.io "Integration with Istio"):
+ * - `l7Proxy` (true) only redirects traffic that a CiliumNetworkPolicy selects with L7 (HTTP/Kafka/DNS) rules, and
+ *   DNS-aware (toFQDNs) egress rules need it. Cilium HTTP rules cannot see inside Istio mTLS, so the project writes no
+ *   L7 CiliumNetworkPolicy; mesh L7 authorization belongs to Istio AuthorizationPolicy.
+ * - `envoy.*`, `ingressController`, `gatewayAPI`, `envoyConfig`, `loadBalancer.l7`: off by default (the standalone
+ *   cilium-envoy only serves the features above). Istio owns ingress and east-west gateways; enabling Cilium's own
+ *   would put a second L7 proxy in the path of mesh traffic.
+ */
+import { parseIPv4 } from "./kubeadm";
+
+export const ciliumChart = { repository: "https://helm.cilium.io/", chart: "cilium", namespace: "kube-system" } as const;
+
+export interface CiliumInput {
+    /** Cilium cluster.name: lowercase DNS label of at most 32 characters (the agent's clustermesh limit), not "default". */
+    readonly clusterName: string;
+    /** Cilium cluster.id: integer 1..255, unique per cluster (0 means "no clustermesh identity"). */
+    readonly clusterId: number;
+    /** IPv4 address of the kube-apiserver (the kubeadm advertise address). */
+    readonly apiServerHost: string;
+    /** kube-apiserver port, normally 6443. */
+    readonly apiServerPort: number;
+    /** Chart version, e.g. "1.17.18" or "1.20.0" (the values are the same for every supported version). */
+    readonly version: string;
+}
+
+/** Oldest chart these values were checked against (schema and templates): 1.17. */
+const minimumMinor = 17;
+
+function validate(input: CiliumInput): void {
+    const name = input.clusterName;
+    // Same rule as the agent's ValidateClusterName (pkg/clustermesh/types): it refuses to start otherwise.
+    if (typeof name !== "string" || name.length > 32 || !/^(?:[a-z0-9][-a-z0-9]*)?[a-z0-9]$/.test(name)) {
+        throw new Error(`clusterName: expected a lowercase DNS label of at most 32 characters like "zta-1", got ${JSON.stringify(name)}`);
+    }
+    if (name === "default") {
+        // The agent refuses cluster name "default" together with a non-zero cluster ID.
+        throw new Error('clusterName: "default" is reserved by Cilium for clusters without a cluster ID; choose a unique name');
+    }
+    if (!Number.isInteger(input.clusterId) || input.clusterId < 1 || input.clusterId > 255) {
+        throw new Error(`clusterId: expected an integer from 1 to 255, got ${JSON.stringify(input.clusterId)}`);
+    }
+    const host = typeof input.apiServerHost === "string" ? parseIPv4(input.apiServerHost) : undefined;
+    if (host === undefined) {
+        throw new Error(`apiServerHost: expected an IPv4 address like "10.0.0.10", got ${JSON.stringify(input.apiServerHost)}`);
+    }
+    const first = Math.floor(host / 2 ** 24);
+    if (host === 0 || first === 127 || first >= 224) {
+        // The agent must reach the API server at an address in its certificate: the node's advertise address.
+        throw new Error(`apiServerHost: ${input.apiServerHost} is not a unicast node address (use the kubeadm advertise address)`);
+    }
+    if (!Number.isInteger(input.apiServerPort) || input.apiServerPort < 1 || input.apiServerPort > 65535) {
+        throw new Error(`apiServerPort: expected an integer from 1 to 65535, got ${JSON.stringify(input.apiServerPort)}`);
+    }
+    const version = typeof input.version === "string" ? /^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/.exec(input.version) : null;
+    if (!version) {
+        throw new Error(`version: expected an exact Cilium chart version like "1.20.0", got ${JSON.stringify(input.version)}`);
+    }
+    if (Number(version[1]) < minimumMinor) {
+        throw new Error(
+            `version: Cilium ${input.version} is older than 1.${minimumMinor}, the oldest chart these values were checked against`,
+        );
+    }
+}
+
+/** Helm values for the `cilium` chart. Throws an Error naming the field on bad input. */
+export function ciliumValues(input: CiliumInput): Record<string, unknown> {
+    validate(input);
+    return {
+        // kubeadm installs no kube-proxy, so Cilium's eBPF service handling is the only one. A boolean: 1.20's
+        // schema allows string|boolean, 1.17's declares nothing, and both charts compare `toString` of it to "true".
+        kubeProxyReplacement: true,
+        // Without kube-proxy there is no kubernetes Service VIP yet when the agent starts: it dials the API server directly.
+        k8sServiceHost: input.apiServerHost,
+        k8sServicePort: input.apiServerPort,
+        // Kube-proxy replacement turns on socket load-balancing, which would rewrite a pod's connect() to a service
+        // backend before the sidecar's iptables redirect sees it (istio#27619); limit it to the host namespace.
+        socketLB: { hostNamespaceOnly: true },
+        // Leave other CNI configurations (the Istio CNI plugin's chained entry) in /etc/cni/net.d (cilium#26760).
+        cni: { exclusive: false },
+        // Pod CIDRs come from the node objects (kubeadm podSubnet, allocated by kube-controller-manager), so pod
+        // addresses stay inside the range kubeadm validated and the NetworkPolicies are written for.
+        ipam: { mode: "kubernetes" },
+        // Single-node clusters: the default 2 replicas would leave one Pending (host ports, anti-affinity).
+        operator: { replicas: 1 },
+        // Distinct per cluster so identities and (future) clustermesh never collide between the two clusters.
+        cluster: { name: input.clusterName, id: input.clusterId },
+    };
+}
