@@ -4,8 +4,9 @@
  * Each stub is a small bash script that records its call (argv, environment, and stdin for commands that read
  * it) and emulates just enough state, kept in files, for the scripts' checks to see the effect of their own
  * actions: `apt-get install` feeds `dpkg-query`, `modprobe` feeds `lsmod`, `swapoff` clears `swapon --show`,
- * `systemctl enable` feeds `systemctl show`, `apt-mark hold` feeds `apt-mark showhold`. Invocations a stub does
- * not know exit 64, so a script drifting from what the stubs emulate fails loudly.
+ * `systemctl enable` feeds `systemctl show`, `apt-mark hold` feeds `apt-mark showhold`, `hostnamectl set-hostname`
+ * feeds `hostnamectl --static/--transient`, `kubeadm join` writes the kubelet.conf the join script checks.
+ * Invocations a stub does not know exit 64, so a script drifting from what the stubs emulate fails loudly.
  *
  * PATH is the stub directory ONLY, holding the stubs plus links to a short list of harmless tools: a script
  * calling anything else (a real apt-get, reboot, ...) gets "command not found" instead of touching this machine.
@@ -53,7 +54,12 @@ export function isStateChanging(call: StubCall): boolean {
     switch (call.name) {
         case "dpkg-query":
         case "lsmod":
+        case "id":
+        case "ip":
+            // The ip stub emulates only `ip -o -4 addr show`.
             return false;
+        case "hostnamectl":
+            return first.startsWith("set-");
         case "swapon":
             return first !== "--show";
         case "systemctl":
@@ -68,9 +74,9 @@ export function isStateChanging(call: StubCall): boolean {
         case "sleep":
             return false;
         case "kubectl": {
-            // kubectl --kubeconfig FILE VERB ...: only get reads.
-            const verb = call.argv[0] === "--kubeconfig" ? call.argv[2] : first;
-            return verb !== "get";
+            // kubectl --kubeconfig FILE VERB ...: get and server-side dry runs only read.
+            const args = call.argv[0] === "--kubeconfig" ? call.argv.slice(2) : call.argv;
+            return !(args[0] === "get" || (args[0] === "apply" && args.includes("--dry-run=server")));
         }
         default:
             return true;
@@ -175,8 +181,11 @@ state_set() {
 }
 `;
 
-/** Stub bodies, run after recording and failure injection; "$@" is the command's argv. */
-const stubs: Record<string, { readonly readsStdin?: boolean; readonly body: string }> = {
+/**
+ * Stub bodies, run after recording and failure injection; "$@" is the command's argv. `readsStdin`: the stub records
+ * stdin always (true), or when a bash condition on its arguments holds (a string).
+ */
+const stubs: Record<string, { readonly readsStdin?: boolean | string; readonly body: string }> = {
     "apt-get": {
         body: `case "\${1:-}" in
 update) echo "stub: package lists updated" ;;
@@ -459,12 +468,42 @@ reset)
         if [[ -d "$ZTA_ROOT/$dir" ]]; then rm -rf "\${ZTA_ROOT:?}/$dir"/*; fi
     done
     : >"$STATE/taints" ;;
+join)
+    # Preflight as the real one: a node with kubelet.conf or a cluster CA refuses to join. The token must match
+    # state "cluster token" when set (else any token is accepted); a verbose-looking line echoes it, as kubeadm's
+    # debug logs may, so tests prove the script's redaction.
+    [[ $# == 3 && "$2" == --config ]] || stub_unsupported "$@"
+    [[ -f "$3" ]] || { echo "stub: kubeadm config $3 not found" >&2; exit 1; }
+    [[ "$(stat -c %a -- "$3")" == 600 ]] || { echo "stub: kubeadm config $3 is not mode 600" >&2; exit 1; }
+    for file in etc/kubernetes/kubelet.conf etc/kubernetes/pki/ca.crt; do
+        if [[ -e "$ZTA_ROOT/$file" ]]; then
+            echo "[ERROR FileAvailable--\${file//\\//-}]: /$file already exists" >&2
+            exit 1
+        fi
+    done
+    cp "$3" "$STATE/kubeadm-join-config"
+    token="$(sed -nE 's/^    token: "(.*)"$/\\1/p' "$3")"
+    if expected="$(state_get cluster token)" && [[ "$token" != "$expected" ]]; then
+        echo "error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID \\"\${token%%.*}\\"" >&2
+        exit 1
+    fi
+    echo "[preflight] Running pre-flight checks"
+    echo "I0101 00:00:00.000000 join.go:0] [discovery] Using token: $token"
+    mkdir -p "$ZTA_ROOT/etc/kubernetes/pki"
+    printf 'apiVersion: v1\nkind: Config\nusers:\n- user:\n    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n' >"$ZTA_ROOT/etc/kubernetes/kubelet.conf"
+    : >"$ZTA_ROOT/etc/kubernetes/pki/ca.crt"
+    echo "This node has joined the cluster" ;;
 *) stub_unsupported "$@" ;;
 esac`,
     },
     kubectl: {
         // The API server answers /readyz "ok" once admin.conf exists, after "apiserver unready N" failed attempts
-        // (N "never": not at all). Node taints live in state "taints" (lines KEY:EFFECT).
+        // (N "never": not at all). Node taints live in state "taints" (lines KEY:EFFECT). Server-side dry runs of a
+        // manifest on stdin follow state "dryrun": lines "OUTCOME COUNT [TEXT]" used in order, each COUNT times
+        // (COUNT "never": for ever), then "ok". OUTCOME: ok, webhook-down (MetalLB's webhook refuses connections),
+        // no-endpoints, crd-missing, invalid (the webhook rejects the object), error (prints TEXT).
+        // Only \`-f -\` reads stdin: the other calls (the readiness loop) skip a cat per call.
+        readsStdin: `[[ " $* " == *" -f - "* ]]`,
         body: `[[ "\${1:-}" == --kubeconfig && -n "\${2:-}" ]] || stub_unsupported "$@"
 kubeconfig="$2"
 shift 2
@@ -496,11 +535,66 @@ case "$*" in
     fi
     state_del taints "\${4%-}"
     echo "node/$3 untainted" ;;
+"apply --dry-run=server --request-timeout=20s -f -")
+    if [[ ! -s "$STUB_CALL.stdin" ]]; then
+        echo "error: no objects passed to apply" >&2
+        exit 1
+    fi
+    plan=()
+    if [[ -f "$STATE/dryrun" ]]; then mapfile -t plan <"$STATE/dryrun"; fi
+    outcome=ok count=never text=''
+    if ((\${#plan[@]})); then read -r outcome count text <<<"\${plan[0]}"; fi
+    if [[ "$count" != never ]]; then
+        count=$((count - 1))
+        if ((count > 0)); then plan[0]="$outcome $count\${text:+ $text}"; else plan=("\${plan[@]:1}"); fi
+        if ((\${#plan[@]})); then printf '%s\n' "\${plan[@]}" >"$STATE/dryrun"; else : >"$STATE/dryrun"; fi
+    fi
+    webhook='failed calling webhook "ipaddresspoolvalidationwebhook.metallb.io": failed to call webhook: Post "https://metallb-webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-ipaddresspool?timeout=10s"'
+    case "$outcome" in
+    ok) echo "ipaddresspool.metallb.io/lab created (server dry run)"; exit 0 ;;
+    webhook-down) text="Error from server (InternalError): error when creating \\"STDIN\\": Internal error occurred: $webhook: dial tcp 10.96.0.20:443: connect: connection refused" ;;
+    no-endpoints) text="Error from server (InternalError): error when creating \\"STDIN\\": Internal error occurred: $webhook: no endpoints available for service \\"metallb-webhook-service\\"" ;;
+    crd-missing) text='error: resource mapping not found for name: "lab" namespace: "metallb-system" from "STDIN": no matches for kind "IPAddressPool" in version "metallb.io/v1beta1"'$'\n''ensure CRDs are installed first' ;;
+    invalid) text='Error from server (Forbidden): error when creating "STDIN": admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: invalid CIDR "10.0.0.300/32" in pool "lab"' ;;
+    error) ;;
+    *) stub_unsupported "(dryrun state: $outcome)" ;;
+    esac
+    printf '%s\n' "$text" >&2
+    exit 1 ;;
 *) stub_unsupported "$@" ;;
 esac`,
     },
     sleep: {
         body: `[[ $# == 1 && "$1" =~ ^[0-9]+$ ]] || stub_unsupported "$@"`,
+    },
+    id: {
+        // The user the script runs as: state "user" (uid N), default root.
+        body: `[[ "$*" == -u ]] || stub_unsupported "$@"
+state_get user uid || echo 0`,
+    },
+    ip: {
+        // State "addresses": lines "IFNAME ADDRESS/PREFIX", printed in the one-line format of \`ip -o -4 addr show\`.
+        body: `[[ "$*" == "-o -4 addr show" ]] || stub_unsupported "$@"
+index=0
+if [[ -f "$STATE/addresses" ]]; then
+    while read -r ifname cidr; do
+        index=$((index + 1))
+        printf '%d: %s    inet %s scope global %s\\\\       valid_lft forever preferred_lft forever\n' "$index" "$ifname" "$cidr" "$ifname"
+    done <"$STATE/addresses"
+fi`,
+    },
+    hostnamectl: {
+        // Static host name: "$ZTA_ROOT"/etc/hostname (what hostnamed reads); transient: state "kernel" (hostname N).
+        body: `case "$*" in
+--static) if [[ -f "$ZTA_ROOT/etc/hostname" ]]; then head -n 1 "$ZTA_ROOT/etc/hostname"; else echo; fi ;;
+--transient) state_get kernel hostname || echo localhost ;;
+"set-hostname "*)
+    (($# == 2)) || stub_unsupported "$@"
+    mkdir -p "$ZTA_ROOT/etc"
+    printf '%s\n' "$2" >"$ZTA_ROOT/etc/hostname"
+    state_set kernel hostname "$2" ;;
+*) stub_unsupported "$@" ;;
+esac`,
     },
     gpg: {
         readsStdin: true,
@@ -566,7 +660,9 @@ export class StubHost {
             const text = [
                 `#!${bash}`,
                 `# Stub of ${name} (tests/baremetal/stubs.ts).`,
-                `STUB_READS_STDIN=${stub.readsStdin ? 1 : 0}`,
+                typeof stub.readsStdin === "string"
+                    ? `STUB_READS_STDIN=0; if ${stub.readsStdin}; then STUB_READS_STDIN=1; fi`
+                    : `STUB_READS_STDIN=${stub.readsStdin ? 1 : 0}`,
                 `source ${q(lib)}`,
                 `stub_record "$@"`,
                 `stub_fail_if_told "$@"`,
@@ -580,7 +676,10 @@ export class StubHost {
     /**
      * Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active",
      * "containers" (docker), "registry" (what curl gets from the registry: down, anonymous, authenticated, login),
-     * "apiserver" (unready N|never: failed /readyz answers before "ok"), "taints" (KEY:EFFECT of the node).
+     * "apiserver" (unready N|never: failed /readyz answers before "ok"), "taints" (KEY:EFFECT of the node),
+     * "user" (uid N: `id -u`), "addresses" (IFNAME ADDRESS/PREFIX: `ip -o -4 addr show`), "kernel" (hostname N: the
+     * transient host name), "cluster" (token T: the only token kubeadm join accepts), "dryrun" (outcomes of
+     * `kubectl apply --dry-run=server`, see the kubectl stub).
      */
     setState(name: string, lines: readonly string[]): void {
         fs.writeFileSync(path.join(this.state, name), lines.map((l) => `${l}\n`).join(""));
