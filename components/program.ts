@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TestbedConfig } from "./config/model";
 import { Mesh } from "./mesh/mesh";
-import { MeshPeering, createClusters, resolvePeers } from "./platform";
+import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
 /**
  * The whole program for a validated config: platform → mesh. Returns the stack outputs.
@@ -9,7 +9,8 @@ import { MeshPeering, createClusters, resolvePeers } from "./platform";
  */
 export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
     const peers = await resolvePeers(config);
-    const clusters = createClusters(config);
+    const platform = createPlatform(config);
+    const clusters = platform.clusters;
     const mesh = new Mesh("mesh", {
         meshId: config.meshId,
         trustDomain: config.trustDomain,
@@ -38,5 +39,6 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         peerClusters: peers.map((p) => ({ name: p.name, network: p.network, stack: p.stack })),
         meshPeering,
         readerKubeconfigs: pulumi.secret(mesh.readerKubeconfigs),
+        ...platform.outputs,
     };
 }

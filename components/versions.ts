@@ -11,6 +11,10 @@ export interface VersionProfile {
     readonly description: string;
     /** Kubernetes minor release for kubeadm clusters (bare metal); managed clusters bring their own. */
     readonly kubernetes: string;
+    /** Exact Kubernetes release kubeadm installs (a patch of `kubernetes`). */
+    readonly kubernetesPatch: string;
+    /** Debian revision of kubeadm/kubelet/kubectl from pkgs.k8s.io for `kubernetesPatch`. */
+    readonly kubernetesPackageRevision: string;
     /** Istio release; also the version of the base and istiod charts. */
     readonly istio: string;
     /**
@@ -24,6 +28,8 @@ export interface VersionProfile {
     readonly cilium: string;
     /** MetalLB chart/image release (bare metal LoadBalancer). */
     readonly metallb: string;
+    /** The private registry's image (CNCF distribution), pinned by tag. */
+    readonly registryImage: string;
 }
 
 export const versionProfiles = {
@@ -31,22 +37,35 @@ export const versionProfiles = {
     default: {
         description: "current supported releases",
         kubernetes: "1.35",
+        kubernetesPatch: "1.35.4",
+        kubernetesPackageRevision: "1.1",
         istio: "1.30.3",
         gatewayChart: "1.30.3",
         cilium: "1.20.0",
         metallb: "0.16.1",
+        registryImage: "registry:2.8.3",
     },
     /** Reproduces the NIST 2025 seed testbed (its text says Cilium 1.17; its script pinned 1.14.1). */
     "nist-2025": {
         description: "reproduces the NIST ZTA testbed seed (2025)",
         kubernetes: "1.32",
+        // A late 1.32 patch: 1.32 is past upstream support; this profile exists to reproduce the seed.
+        kubernetesPatch: "1.32.13",
+        kubernetesPackageRevision: "1.1",
         istio: "1.24.3",
         // First 1.2x gateway chart with a schema Helm >= 3.18.5 accepts; proxies stay 1.24.3 (injected).
         gatewayChart: "1.26.4",
         cilium: "1.17.18",
         metallb: "0.13.10",
+        // The seed ran registry:2 unpinned; 2.8.3 is the last 2.x release.
+        registryImage: "registry:2.8.3",
     },
 } as const satisfies Record<string, VersionProfile>;
+
+/** The kubeadm/kubelet/kubectl package version for a profile, e.g. "1.32.13-1.1". */
+export function kubernetesPackageVersion(v: VersionProfile): string {
+    return `${v.kubernetesPatch}-${v.kubernetesPackageRevision}`;
+}
 
 export type VersionProfileName = keyof typeof versionProfiles;
 

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { istioChartRepo, versionProfiles } from "../components/versions";
-import { Recording, RecordedResource, promiseOf, SECRET } from "./harness/engine";
+import { mockMarker, Recording, RecordedResource, promiseOf, SECRET } from "./harness/engine";
 import { runProgram, ProgramRun } from "./harness/program";
 import { StackConfig } from "./harness/stacks";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,7 +27,12 @@ function covered(path: string, secretPaths: string[]): boolean {
 /** Every input string that looks like key material or a credential, with its path. */
 function sensitiveStrings(value: unknown, path = ""): string[] {
     if (typeof value === "string") {
-        return /PRIVATE KEY|TEST-ADMIN-TOKEN|token-of-|MOCK-KEY/.test(value) ? [path] : [];
+        // Key material (a PEM block with a body; scripts that merely check for the armor do not count) or credentials.
+        return /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]|TEST-ADMIN-TOKEN|token-of-|MOCK\+KEY|MOCK-ADMIN-CREDENTIAL/.test(
+            value,
+        )
+            ? [path]
+            : [];
     }
     if (Array.isArray(value)) {
         return value.flatMap((v, i) => sensitiveStrings(v, `${path}[${i}]`));
@@ -97,8 +102,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 ]);
                 expect(secret.redacted.stringData).toBe(SECRET);
                 const d = secret.inputs.stringData;
-                expect(d["ca-key.pem"]).toContain(`MOCK-KEY-mesh-ca-${c.name}-key`);
-                expect(d["ca-cert.pem"]).toContain(`MOCK-CERT-mesh-ca-${c.name}-cert`);
+                expect(d["ca-key.pem"]).toContain(mockMarker("KEY", `mesh-ca-${c.name}-key`));
+                expect(d["ca-cert.pem"]).toContain(mockMarker("CERT", `mesh-ca-${c.name}-cert`));
                 // cert-chain.pem = intermediate, then root.
                 expect(d["cert-chain.pem"]).toBe(`${d["ca-cert.pem"].trim()}\n${d["root-cert.pem"].trim()}\n`);
                 roots.add(d["root-cert.pem"]);
@@ -131,6 +136,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     meshID: expect.any(String),
                     multiCluster: { clusterName: c.name },
                     network: c.network,
+                    // Bare metal pulls through the private registry's pull secret (tests/baremetal/program.test.ts).
+                    ...(s.stack === "testbed" ? { imagePullSecrets: ["zta-registry"] } : {}),
                 });
                 expect(istiod.inputs.values.meshConfig).toEqual({ trustDomain: expect.any(String) });
                 expect(istiod.inputs.values.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toMatch(/^[0-9a-f]{64}$/);
@@ -274,7 +281,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
         });
 
         test("the mesh CA inputs follow the profile: RSA 4096, CA root, intermediates with L=<cluster> asking for pathlen 0", () => {
-            const keys = rec.ofType("tls:index/privateKey:PrivateKey");
+            // The mesh CA's keys only (bare metal also has an infrastructure CA for the registry).
+            const keys = rec.ofType("tls:index/privateKey:PrivateKey").filter((k) => k.name.startsWith("mesh-ca-"));
             expect(keys).toHaveLength(s.clusters.length + 1);
             keys.forEach((k) => expect(k.inputs).toEqual({ algorithm: "RSA", rsaBits: 4096 }));
             const root = rec.get("mesh-ca-root");
@@ -313,7 +321,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     "key_encipherment",
                 ]);
                 expect(cert.secretPaths).toContain("caPrivateKeyPem");
-                expect(cert.inputs.caCertPem).toContain("MOCK-CERT-mesh-ca-root");
+                expect(cert.inputs.caCertPem).toContain(mockMarker("CERT", "mesh-ca-root"));
                 expect(rec.dependsOn(cert, root)).toBe(true);
             }
         });
@@ -338,7 +346,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             const kcs = (await promiseOf(o.readerKubeconfigs)) as Record<string, string>;
             expect(Object.keys(kcs).sort()).toEqual(s.clusters.map((c) => c.name).sort());
             expect(await pulumi.isSecret(o.rootCert)).toBe(false);
-            expect(await promiseOf(o.rootCert)).toContain("MOCK-CERT-mesh-ca-root");
+            expect(await promiseOf(o.rootCert)).toContain(mockMarker("CERT", "mesh-ca-root"));
             expect(await pulumi.isSecret(o.clusters)).toBe(false);
             const clusters = (await promiseOf(o.clusters)) as Record<string, any>;
             for (const c of s.clusters) {

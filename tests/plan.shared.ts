@@ -14,7 +14,7 @@ import { CommittedStack, repoRoot, stackConfig } from "./harness/stacks";
 /** Values that only exist after the engine ran (mock outputs): shown as such, not as fake data. */
 function normalize(value: unknown): unknown {
     if (typeof value === "string") {
-        return /MOCK-|token-of-/.test(value) ? "<engine output>" : value;
+        return /MOCK[-+]|token-of-/.test(value) ? "<engine output>" : value;
     }
     if (Array.isArray(value)) {
         return value.map(normalize);

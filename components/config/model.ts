@@ -19,12 +19,94 @@ export interface ClusterConfig {
     readonly apiServer: string;
     /** True when `apiServer` was taken from the kubeconfig rather than configured. */
     readonly apiServerFromKubeconfig: boolean;
-    /** Admin kubeconfig for the cluster's Pulumi provider. */
-    readonly kubeconfig: Sensitive;
+    /** How Pulumi reaches the cluster: an admin kubeconfig from secret config, or kubeadm on bare-metal hosts. */
+    readonly access: ClusterAccess;
     /** How LoadBalancer Services get addresses; default per platform: `cloud`, `metallb` (testbed), `sim`. */
     readonly loadBalancer: LoadBalancerKind;
     /** Extra annotations for the east-west gateway Service (e.g. an internal-LB annotation); default none. */
     readonly eastWestServiceAnnotations: Readonly<Record<string, string>>;
+}
+
+export type ClusterAccess =
+    | {
+          readonly kind: "kubeconfig";
+          /** Admin kubeconfig for the cluster's Pulumi provider. */
+          readonly kubeconfig: Sensitive;
+      }
+    | ({ readonly kind: "kubeadm" } & KubeadmClusterConfig);
+
+/** A cluster the `testbed` platform builds with kubeadm on bare-metal hosts. */
+export interface KubeadmClusterConfig {
+    /** Name of the host (in `hosts`) that runs the single control-plane node. */
+    readonly controlPlane: string;
+    /** Names of further hosts joined as workers; default none. */
+    readonly workers: readonly string[];
+    /** Pod CIDR (kubeadm --pod-network-cidr, Cilium ipam kubernetes); default 10.244.0.0/16. */
+    readonly podSubnet: string;
+    /** Service CIDR; default 10.96.0.0/16. */
+    readonly serviceSubnet: string;
+    /** MetalLB addresses: `a.b.c.d-e.f.g.h` ranges or CIDRs inside the control plane's management subnet. */
+    readonly loadBalancerPool: readonly string[];
+    /** Cilium cluster ID (1-255), unique per mesh; default the cluster's position + 1. */
+    readonly ciliumClusterId: number;
+}
+
+/** What a bare-metal server does in the testbed. */
+export type HostRole = "control-plane" | "worker" | "registry" | "keycloak";
+export const hostRoles: readonly HostRole[] = ["control-plane", "worker", "registry", "keycloak"];
+
+/** An IPv4 interface address with its subnet, e.g. 10.5.0.3/24. */
+export interface InterfaceAddress {
+    readonly address: string;
+    readonly prefix: number;
+    /** The subnet in CIDR form, e.g. 10.5.0.0/24. */
+    readonly subnet: string;
+}
+
+/** One bare-metal server (platform testbed). */
+export interface HostConfig {
+    /** Key other config refers to (clusters[].controlPlane, workers). */
+    readonly name: string;
+    /** Host name set on the machine; also the Kubernetes node name. */
+    readonly hostname: string;
+    /** Management-plane address: SSH, the API server, the node IP; LoadBalancer pools live in its subnet. */
+    readonly management: InterfaceAddress;
+    /** Service-plane address, when the server has one (informational; checked to exist on the host). */
+    readonly service?: InterfaceAddress;
+    readonly roles: readonly HostRole[];
+    /** Pinned SSH host public key (`ssh-ed25519 AAAA...`); when unset the host key is NOT verified (README warns). */
+    readonly hostKey?: string;
+}
+
+/** One SSH identity for every host (platform testbed). */
+export interface SshConfig {
+    readonly user: string;
+    readonly port: number;
+    /** Private key (PEM or OpenSSH format), secret end to end. */
+    readonly privateKey: Sensitive;
+    /** Jump host reached with the same key, when the hosts are not directly reachable. */
+    readonly bastion?: { readonly host: string; readonly port: number; readonly user: string; readonly hostKey?: string };
+}
+
+/** The private registry (platform testbed): on the host with role `registry`. */
+export interface RegistryConfig {
+    /** Host (in `hosts`) that runs it. */
+    readonly host: string;
+    readonly port: number;
+    /** Extra DNS name in the server certificate (nodes use the management address either way). */
+    readonly dnsName?: string;
+    /** htpasswd user the clusters pull as. */
+    readonly user: string;
+    /** Validity of the infrastructure CA and the registry certificate, hours. */
+    readonly caValidityHours: number;
+    readonly certValidityHours: number;
+}
+
+/** Everything only the `testbed` platform uses. */
+export interface BareMetalConfig {
+    readonly ssh: SshConfig;
+    readonly hosts: readonly HostConfig[];
+    readonly registry: RegistryConfig;
 }
 
 /** A stack whose clusters join this mesh (multi-stack meshes, e.g. bare metal + cloud). */
@@ -88,4 +170,6 @@ export interface TestbedConfig {
     readonly istioHub?: string;
     /** Namespace of the ingress gateway; default `istio-ingress`. */
     readonly ingressNamespace: string;
+    /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
+    readonly baremetal?: BareMetalConfig;
 }

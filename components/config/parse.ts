@@ -11,9 +11,12 @@ import {
     versionProfiles,
 } from "../versions";
 import { apiServerProblem } from "./addresses";
+import { kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
 import { summarizeKubeconfig } from "./kubeconfig";
 import {
+    BareMetalConfig,
     CaConfig,
+    ClusterAccess,
     CaLifetimes,
     ClusterConfig,
     ExternalIntermediate,
@@ -85,6 +88,7 @@ const clusterSchema = z
         apiServer: z.string().optional(),
         loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
         eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
+        ...kubeadmClusterFields,
     })
     .strict();
 const peerSchema = z.object({ stack: z.string() }).strict();
@@ -182,7 +186,13 @@ function readSecret(
     return text;
 }
 
-function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind | undefined, hasPeers: boolean): ClusterConfig[] {
+function readClusters(
+    problems: Problems,
+    raw: RawConfig,
+    platform: PlatformKind | undefined,
+    hasPeers: boolean,
+    baremetal: BareMetalConfig | undefined,
+): ClusterConfig[] {
     const text = raw.get("clusters");
     if (text === undefined) {
         problems.add("clusters", "is required: a list of {name, network[, apiServer, loadBalancer]}");
@@ -200,11 +210,21 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
         );
     }
 
-    const kubeconfigs = readKubeconfigs(
-        problems,
-        raw,
-        entries.map((c) => c.name),
-    );
+    // Bare metal builds its clusters (kubeadm) and reads their kubeconfigs back; other platforms are given them.
+    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal.hosts) : undefined;
+    if (baremetal && raw.get("kubeconfigs") !== undefined) {
+        problems.add(
+            "kubeconfigs",
+            "is not used on platform testbed: kubeadm creates the clusters and Pulumi reads their kubeconfigs back",
+        );
+    }
+    const kubeconfigs = baremetal
+        ? new Map<string, string>()
+        : readKubeconfigs(
+              problems,
+              raw,
+              entries.map((c) => c.name),
+          );
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
     const clusters: ClusterConfig[] = [];
@@ -243,8 +263,25 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
                 problems.add(`${at}.eastWestServiceAnnotations`, `${show(key)} is not a valid annotation key`);
             }
         }
+        if (!baremetal) {
+            for (const field of Object.keys(kubeadmClusterFields)) {
+                if ((entry as Record<string, unknown>)[field] !== undefined) {
+                    problems.add(
+                        `${at}.${field}`,
+                        `is only used on platform testbed (bare-metal kubeadm clusters), not ${show(platform ?? "")}`,
+                    );
+                }
+            }
+        } else if (entry.loadBalancer !== undefined && entry.loadBalancer !== "metallb") {
+            problems.add(
+                `${at}.loadBalancer`,
+                `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,
+            );
+        }
         const kubeconfigText = kubeconfigs.get(entry.name);
         let apiServer = entry.apiServer;
+        const kubeadmCluster = kubeadm?.[i];
+        const controlPlane = kubeadmCluster ? baremetal?.hosts.find((h) => h.name === kubeadmCluster.controlPlane) : undefined;
         let fromKubeconfig = false;
         const allowLoopback = platform === "sim";
         if (apiServer !== undefined) {
@@ -252,6 +289,9 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
             if (problem) {
                 problems.add(`${at}.apiServer`, `${show(apiServer)} ${problem}`);
             }
+        } else if (controlPlane) {
+            // kubeadm advertises the management address; its certificate carries it as a SAN.
+            apiServer = `https://${controlPlane.management.address}:6443`;
         } else if (kubeconfigText !== undefined) {
             try {
                 apiServer = summarizeKubeconfig(kubeconfigText).server;
@@ -267,12 +307,16 @@ function readClusters(problems: Problems, raw: RawConfig, platform: PlatformKind
                 // readKubeconfigs already reported the unreadable kubeconfig.
             }
         }
+        const access: ClusterAccess =
+            baremetal && kubeadmCluster
+                ? { kind: "kubeadm", ...kubeadmCluster }
+                : { kind: "kubeconfig", kubeconfig: new Sensitive(kubeconfigText ?? "") };
         clusters.push({
             name: entry.name,
             network: entry.network,
             apiServer: apiServer ?? "",
             apiServerFromKubeconfig: fromKubeconfig,
-            kubeconfig: new Sensitive(kubeconfigText ?? ""),
+            access,
             loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
             eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
         });
@@ -510,7 +554,24 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         problems.add("istioHub", `must be an image repository prefix like registry.example:5000/istio, got ${show(istioHub)}`);
     }
     const peers = readPeers(problems, raw);
-    const clusters = readClusters(problems, raw, platform, peers.length > 0);
+    const baremetal =
+        platform === "testbed"
+            ? readBareMetal(problems, {
+                  hosts: raw.get("hosts"),
+                  ssh: raw.get("ssh"),
+                  sshPrivateKey: raw.get("sshPrivateKey"),
+                  sshPrivateKeyIsSecret: raw.isSecret("sshPrivateKey"),
+                  registry: raw.get("registry"),
+              })
+            : undefined;
+    if (platform !== "testbed") {
+        for (const key of ["hosts", "ssh", "sshPrivateKey", "registry"]) {
+            if (raw.get(key) !== undefined) {
+                problems.add(key, `is only used on platform testbed (bare metal), not ${show(platform ?? "")}`);
+            }
+        }
+    }
+    const clusters = readClusters(problems, raw, platform, peers.length > 0, baremetal);
     const ca = readCa(
         problems,
         raw,
@@ -533,5 +594,6 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         helm,
         istioHub,
         ingressNamespace,
+        baremetal,
     };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 import { HelmConfig } from "../config/model";
 import { ClusterHandle } from "../platform/handle";
 import { IstioChart, VersionProfile } from "../versions";
@@ -119,6 +120,11 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
 
+        // Bare metal pulls from the private registry: a pull secret in each namespace with pods (none elsewhere).
+        const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, { parent: this });
+        const pullSecrets = systemPullSecret ? [pullSecretName] : undefined;
+        const pullSecretDeps = systemPullSecret ? [systemPullSecret] : [];
+
         const cacertsHash = args.ca.chainPem.apply((chain) => createHash("sha256").update(chain).digest("hex"));
         this.istiodRelease = release(
             "istiod",
@@ -133,10 +139,11 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     trustDomain: args.trustDomain,
                     hub: args.hub,
                     cacertsHash: hash,
+                    imagePullSecrets: pullSecrets,
                 }),
             ),
             // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
-            [this.baseRelease, cacerts],
+            [this.baseRelease, cacerts, ...pullSecretDeps],
         );
 
         // Gateway pods get their image injected by istiod ("auto"), so istiod must be serving first.
@@ -145,8 +152,12 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             "gateway",
             releaseNames.eastWest,
             ns,
-            eastWestGatewayValues({ network: c.network, serviceAnnotations: c.loadBalancer.serviceAnnotations }),
-            [this.istiodRelease],
+            eastWestGatewayValues({
+                network: c.network,
+                serviceAnnotations: c.loadBalancer.serviceAnnotations,
+                imagePullSecrets: pullSecrets,
+            }),
+            [this.istiodRelease, ...pullSecretDeps],
         );
 
         new k8s.apiextensions.CustomResource(
@@ -165,8 +176,10 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             { metadata: { name: args.ingressNamespace } },
             child({ dependsOn: [...c.ready] }),
         );
-        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(), [
+        const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });
+        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(pullSecrets), [
             this.istiodRelease,
+            ...(ingressPullSecret ? [ingressPullSecret] : []),
         ]);
 
         // Read back after the release: its id is unknown in a first preview, so the read waits for the install.

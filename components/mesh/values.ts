@@ -2,8 +2,8 @@
  * Pure renderers for the Istio Helm releases and Istio objects: plain data in, plain data out, so tests
  * check exactly what the charts receive. Top-level chart keys only (never `_internal_defaults_do_not_set`).
  */
-import * as path from "node:path";
 import { HelmConfig } from "../config/model";
+import { ChartSource, helmChartSource } from "../helm";
 import { IstioChart } from "../versions";
 
 export const istioNamespace = "istio-system";
@@ -24,16 +24,8 @@ export const releaseNames = {
 } as const;
 
 /** Where helm.v3.Release finds a chart: the pinned upstream repo, or a local dir for air-gapped runs. */
-export function chartSource(
-    helm: HelmConfig,
-    chart: IstioChart,
-    version: string,
-): { chart: string; version?: string; repositoryOpts?: { repo: string } } {
-    if (helm.chartDir !== undefined) {
-        // Layout written by `npm run toolchain`: <chartDir>/istio/<version>/<chart>/Chart.yaml
-        return { chart: path.join(helm.chartDir, "istio", version, chart) };
-    }
-    return { chart, version, repositoryOpts: { repo: helm.repository } };
+export function chartSource(helm: HelmConfig, chart: IstioChart, version: string): ChartSource {
+    return helmChartSource(helm.chartDir, "istio", chart, version, helm.repository);
 }
 
 export function namespaceLabels(network: string): Record<string, string> {
@@ -53,6 +45,8 @@ export interface IstiodValuesInput {
     readonly hub?: string;
     /** SHA-256 of the cacerts bundle (public parts). */
     readonly cacertsHash: string;
+    /** Pull secrets (names) for istiod and injected proxies, when images come from a private registry. */
+    readonly imagePullSecrets?: readonly string[];
 }
 
 export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
@@ -63,6 +57,7 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
             multiCluster: { clusterName: v.cluster },
             network: v.network,
             ...(v.hub !== undefined ? { hub: v.hub } : {}),
+            ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
         },
         meshConfig: { trustDomain: v.trustDomain },
         // istiod picks its CA once at start-up: a new cacerts must restart it.
@@ -73,6 +68,12 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
 export interface GatewayValuesInput {
     readonly network: string;
     readonly serviceAnnotations: Readonly<Record<string, string>>;
+    /** Pull secrets (names) when images come from a private registry. */
+    readonly imagePullSecrets?: readonly string[];
+}
+
+function pullSecretsValue(names: readonly string[] | undefined): Record<string, unknown> {
+    return names?.length ? { imagePullSecrets: names.map((name) => ({ name })) } : {};
 }
 
 /**
@@ -86,14 +87,16 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
         networkGateway: v.network,
         labels: { istio: "eastwestgateway", app: eastWestGatewayName },
         service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
+        ...pullSecretsValue(v.imagePullSecrets),
     };
 }
 
-export function ingressGatewayValues(): Record<string, unknown> {
+export function ingressGatewayValues(imagePullSecrets?: readonly string[]): Record<string, unknown> {
     return {
         name: ingressGatewayName,
         labels: { istio: "ingressgateway", app: ingressGatewayName },
         service: { type: "LoadBalancer" },
+        ...pullSecretsValue(imagePullSecrets),
     };
 }
 

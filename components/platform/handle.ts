@@ -17,6 +17,8 @@ export interface ClusterHandle {
     readonly loadBalancer: { readonly kind: LoadBalancerKind; readonly serviceAnnotations: Readonly<Record<string, string>> };
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
+    /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */
+    readonly registry?: { readonly server: string; readonly dockerConfigJson: pulumi.Output<string> };
 }
 
 /** A cluster owned by another stack that joins this mesh: we only write its remote secret into ours. */

@@ -1,4 +1,5 @@
 import { TestbedConfig } from "../config/model";
+import { BareMetal, bareMetalOutputs, createBareMetal } from "./baremetal";
 import { ClusterHandle } from "./handle";
 import { KubeconfigCluster } from "./kubeconfigCluster";
 
@@ -6,10 +7,26 @@ export type { ClusterHandle, PeerClusterHandle } from "./handle";
 export type { MeshPeering } from "./peers";
 export { resolvePeers, peeringOutputs } from "./peers";
 
+export interface Platform {
+    readonly clusters: ClusterHandle[];
+    /** Outputs of the platform layer (bare metal: hosts, registry, infrastructure CA). */
+    readonly outputs: Record<string, unknown>;
+}
+
 /**
- * The platform seam: turns config into one handle per cluster. Both stacks take admin kubeconfigs from
- * secret config today; the bare-metal platform will create its clusters here and return the same handles.
+ * The platform seam: turns config into one handle per cluster. `testbed` builds its clusters from bare servers
+ * (kubeadm); `cloud` and `sim` are given admin kubeconfigs as secrets.
  */
-export function createClusters(config: TestbedConfig): ClusterHandle[] {
-    return config.clusters.map((cluster) => new KubeconfigCluster(cluster.name, { cluster }).handle);
+export function createPlatform(config: TestbedConfig): Platform {
+    if (config.platform === "testbed") {
+        const bm: BareMetal = createBareMetal(config);
+        return { clusters: bm.clusters, outputs: bareMetalOutputs(config, bm) };
+    }
+    const clusters = config.clusters.map((cluster) => {
+        if (cluster.access.kind !== "kubeconfig") {
+            throw new Error(`cluster ${cluster.name} has no kubeconfig`);
+        }
+        return new KubeconfigCluster(cluster.name, { cluster, kubeconfig: cluster.access.kubeconfig }).handle;
+    });
+    return { clusters, outputs: {} };
 }

@@ -1,11 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config/model";
+import { Sensitive } from "../config/sensitive";
 import { ClusterHandle } from "./handle";
 
 export interface KubeconfigClusterArgs {
     /** The validated cluster entry (its kubeconfig stays a secret). */
     readonly cluster: ClusterConfig;
+    /** Its admin kubeconfig. */
+    readonly kubeconfig: Sensitive;
 }
 
 /** An existing cluster reached through an admin kubeconfig held as a secret (AKS, GKE, any kubeadm). */
@@ -18,7 +21,7 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
         const provider = new k8s.Provider(
             `${name}-provider`,
             {
-                kubeconfig: c.kubeconfig.output(),
+                kubeconfig: args.kubeconfig.output(),
                 // Never fall back to ambient context or namespace: every object names its namespace.
                 namespace: "default",
             },

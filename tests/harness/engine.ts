@@ -3,6 +3,8 @@
  * dependencies (explicit dependsOn + implicit from inputs), inputs with secret markers. Tests assert on
  * these records instead of guessing from constructor calls.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
@@ -32,6 +34,8 @@ export interface RecordedResource {
     redacted: Record<string, any>;
     /** Dotted paths of the inputs that were marked secret. */
     secretPaths: string[];
+    /** Output names the program asked the engine to treat as secret. */
+    additionalSecretOutputs: string[];
 }
 
 function decode(value: any, path: string, secretPaths: string[], redact: boolean): any {
@@ -80,6 +84,7 @@ class RecordingMonitor extends MockMonitor {
             inputs: decode(raw, "", [], false),
             redacted,
             secretPaths,
+            additionalSecretOutputs: read ? [] : [...(req.getAdditionalsecretoutputsList?.() ?? [])],
         });
     }
 
@@ -128,6 +133,26 @@ export class Recording {
         return r.dependencies.includes(dep.urn);
     }
 
+    /** Does `r` wait for `dep`, directly or through other resources (dependencies and providers)? */
+    waitsFor(r: RecordedResource, dep: RecordedResource): boolean {
+        const byUrn = new Map(this.resources.map((x) => [x.urn, x]));
+        const next = (x: RecordedResource): string[] => [...x.dependencies, ...(x.provider ? [Recording.providerUrn(x.provider)] : [])];
+        const seen = new Set<string>();
+        const queue = next(r);
+        while (queue.length > 0) {
+            const urn = queue.shift() as string;
+            if (urn === dep.urn) {
+                return true;
+            }
+            const x = byUrn.get(urn);
+            if (!seen.has(urn) && x) {
+                seen.add(urn);
+                queue.push(...next(x));
+            }
+        }
+        return false;
+    }
+
     /** The URN of a provider reference `urn::id`. */
     static providerUrn(ref: string): string {
         return ref.split("::").slice(0, -1).join("::");
@@ -145,6 +170,48 @@ export interface EngineOptions {
 }
 
 const fakeCa = "-----BEGIN CERTIFICATE-----\nMOCK-CLUSTER-CA\n-----END CERTIFICATE-----\n";
+/** A real (test-only) certificate as the kubeadm cluster CA: the program hashes its public key for worker joins. */
+export const kubeadmClusterCa = fs.readFileSync(path.join(__dirname, "..", "fixtures", "kubeadm-cluster-ca.pem"), "utf8");
+
+/** What the kubeconfig read-back prints on a host: kubeadm's admin.conf shape, fake client credentials. */
+export function mockAdminConf(resourceName: string): string {
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        `- name: ${resourceName}`,
+        "  cluster:",
+        `    certificate-authority-data: ${b64(kubeadmClusterCa)}`,
+        "    server: https://192.0.2.1:6443",
+        "contexts:",
+        `- name: admin@${resourceName}`,
+        "  context:",
+        `    cluster: ${resourceName}`,
+        "    user: admin",
+        `current-context: admin@${resourceName}`,
+        "users:",
+        "- name: admin",
+        "  user:",
+        `    token: MOCK-ADMIN-CREDENTIAL-${resourceName}`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * The body line of a mock PEM: names the kind and the resource, in base64's alphabet so PEM validation accepts it
+ * (e.g. `MOCK+CERT+mesh+ca+root`).
+ */
+export function mockMarker(kind: "CERT" | "KEY" | "CSR", resourceName: string): string {
+    return `MOCK+${kind}+${resourceName.replace(/[^A-Za-z0-9]/g, "+")}`;
+}
+
+function mockRandom(name: string, length: number, alphabet: string): string {
+    let out = "";
+    for (let i = 0; out.length < length; i++) {
+        out += alphabet[(name.charCodeAt(i % name.length) + i * 7) % alphabet.length];
+    }
+    return out;
+}
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
 /** Deterministic engine state for the resource types the program uses. */
@@ -154,17 +221,30 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
         case "tls:index/privateKey:PrivateKey":
             return {
                 ...inputs,
-                privateKeyPem: `-----BEGIN PRIVATE KEY-----\nMOCK-KEY-${args.name}\n-----END PRIVATE KEY-----\n`,
+                privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${mockMarker("KEY", args.name)}\n-----END PRIVATE KEY-----\n`,
                 publicKeyPem: `PUB-${args.name}`,
             };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nMOCK-CERT-${args.name}\n-----END CERTIFICATE-----\n` };
+            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\n${mockMarker("CERT", args.name)}\n-----END CERTIFICATE-----\n` };
         case "tls:index/certRequest:CertRequest":
             return {
                 ...inputs,
-                certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-CSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n`,
+                certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${mockMarker("CSR", args.name)}\n-----END CERTIFICATE REQUEST-----\n`,
             };
+        case "command:remote:Command":
+            // Only the kubeconfig read-back's stdout is consumed by the program.
+            return { ...inputs, stdout: args.name.endsWith("-kubeconfig") ? mockAdminConf(args.name) : "", stderr: "" };
+        case "random:index/randomPassword:RandomPassword": {
+            const result = mockRandom(args.name, Number(inputs.length ?? 16), "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789");
+            return {
+                ...inputs,
+                result,
+                bcryptHash: `$2a$10$${mockRandom(args.name, 53, "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")}`,
+            };
+        }
+        case "random:index/randomString:RandomString":
+            return { ...inputs, result: mockRandom(args.name, Number(inputs.length ?? 16), "abcdefghijklmnopqrstuvwxyz0123456789") };
         case "kubernetes:core/v1:Secret":
             if (inputs.type === "kubernetes:io/service-account-token" || inputs.type === "kubernetes.io/service-account-token") {
                 // The token controller fills these in; pulumi-kubernetes waits for them.

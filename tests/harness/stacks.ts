@@ -27,6 +27,10 @@ export function adminKubeconfig(cluster: string, server: string): string {
     });
 }
 
+/** An SSH private key in OpenSSH armor whose body is not a key: config only checks the armor. */
+export const testSshKey =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nVEVTVC1PTkxZLVNTSC1LRVktbm90LWEtcmVhbC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
+
 /** The sim's ready-made intermediates (sim/deploy.ts makes RSA 4096 ones; tests use throw-away P-256). */
 function simCa(): Record<string, unknown> {
     const pki = new TestPki();
@@ -44,11 +48,8 @@ function simCa(): Record<string, unknown> {
 /** Test secrets per committed stack (what README tells users to set, or what the sim driver sets). */
 export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
     testbed: {
-        kubeconfigs: {
-            // kubeadm writes the advertise address; peers use the same one (configured apiServer).
-            cluster1: adminKubeconfig("cluster1", "https://10.5.0.3:6443"),
-            cluster2: adminKubeconfig("cluster2", "https://10.5.0.4:6443"),
-        },
+        // kubeadm creates the clusters; the only credential a lab admin sets is the SSH key (fake here).
+        sshPrivateKey: testSshKey,
     },
     cloud: {
         kubeconfigs: {

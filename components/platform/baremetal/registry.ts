@@ -340,3 +340,26 @@ fi
 
     return renderScript("Container registry", sections);
 }
+
+/**
+ * The destroy script: removes the container and everything under /etc/zta-registry (server key, htpasswd, http
+ * secret). Keeps the image data in `dataDir` (pushed images are the researchers' work, not secrets) and the Docker
+ * Engine package; README says how to remove both for a bare server.
+ */
+export function renderRegistryRemove(): string {
+    return renderScript("Container registry removal", [
+        `# docker may already be gone (a half-built host): then there is no container to remove.
+if command -v docker >/dev/null; then
+    names="$(docker ps --all --format '{{.Names}}')"
+    if listed ${registryContainer} <<<"$names"; then
+        docker rm --force ${registryContainer} >/dev/null
+        changed "removed the registry container"
+    fi
+fi
+if [[ -e "$ROOT"${shellQuote(registryConfigDir)} ]]; then
+    rm -rf -- "$ROOT"${shellQuote(registryConfigDir)}
+    changed "removed ${registryConfigDir}"
+fi
+`,
+    ]);
+}

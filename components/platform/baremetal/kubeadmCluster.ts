@@ -1,0 +1,236 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
+import { helmChartSource } from "../../helm";
+import { VersionProfile, kubernetesPackageVersion } from "../../versions";
+import { ClusterHandle } from "../handle";
+import { ciliumChart, ciliumValues } from "./cilium";
+import { renderApplyGate } from "./gate";
+import {
+    apiServerPort,
+    bootstrapTokenSecret,
+    discoveryHashFromKubeconfig,
+    renderJoinSecrets,
+    renderKubeadmInit,
+    renderKubeadmJoin,
+    renderKubeadmReset,
+    renderKubeconfigRead,
+} from "./kubeadm";
+import { ipAddressPoolManifest, l2AdvertisementManifest, metallbChart, metallbNamespaceLabels, metallbValues } from "./metallb";
+import { renderNodePrereqs } from "./nodePrereqs";
+import { PrivateRegistry } from "./privateRegistry";
+import { remoteScript } from "./remoteScript";
+import { BareMetalHost } from "./server";
+
+export interface KubeadmClusterArgs {
+    readonly cluster: ClusterConfig & { readonly access: { readonly kind: "kubeadm" } & KubeadmClusterConfig };
+    readonly controlPlane: BareMetalHost;
+    readonly workers: readonly BareMetalHost[];
+    readonly registry: PrivateRegistry;
+    readonly versions: VersionProfile;
+    readonly helm: HelmConfig;
+}
+
+/** Name of the MetalLB pool and L2 advertisement in each cluster. */
+export const metallbPoolName = "zta-pool";
+
+/** Host of the API server URL peers use, when it differs from the advertise address (an extra certificate SAN). */
+function apiServerHost(url: string): string {
+    return new URL(url).hostname.replace(/^\[|\]$/g, "");
+}
+
+/**
+ * One kubeadm cluster on bare metal, in dependency order:
+ * node prerequisites (registry trust first) → kubeadm init → admin kubeconfig read back behind the readiness gate
+ * (a secret, feeding this cluster's provider) → workers joined with a secret bootstrap token → Cilium (before
+ * anything with pods) → MetalLB → webhook gate → IPAddressPool + L2Advertisement. The handle's `ready` holds the
+ * last steps, so the mesh starts only on a networked cluster that can hand out LoadBalancer addresses.
+ */
+export class KubeadmCluster extends pulumi.ComponentResource {
+    public readonly handle: ClusterHandle;
+
+    constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:platform:KubeadmCluster", name, {}, opts);
+        const c = args.cluster;
+        const access = c.access;
+        const cp = args.controlPlane;
+        const cpHost = cp.config;
+        const v = args.versions;
+
+        const prereqsScript = args.registry.caPem.apply((caPem) =>
+            renderNodePrereqs({
+                kubernetesMinor: v.kubernetes,
+                kubernetesPackageVersion: kubernetesPackageVersion(v),
+                registry: { hostPort: args.registry.hostPort, caPem },
+            }),
+        );
+        const prereqs = (host: BareMetalHost, role: string): command.remote.Command =>
+            remoteScript(
+                `${name}-${role}-prereqs`,
+                { connection: host.connection, sshUser: host.sshUser, script: prereqsScript },
+                // The registry answers (401/200) before any node could pull from it.
+                { parent: this, dependsOn: [host.ready, args.registry.setup] },
+            );
+        const cpPrereqs = prereqs(cp, "control-plane");
+
+        const peerHost = apiServerHost(c.apiServer);
+        const init = remoteScript(
+            `${name}-init`,
+            {
+                connection: cp.connection,
+                sshUser: cp.sshUser,
+                script: renderKubeadmInit({
+                    clusterName: c.name,
+                    kubernetesVersion: `v${v.kubernetesPatch}`,
+                    hostname: cpHost.hostname,
+                    advertiseAddress: cpHost.management.address,
+                    podSubnet: access.podSubnet,
+                    serviceSubnet: access.serviceSubnet,
+                    certSANs: [...new Set([peerHost, ...(cpHost.service ? [cpHost.service.address] : [])])],
+                }),
+                destroy: renderKubeadmReset(),
+            },
+            { parent: this, dependsOn: [cpPrereqs] },
+        );
+        const kubeconfigRead = remoteScript(
+            `${name}-kubeconfig`,
+            // Read again whenever init ran again.
+            { connection: cp.connection, sshUser: cp.sshUser, script: renderKubeconfigRead(), secretStdout: true, triggers: [init.create] },
+            { parent: this, dependsOn: [init] },
+        );
+        const kubeconfig = pulumi.secret(kubeconfigRead.stdout);
+
+        const provider = new k8s.Provider(
+            `${name}-provider`,
+            { kubeconfig, namespace: "default" },
+            { parent: this, dependsOn: [kubeconfigRead] },
+        );
+        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ parent: this, provider, ...extra });
+
+        const joins: pulumi.Resource[] = [];
+        if (args.workers.length > 0) {
+            const tokenId = new random.RandomString(`${name}-token-id`, { length: 6, upper: false, special: false }, { parent: this });
+            const tokenSecret = new random.RandomString(
+                `${name}-token-secret`,
+                { length: 16, upper: false, special: false },
+                { parent: this },
+            );
+            const bootstrap = pulumi.all([tokenId.result, tokenSecret.result]).apply(([id, s]) => bootstrapTokenSecret(id, s));
+            const tokenObject = new k8s.core.v1.Secret(
+                `${name}-bootstrap-token`,
+                {
+                    metadata: { name: bootstrap.name, namespace: "kube-system" },
+                    type: bootstrap.type,
+                    stringData: pulumi.secret(bootstrap.stringData),
+                },
+                child(),
+            );
+            const token = pulumi.secret(pulumi.interpolate`${tokenId.result}.${tokenSecret.result}`);
+            // The CA hash is public (it pins the cluster CA for the joining node), derived from the secret kubeconfig.
+            const caCertHash = pulumi.unsecret(kubeconfig.apply(discoveryHashFromKubeconfig));
+            args.workers.forEach((worker, i) => {
+                const workerPrereqs = prereqs(worker, `worker${i + 1}`);
+                joins.push(
+                    remoteScript(
+                        `${name}-worker${i + 1}-join`,
+                        {
+                            connection: worker.connection,
+                            sshUser: worker.sshUser,
+                            script: caCertHash.apply((hash) =>
+                                renderKubeadmJoin({
+                                    hostname: worker.config.hostname,
+                                    nodeIp: worker.config.management.address,
+                                    controlPlaneEndpoint: `${cpHost.management.address}:${apiServerPort}`,
+                                    caCertHash: hash,
+                                }),
+                            ),
+                            destroy: renderKubeadmReset(),
+                            stdin: token.apply(renderJoinSecrets),
+                        },
+                        { parent: this, dependsOn: [workerPrereqs, tokenObject] },
+                    ),
+                );
+            });
+        }
+
+        const release = (
+            role: string,
+            namespace: pulumi.Input<string>,
+            chart: ReturnType<typeof helmChartSource>,
+            values: Record<string, unknown>,
+            dependsOn: pulumi.Resource[],
+        ) =>
+            new k8s.helm.v3.Release(
+                `${name}-${role}`,
+                {
+                    name: role,
+                    namespace,
+                    ...chart,
+                    values,
+                    // Helm's --wait: the DaemonSet/Deployments are ready before anything depends on them.
+                    skipAwait: false,
+                    timeout: args.helm.timeoutSeconds,
+                    atomic: true,
+                    cleanupOnFail: true,
+                    maxHistory: 5,
+                },
+                child({ dependsOn }),
+            );
+
+        // Cilium first: until it runs, no pod gets a network and the node stays NotReady.
+        const cilium = release(
+            "cilium",
+            ciliumChart.namespace,
+            helmChartSource(args.helm.chartDir, "cilium", ciliumChart.chart, v.cilium, ciliumChart.repository),
+            ciliumValues({
+                clusterName: c.name,
+                clusterId: access.ciliumClusterId,
+                apiServerHost: cpHost.management.address,
+                apiServerPort,
+                version: v.cilium,
+            }),
+            [kubeconfigRead, ...joins],
+        );
+
+        const metallbNamespace = new k8s.core.v1.Namespace(
+            `${name}-metallb-system`,
+            { metadata: { name: metallbChart.namespace, labels: metallbNamespaceLabels() } },
+            child({ dependsOn: [cilium] }),
+        );
+        const metallb = release(
+            "metallb",
+            metallbNamespace.metadata.name,
+            helmChartSource(args.helm.chartDir, "metallb", metallbChart.chart, v.metallb, metallbChart.repository),
+            metallbValues(v.metallb),
+            [metallbNamespace, cilium],
+        );
+        const pool = ipAddressPoolManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
+        const l2 = l2AdvertisementManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
+        // A ready controller does not mean its validating webhook serves (MetalLB 0.16): poll a server-side dry run
+        // of the real pool until the webhook answers, instead of sleeping.
+        const webhookGate = remoteScript(
+            `${name}-metallb-webhook`,
+            { connection: cp.connection, sshUser: cp.sshUser, script: renderApplyGate({ what: "MetalLB IPAddressPool", manifest: pool }) },
+            { parent: this, dependsOn: [metallb] },
+        );
+        const poolResource = new k8s.apiextensions.CustomResource(`${name}-address-pool`, { ...pool }, child({ dependsOn: [webhookGate] }));
+        const l2Resource = new k8s.apiextensions.CustomResource(
+            `${name}-l2-advertisement`,
+            { ...l2 },
+            child({ dependsOn: [webhookGate, poolResource] }),
+        );
+
+        this.handle = {
+            name: c.name,
+            network: c.network,
+            provider,
+            apiServer: c.apiServer,
+            loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
+            ready: [cilium, poolResource, l2Resource],
+            registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
+        };
+        this.registerOutputs({ name: c.name, apiServer: c.apiServer, controlPlane: cpHost.name });
+    }
+}
