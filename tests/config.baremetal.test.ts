@@ -259,3 +259,26 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         expect(testSshKey).toContain("OPENSSH PRIVATE KEY");
     });
 });
+
+test("an air-gapped chartDir must hold the Cilium and MetalLB charts of the profile too", () => {
+    const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const os = jest.requireActual<typeof import("node:os")>("node:os");
+    const path = jest.requireActual<typeof import("node:path")>("node:path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zta-charts-"));
+    try {
+        for (const [product, version, chart] of [
+            ["istio", "1.24.3", "base"],
+            ["istio", "1.24.3", "istiod"],
+            ["istio", "1.26.4", "gateway"],
+            ["cilium", "1.17.18", "cilium"],
+        ]) {
+            fs.mkdirSync(path.join(dir, product, version, chart), { recursive: true });
+            fs.writeFileSync(path.join(dir, product, version, chart, "Chart.yaml"), `name: ${chart}\n`);
+        }
+        expect(problemsOf(() => parseTestbed({ chartDir: dir }))).toEqual([
+            `zta-testbed:chartDir: has no metallb chart for 0.13.10 (expected "${dir}/metallb/0.13.10/metallb/Chart.yaml")`,
+        ]);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});

@@ -491,7 +491,12 @@ function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly strin
     return { source, rootCertPem: rootCertPem ?? "", intermediates };
 }
 
-function readHelm(problems: Problems, raw: RawConfig, versions: VersionProfile | undefined): HelmConfig {
+function readHelm(
+    problems: Problems,
+    raw: RawConfig,
+    versions: VersionProfile | undefined,
+    platform: PlatformKind | undefined,
+): HelmConfig {
     const timeoutSeconds = readInt(problems, raw, "helmTimeoutSeconds", configDefaults.helmTimeoutSeconds, 60, 7200);
     const repository = raw.get("chartRepository") ?? configDefaults.chartRepository;
     // Helm repositories only: an oci:// registry is not a `repositoryOpts.repo` (pulumi-kubernetes#2158).
@@ -506,8 +511,18 @@ function readHelm(problems: Problems, raw: RawConfig, versions: VersionProfile |
             problems.add("chartDir", `does not exist: ${show(chartDir)}`);
         } else if (versions) {
             // Every chart the profile installs must be there, or the install would stop half-way.
-            for (const [chart, version] of chartVersions(versions)) {
-                const chartYaml = path.join(chartDir, "istio", version, chart, "Chart.yaml");
+            // Bare metal also installs Cilium and MetalLB from the same directory.
+            const charts: [string, string, string][] = [
+                ...chartVersions(versions).map(([chart, version]): [string, string, string] => ["istio", chart, version]),
+                ...(platform === "testbed"
+                    ? [
+                          ["cilium", "cilium", versions.cilium] as [string, string, string],
+                          ["metallb", "metallb", versions.metallb] as [string, string, string],
+                      ]
+                    : []),
+            ];
+            for (const [product, chart, version] of charts) {
+                const chartYaml = path.join(chartDir, product, version, chart, "Chart.yaml");
                 if (!fs.existsSync(chartYaml)) {
                     problems.add("chartDir", `has no ${chart} chart for ${version} (expected ${show(chartYaml)})`);
                 }
@@ -578,7 +593,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters.map((c) => c.name),
         peers.length > 0,
     );
-    const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined);
+    const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined, platform);
 
     problems.throwIfAny();
     const versionProfile = profileName as keyof typeof versionProfiles;

@@ -283,3 +283,12 @@ describe("registry pull secrets", () => {
         }
     });
 });
+
+test("a script too big for one bash -c argument is refused when rendered, not on the host", async () => {
+    const { remoteInvocation, maxScriptBytes } = await import("../../components/platform/baremetal/ssh");
+    expect(() => remoteInvocation("#".repeat(maxScriptBytes + 1), "root")).toThrow(/limit for one bash -c argument/);
+    expect(remoteInvocation("true", "zta")).toBe("sudo -n bash -c 'true' zta-testbed");
+    for (const c of rec.ofType(COMMAND)) {
+        expect(Buffer.byteLength(String(c.inputs.create))).toBeLessThan(maxScriptBytes);
+    }
+});

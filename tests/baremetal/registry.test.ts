@@ -5,6 +5,7 @@ import {
     RegistrySetupInput,
     renderRegistryHtpasswd,
     renderRegistrySecrets,
+    renderRegistryRemove,
     renderRegistrySetup,
 } from "../../components/platform/baremetal/registry";
 import {
@@ -300,5 +301,39 @@ describe("changes after the first run recreate the container once", () => {
         expect(r.status).toBe(0);
         expect(changes(host, r)).toEqual([]);
         expect(host.files()["/etc/zta-registry/config/server.key"].mode).toBe("600");
+    });
+});
+
+describe("renderRegistryRemove (destroy)", () => {
+    const remove = renderRegistryRemove();
+
+    test("is bash -n and shellcheck clean", () => {
+        expect(bashSyntax(remove)).toBe("");
+        expect(shellcheck(remove)).toBe("");
+    });
+
+    test("after a setup: removes the container and every secret-holding file, keeps the image data; a second run changes nothing", () => {
+        const host = freshHost();
+        expect(run(host).status).toBe(0);
+        host.putFile("/var/lib/zta-registry/data/docker/registry/v2/blob", "image layer");
+        const first = run(host, remove, "");
+        expect(first.status).toBe(0);
+        expect(changes(host, first)).toEqual(["docker rm --force zta-registry"]);
+        expect(host.readState("containers")).toEqual([]);
+        expect(Object.keys(host.files()).filter((f) => f.startsWith("/etc/zta-registry"))).toEqual([]);
+        expect(host.file("/var/lib/zta-registry/data/docker/registry/v2/blob")).toBe("image layer");
+        const second = run(host, remove, "");
+        expect(second.status).toBe(0);
+        expect(changes(host, second)).toEqual([]);
+        expect(second.stdout).toContain("0 change(s)");
+    });
+
+    test("a failing docker stops the removal with its status, before the configuration is deleted", () => {
+        const host = freshHost();
+        expect(run(host).status).toBe(0);
+        host.failOn("docker rm");
+        const r = run(host, remove, "");
+        expect(r.status).not.toBe(0);
+        expect(host.file("/etc/zta-registry/config/htpasswd")).toBeDefined();
     });
 });

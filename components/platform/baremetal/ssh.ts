@@ -8,6 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostConfig, SshConfig } from "../../config/model";
 import { shellQuote } from "./script";
 
+/** Largest script passed as one argument (below Linux's 128 KiB MAX_ARG_STRLEN, leaving room for quoting). */
+export const maxScriptBytes = 100_000;
+
 /** Dial attempts before a host counts as unreachable (with `perDialTimeoutSeconds`: about five minutes). */
 export const dialErrorLimit = 30;
 export const perDialTimeoutSeconds = 10;
@@ -46,6 +49,10 @@ export function sshConnection(ssh: SshConfig, host: HostConfig): command.types.i
  * the secrets the script reads; scripts embed no secret (script.ts), so the command line holds none.
  */
 export function remoteInvocation(script: string, sshUser: string): string {
+    // Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); fail at render time, not on the host.
+    if (Buffer.byteLength(script) > maxScriptBytes) {
+        throw new Error(`rendered script is ${Buffer.byteLength(script)} bytes; the limit for one bash -c argument is ${maxScriptBytes}`);
+    }
     return `${sshUser === "root" ? "" : "sudo -n "}bash -c ${shellQuote(script)} zta-testbed`;
 }
 
