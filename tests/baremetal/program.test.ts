@@ -246,7 +246,7 @@ describe("workers", () => {
     });
 });
 
-test("outputs name the hosts, the registry and the infrastructure CA, and hold no credential", async () => {
+test("outputs name the hosts, the registry and the infrastructure CA; the registry login is a secret output", async () => {
     const { promiseOf } = await import("../harness/engine");
     const resolved = await promiseOf(
         (await import("@pulumi/pulumi")).output({ hosts: outputs.hosts, registry: outputs.registry, infraCaCert: outputs.infraCaCert }),
@@ -254,6 +254,9 @@ test("outputs name the hosts, the registry and the infrastructure CA, and hold n
     expect(resolved.registry).toEqual({ hostPort: "10.5.0.2:5000" });
     expect(Object.keys(resolved.hosts as object)).toEqual(["server1", "server2", "server3", "server4"]);
     expect(JSON.stringify(resolved)).not.toMatch(/PRIVATE KEY|MOCK\+KEY|MOCK-ADMIN/);
+    const login = outputs.registryLogin as import("@pulumi/pulumi").Output<{ username: string; password: string }>;
+    expect(await login.isSecret).toBe(true);
+    expect((await promiseOf(login)).username).toBe("zta");
 });
 
 describe("registry pull secrets", () => {

@@ -54,10 +54,11 @@ export function createBareMetal(config: TestbedConfig): BareMetal {
     return { clusters, registry, infraCa };
 }
 
-/** Stack outputs of the bare-metal layer (no secrets). */
+/** Stack outputs of the bare-metal layer; the registry login is a secret output. */
 export function bareMetalOutputs(config: TestbedConfig, bm: BareMetal): Record<string, unknown> {
     return {
         registry: { hostPort: bm.registry.hostPort },
+        registryLogin: bm.registry.login,
         infraCaCert: bm.infraCa.certPem,
         hosts: Object.fromEntries(
             (config.baremetal?.hosts ?? []).map((h) => [

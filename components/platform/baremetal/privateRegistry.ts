@@ -32,6 +32,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly caPem: pulumi.Output<string>;
     /** `.dockerconfigjson` for pull secrets (secret). */
     public readonly dockerConfigJson: pulumi.Output<string>;
+    /** `{username, password}` for pushing images (secret). */
+    public readonly login: pulumi.Output<{ username: string; password: string }>;
     /** The setup run: the registry answers 401/200 once it completed. */
     public readonly setup: command.remote.Command;
 
@@ -77,6 +79,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [args.host.ready] },
         );
+        this.login = pulumi.secret(password.result.apply((pass) => ({ username: user, password: pass })));
         this.dockerConfigJson = pulumi.secret(password.result.apply((pass) => dockerConfigJson(this.hostPort, user, pass)));
         this.registerOutputs({ hostPort: this.hostPort, caPem: this.caPem });
     }
