@@ -25,3 +25,11 @@ export function helmChartSource(
     }
     return { chart, version, repositoryOpts: { repo: repository } };
 }
+
+/**
+ * Options every Helm release of the program shares: Helm's own --wait (Deployments/DaemonSets ready, LoadBalancers
+ * addressed) before dependents start; a failed install rolled back so a re-run starts clean (no stuck release).
+ */
+export function releaseDefaults(timeoutSeconds: number) {
+    return { skipAwait: false, timeout: timeoutSeconds, atomic: true, cleanupOnFail: true, maxHistory: 5 } as const;
+}

@@ -17,6 +17,7 @@ import {
 } from "./model";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
+import { parseStructured } from "./structured";
 
 /** Defaults of the bare-metal keys (README's config reference lists the same). */
 export const baremetalDefaults = {
@@ -149,34 +150,6 @@ export function interfaceAddress(text: string): InterfaceAddress | string {
     return { address: m[1], prefix, subnet: `${ipv4Text(base)}/${prefix}` };
 }
 
-function parseJson<T>(problems: Problems, key: string, text: string | undefined, schema: z.ZodType<T>): T | undefined {
-    if (text === undefined) {
-        return undefined;
-    }
-    let data: unknown;
-    try {
-        data = JSON.parse(text);
-    } catch {
-        problems.add(key, `is not valid structured config: ${show(text)}`);
-        return undefined;
-    }
-    const result = schema.safeParse(data);
-    if (!result.success) {
-        for (const issue of result.error.issues) {
-            const where = issue.path.reduce<string>(
-                (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`),
-                key,
-            );
-            problems.add(
-                where,
-                issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => show(k)).join(", ")}` : issue.message,
-            );
-        }
-        return undefined;
-    }
-    return result.data;
-}
-
 function port(problems: Problems, key: string, value: number | undefined, dflt: number): number {
     const p = value ?? dflt;
     if (!Number.isInteger(p) || p < 1 || p > 65535) {
@@ -190,7 +163,7 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
         problems.add("hosts", "is required on platform testbed: a list of {name, management, roles[, hostname, service, hostKey]}");
         return [];
     }
-    const entries = parseJson(problems, "hosts", text, z.array(hostSchema));
+    const entries = parseStructured(problems, "hosts", text, z.array(hostSchema));
     if (!entries) {
         return [];
     }
@@ -267,7 +240,7 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
 }
 
 function readSsh(problems: Problems, text: string | undefined, privateKey: string | undefined, keyIsSecret: boolean): SshConfig {
-    const entry = parseJson(problems, "ssh", text, sshSchema) ?? {};
+    const entry = (text === undefined ? undefined : parseStructured(problems, "ssh", text, sshSchema)) ?? {};
     const user = entry.user ?? baremetalDefaults.sshUser;
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
         problems.add("ssh.user", `must be a Linux user name, got ${show(user)}`);
@@ -302,7 +275,7 @@ function readSsh(problems: Problems, text: string | undefined, privateKey: strin
 }
 
 function readRegistry(problems: Problems, text: string | undefined, hosts: readonly HostConfig[]): RegistryConfig {
-    const entry = parseJson(problems, "registry", text, registrySchema) ?? {};
+    const entry = (text === undefined ? undefined : parseStructured(problems, "registry", text, registrySchema)) ?? {};
     const registryHosts = hosts.filter((h) => h.roles.includes("registry"));
     if (registryHosts.length !== 1) {
         problems.add(

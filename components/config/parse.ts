@@ -32,6 +32,7 @@ import {
 import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
+import { parseStructured } from "./structured";
 
 /** Raw stack config, keys without the project namespace; objects arrive as JSON text. */
 export interface RawConfig {
@@ -93,43 +94,6 @@ const clusterSchema = z
     .strict();
 const peerSchema = z.object({ stack: z.string() }).strict();
 const intermediateSchema = z.object({ cert: z.string(), key: z.string(), chain: z.string().optional() }).strict();
-
-function pathText(base: string, p: readonly PropertyKey[]): string {
-    return p.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), base);
-}
-
-/** Parses a structured key with zod; reports every issue under its exact path. */
-function parseStructured<T>(problems: Problems, key: string, text: string, schema: z.ZodType<T>, secret = false): T | undefined {
-    let data: unknown;
-    try {
-        data = JSON.parse(text);
-    } catch {
-        problems.add(key, secret ? "is not a structured value (set it with --path)" : `is not valid structured config: ${show(text)}`);
-        return undefined;
-    }
-    const result = schema.safeParse(data, { reportInput: true });
-    if (result.success) {
-        return result.data;
-    }
-    for (const issue of result.error.issues) {
-        const where = pathText(key, issue.path);
-        const got = secret ? "" : ` (got ${show(issue.input)})`;
-        switch (issue.code) {
-            case "invalid_type":
-                problems.add(where, `expected ${issue.expected}${issue.input === undefined ? " (missing)" : got}`);
-                break;
-            case "invalid_value":
-                problems.add(where, `must be one of ${issue.values.map((v) => show(v)).join(", ")}${got}`);
-                break;
-            case "unrecognized_keys":
-                problems.add(where, `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => show(k)).join(", ")}`);
-                break;
-            default:
-                problems.add(where, `${issue.message}${got}`);
-        }
-    }
-    return undefined;
-}
 
 function readInt(problems: Problems, raw: RawConfig, key: string, dflt: number, min: number, max: number): number {
     const text = raw.get(key);

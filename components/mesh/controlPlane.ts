@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 import { HelmConfig } from "../config/model";
+import { releaseDefaults } from "../helm";
 import { ClusterHandle } from "../platform/handle";
 import { IstioChart, VersionProfile } from "../versions";
 import { IntermediateBundle } from "./ca";
@@ -107,13 +108,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     namespace,
                     ...chartSource(args.helm, chart, chart === "gateway" ? args.versions.gatewayChart : args.versions.istio),
                     values,
-                    // Helm's own --wait: Deployments ready and LoadBalancers addressed before dependents start.
-                    skipAwait: false,
-                    timeout: args.helm.timeoutSeconds,
-                    // A failed install is rolled back, so a re-run starts clean (no stuck pending release).
-                    atomic: true,
-                    cleanupOnFail: true,
-                    maxHistory: 5,
+                    ...releaseDefaults(args.helm.timeoutSeconds),
                 },
                 child({ dependsOn }),
             );

@@ -254,8 +254,9 @@ test("outputs name the hosts, the registry and the infrastructure CA; the regist
     expect(resolved.registry).toEqual({ hostPort: "10.5.0.2:5000" });
     expect(Object.keys(resolved.hosts as object)).toEqual(["server1", "server2", "server3", "server4"]);
     expect(JSON.stringify(resolved)).not.toMatch(/PRIVATE KEY|MOCK\+KEY|MOCK-ADMIN/);
+    const pulumi = await import("@pulumi/pulumi");
     const login = outputs.registryLogin as import("@pulumi/pulumi").Output<{ username: string; password: string }>;
-    expect(await login.isSecret).toBe(true);
+    expect(await pulumi.isSecret(login)).toBe(true);
     expect((await promiseOf(login)).username).toBe("zta");
 });
 

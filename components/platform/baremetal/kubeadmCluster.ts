@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
-import { helmChartSource } from "../../helm";
+import { helmChartSource, releaseDefaults } from "../../helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../versions";
 import { ClusterHandle } from "../handle";
 import { ciliumChart, ciliumValues } from "./cilium";
@@ -169,12 +169,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     namespace,
                     ...chart,
                     values,
-                    // Helm's --wait: the DaemonSet/Deployments are ready before anything depends on them.
-                    skipAwait: false,
-                    timeout: args.helm.timeoutSeconds,
-                    atomic: true,
-                    cleanupOnFail: true,
-                    maxHistory: 5,
+                    ...releaseDefaults(args.helm.timeoutSeconds),
                 },
                 child({ dependsOn }),
             );
