@@ -6,8 +6,8 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/tests", "<rootDir>/components"],
     testMatch: ["**/*.test.ts"],
-    // tests/sim needs the simulated clusters: `npm run test:sim`.
-    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/sim/"],
+    // tests/sim needs the simulated clusters (`npm run test:sim`); tests/ssh a real sshd in a netns (`npm run test:ssh`).
+    testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/sim/", "<rootDir>/tests/ssh/"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
     testTimeout: 60000,
     reporters: ["default", "<rootDir>/tests/harness/summaryReporter.js"],

@@ -19,6 +19,7 @@ import {
     renderKubeconfigRead,
 } from "../../components/platform/baremetal/kubeadm";
 import { renderRegistryRemove, renderRegistrySetup } from "../../components/platform/baremetal/registry";
+import { shellQuote } from "../../components/platform/baremetal/script";
 import { maxScriptBytes, remoteInvocation } from "../../components/platform/baremetal/ssh";
 import {
     certPem,
@@ -174,14 +175,17 @@ if (!inTier) {
                 const source = [script, renderKubeadmJoin(joinInput), renderKubeconfigRead(), renderRegistryRemove()]
                     .join("\n")
                     .split("\n");
+                // Grow the probe while the whole QUOTED command stays within the limit remoteInvocation enforces.
+                const quoted = (text: string): number => Buffer.byteLength(`bash -c ${shellQuote(text)} zta-testbed`);
                 let probe = head;
-                for (let i = 0; Buffer.byteLength(probe) < maxScriptBytes; i++) {
+                for (let i = 0; quoted(`${probe}# ${source[i % source.length]}\n`) <= maxScriptBytes; i++) {
                     probe += `# ${source[i % source.length]}\n`;
                 }
-                probe = `${probe.slice(0, maxScriptBytes - 1)}\n`;
-                expect(Buffer.byteLength(probe)).toBe(maxScriptBytes);
+                expect(quoted(probe)).toBeGreaterThan(maxScriptBytes - 2000);
                 const command = remoteInvocation(probe, sshUser);
+                expect(Buffer.byteLength(command)).toBeLessThanOrEqual(maxScriptBytes);
                 expect(Buffer.byteLength(command)).toBeLessThan(maxArgStrlen);
+                expect(() => remoteInvocation(`${probe}${"'".repeat(600)}\n`, sshUser)).toThrow(/limit for one bash -c argument/);
                 const r = ssh().exec(command);
                 expect([r.status, r.stderr]).toEqual([0, ""]);
                 expect(r.stdout.split("\0")).toEqual(["bash", "-c", probe, "zta-testbed", ""]);

@@ -49,11 +49,13 @@ export function sshConnection(ssh: SshConfig, host: HostConfig): command.types.i
  * the secrets the script reads; scripts embed no secret (script.ts), so the command line holds none.
  */
 export function remoteInvocation(script: string, sshUser: string): string {
-    // Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); fail at render time, not on the host.
-    if (Buffer.byteLength(script) > maxScriptBytes) {
-        throw new Error(`rendered script is ${Buffer.byteLength(script)} bytes; the limit for one bash -c argument is ${maxScriptBytes}`);
+    // Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN), and the login shell receives the whole QUOTED
+    // command as one argument: check what is sent, at render time, not on the host.
+    const line = `${sshUser === "root" ? "" : "sudo -n "}bash -c ${shellQuote(script)} zta-testbed`;
+    if (Buffer.byteLength(line) > maxScriptBytes) {
+        throw new Error(`rendered command is ${Buffer.byteLength(line)} bytes; the limit for one bash -c argument is ${maxScriptBytes}`);
     }
-    return `${sshUser === "root" ? "" : "sudo -n "}bash -c ${shellQuote(script)} zta-testbed`;
+    return line;
 }
 
 /** Options every remote.Command of this layer shares. */
