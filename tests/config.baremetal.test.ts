@@ -1,11 +1,12 @@
 /** The bare-metal keys (platform testbed): hosts, SSH, registry and each cluster's kubeadm fields. */
 import { parseConfig } from "../components/config/parse";
 import { problemsOf } from "./harness/problems";
-import { rawConfig, readStackFile, stackConfig, testSshKey } from "./harness/stacks";
+import { rawConfig, readStackFile, stackConfig, testHostKey, testSshKey } from "./harness/stacks";
 
 type Json = Record<string, unknown>;
 const committed = readStackFile("testbed");
-const hosts = committed["zta-testbed:hosts"] as Json[];
+// The committed hosts plus the host keys a lab admin pins before the first run (tests/harness/stacks.ts).
+const hosts = JSON.parse(stackConfig("testbed").config["zta-testbed:hosts"]) as Json[];
 const clusters = committed["zta-testbed:clusters"] as Json[];
 
 const parseTestbed = (changes: Record<string, unknown> = {}, secrets: Record<string, unknown> = {}) =>
@@ -67,7 +68,8 @@ describe("the committed testbed stack", () => {
 });
 
 describe("bad bare-metal configs are rejected with the key and value named", () => {
-    const cases: [string, () => unknown, RegExp][] = [
+    // Each case lists EVERY problem it must produce (no more): a validator that reports noise is a defect too.
+    const cases: [string, () => unknown, RegExp | RegExp[]][] = [
         [
             "a pool outside the management subnet",
             () => parseTestbed({ clusters: withCluster(0, { loadBalancerPool: ["10.5.1.100-10.5.1.120"] }) }),
@@ -81,7 +83,12 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "a pool including a host address",
             () => parseTestbed({ clusters: withCluster(0, { loadBalancerPool: ["10.5.0.0/28"] }) }),
-            /^zta-testbed:clusters\[0\]\.loadBalancerPool\[0\]: "10\.5\.0\.0\/28" includes 10\.5\.0\.2, an address of host "server1"$/,
+            [
+                /^zta-testbed:clusters\[0\]\.loadBalancerPool\[0\]: "10\.5\.0\.0\/28" includes the network or broadcast address of 10\.5\.0\.0\/24$/,
+                /^zta-testbed:clusters\[0\]\.loadBalancerPool\[0\]: "10\.5\.0\.0\/28" includes 10\.5\.0\.2, an address of host "server1"$/,
+                /includes 10\.5\.0\.3, an address of host "server2"$/,
+                /includes 10\.5\.0\.4, an address of host "server3"$/,
+            ],
         ],
         [
             "a pool including the broadcast address",
@@ -106,7 +113,11 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "a pod CIDR over the host network",
             () => parseTestbed({ clusters: withCluster(0, { podSubnet: "10.0.0.0/8" }) }),
-            /^zta-testbed:clusters\[0\]\.podSubnet: "10\.0\.0\.0\/8" overlaps the host subnet 10\.5\.0\.0\/24$/,
+            [
+                /^zta-testbed:clusters\[0\]\.podSubnet: "10\.0\.0\.0\/8" overlaps the host subnet 10\.5\.0\.0\/24$/,
+                /^zta-testbed:clusters\[0\]\.podSubnet: "10\.0\.0\.0\/8" overlaps the host subnet 10\.5\.1\.0\/24$/,
+                /^zta-testbed:clusters\[0\]\.serviceSubnet: "10\.96\.0\.0\/16" overlaps podSubnet "10\.0\.0\.0\/8"$/,
+            ],
         ],
         [
             "a CIDR with host bits",
@@ -126,7 +137,10 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "a host used by two clusters",
             () => parseTestbed({ clusters: withCluster(1, { controlPlane: "server2" }) }),
-            /^zta-testbed:clusters\[1\]\.controlPlane: host "server2" is already used by clusters\[0\]\.controlPlane/,
+            [
+                /^zta-testbed:clusters\[1\]\.controlPlane: host "server2" is already used by clusters\[0\]\.controlPlane/,
+                /^zta-testbed:hosts\[2\]\.roles: host "server3" has a cluster role but no cluster in clusters uses it$/,
+            ],
         ],
         [
             "a control plane without the role",
@@ -156,7 +170,11 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "duplicate host names",
             () => parseTestbed({ hosts: withHost(2, { name: "server2" }) }),
-            /^zta-testbed:hosts\[2\]\.name: "server2" is already used by hosts\[1\]\.name$/,
+            [
+                /^zta-testbed:hosts\[2\]\.name: "server2" is already used by hosts\[1\]\.name$/,
+                /^zta-testbed:hosts\[2\]\.hostname: "server2" is already used by hosts\[1\]\.hostname$/,
+                /^zta-testbed:clusters\[1\]\.controlPlane: names no host in hosts \(known: "server1", "server2"\), got "server3"$/,
+            ],
         ],
         [
             "an unknown role",
@@ -171,7 +189,7 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "a malformed host key",
             () => parseTestbed({ hosts: withHost(1, { hostKey: "AAAAC3NzaC1lZDI1NTE5" }) }),
-            /^zta-testbed:hosts\[1\]\.hostKey: must be an SSH public host key like "ssh-ed25519 AAAA\.\.\.", got "AAAAC3NzaC1lZDI1NTE5"$/,
+            /^zta-testbed:hosts\[1\]\.hostKey: must be an ed25519 or ECDSA SSH host key like "ssh-ed25519 AAAA\.\.\." \(ssh-keyscan -t ed25519 <address>\), got "AAAAC3NzaC1lZDI1NTE5"$/,
         ],
         [
             "a service address in the management subnet",
@@ -180,8 +198,67 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         ],
         [
             "a control-plane host no cluster uses",
-            () => parseTestbed({ hosts: [...hosts, { name: "server4", management: "10.5.0.5/24", roles: ["control-plane"] }] }),
+            () =>
+                parseTestbed({
+                    hosts: [
+                        ...hosts,
+                        { name: "server4", management: "10.5.0.5/24", roles: ["control-plane"], hostKey: testHostKey("server4") },
+                    ],
+                }),
             /^zta-testbed:hosts\[3\]\.roles: host "server4" has a cluster role but no cluster in clusters uses it$/,
+        ],
+        [
+            "a host without a pinned host key",
+            () => parseTestbed({ hosts: withHost(2, { hostKey: undefined }) }),
+            /^zta-testbed:hosts\[2\]\.hostKey: is required on platform testbed: an ed25519 or ECDSA SSH host key/,
+        ],
+        [
+            "an ssh-rsa host key (the provider would offer only SHA-1 ssh-rsa, refused by OpenSSH >= 8.8)",
+            () => parseTestbed({ hosts: withHost(0, { hostKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ" }) }),
+            /^zta-testbed:hosts\[0\]\.hostKey: must be an ed25519 or ECDSA SSH host key/,
+        ],
+        [
+            "a bastion without a pinned host key",
+            () => parseTestbed({ ssh: { bastion: { host: "jump.lab.example" } } }),
+            /^zta-testbed:ssh\.bastion\.hostKey: is required with a bastion/,
+        ],
+        [
+            "a loopback management address",
+            () => parseTestbed({ hosts: withHost(1, { management: "127.0.0.2/8" }) }),
+            /^zta-testbed:hosts\[1\]\.management: "127\.0\.0\.2\/8" is a loopback address; a server needs a unicast address its peers reach$/,
+        ],
+        [
+            "a pool range written with spaces (MetalLB refuses them)",
+            () => parseTestbed({ clusters: withCluster(0, { loadBalancerPool: ["10.5.0.100 - 10.5.0.120"] }) }),
+            /^zta-testbed:clusters\[0\]\.loadBalancerPool\[0\]: must be an IPv4 range/,
+        ],
+        [
+            "a cluster name Cilium refuses",
+            () => parseTestbed({ clusters: withCluster(0, { name: "default" }) }),
+            /^zta-testbed:clusters\[0\]\.name: must be at most 32 characters and not "default" on platform testbed/,
+        ],
+        [
+            "an API server override on another port",
+            () => parseTestbed({ clusters: withCluster(0, { apiServer: "https://cluster1.zta.lab:443" }) }),
+            /^zta-testbed:clusters\[0\]\.apiServer: "https:\/\/cluster1\.zta\.lab:443" must use port 6443/,
+        ],
+        [
+            "an API server override pointing at another host",
+            () => parseTestbed({ clusters: withCluster(0, { apiServer: "https://10.5.0.4:6443" }) }),
+            /^zta-testbed:clusters\[0\]\.apiServer: "https:\/\/10\.5\.0\.4:6443" is not an address of the control plane "server2" \(10\.5\.0\.3, 10\.5\.1\.3\)$/,
+        ],
+        [
+            "a passphrase-protected OpenSSH key",
+            () => {
+                const blob = Buffer.concat([
+                    Buffer.from("openssh-key-v1\0", "latin1"),
+                    Buffer.from([0, 0, 0, 10]),
+                    Buffer.from("aes256-ctr"),
+                ]);
+                const key = `-----BEGIN OPENSSH PRIVATE KEY-----\n${blob.toString("base64")}\n-----END OPENSSH PRIVATE KEY-----\n`;
+                return parseTestbed({}, { sshPrivateKey: key });
+            },
+            /^zta-testbed:sshPrivateKey: is passphrase-protected/,
         ],
         ["no SSH key", () => parseTestbed({}, { sshPrivateKey: undefined }), /^zta-testbed:sshPrivateKey: is required on platform testbed/],
         [
@@ -230,7 +307,7 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
     ];
     test.each(cases)("%s", (_what, run, expected) => {
         const problems = problemsOf(run);
-        expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+        expect(problems).toEqual((Array.isArray(expected) ? expected : [expected]).map((e) => expect.stringMatching(e)));
     });
 
     test("every problem at once, the secret key never echoed", () => {
@@ -248,6 +325,10 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         for (const key of ["hosts[1].management", "clusters[1].loadBalancerPool[0]", "clusters[1].serviceSubnet", "sshPrivateKey"]) {
             expect(problems.some((p) => p.startsWith(`zta-testbed:${key}:`))).toBe(true);
         }
+    });
+
+    test("host keys may carry a comment (ssh-keyscan / known_hosts style)", () => {
+        expect(() => parseTestbed({ hosts: withHost(0, { hostKey: `${testHostKey("server1")} root@server1` }) })).not.toThrow();
     });
 
     test("a plaintext SSH key is refused", () => {

@@ -74,7 +74,10 @@ const registrySchema = z
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsName = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
-const hostKeyPattern = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*$/;
+// An authorized_keys-style line (what the provider parses), optional comment. No ssh-rsa: the provider then offers
+// only the SHA-1 "ssh-rsa" algorithm, which OpenSSH >= 8.8 (Debian 12, Ubuntu 22.04) refuses.
+const hostKeyPattern = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [^\n]*)?$/;
+const hostKeyHint = 'an ed25519 or ECDSA SSH host key like "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <address>)';
 const privateKeyArmor = /^-----BEGIN (OPENSSH|RSA|EC)? ?PRIVATE KEY-----\n[\s\S]+\n-----END (OPENSSH|RSA|EC)? ?PRIVATE KEY-----\n?$/;
 
 /** An inclusive IPv4 range as 32-bit numbers. */
@@ -113,7 +116,7 @@ export function cidrRange(text: string): Ipv4Range | undefined {
 
 /** A MetalLB address entry (`a-b` range or CIDR) as a range; undefined when malformed or reversed. */
 export function poolRange(text: string): Ipv4Range | undefined {
-    const dash = /^([0-9.]+)\s*-\s*([0-9.]+)$/.exec(text);
+    const dash = /^([0-9.]+)-([0-9.]+)$/.exec(text);
     if (dash) {
         const first = ipv4Number(dash[1]);
         const last = ipv4Number(dash[2]);
@@ -141,6 +144,10 @@ export function interfaceAddress(text: string): InterfaceAddress | string {
     const prefix = m ? Number(m[2]) : NaN;
     if (!m || n === undefined || !(prefix >= 8 && prefix <= 30)) {
         return `must be an IPv4 interface address with its prefix (/8 to /30) like "10.5.0.3/24", got ${show(text)}`;
+    }
+    const range = ipaddr.IPv4.parse(m[1]).range();
+    if (["unspecified", "loopback", "multicast", "linkLocal", "broadcast", "reserved"].includes(range)) {
+        return `${show(text)} is a ${range} address; a server needs a unicast address its peers reach`;
     }
     const size = 2 ** (32 - prefix);
     const base = n - (n % size);
@@ -187,8 +194,11 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
         }
         claim("name", e.name, `${at}.name`);
         const hostname = e.hostname ?? e.name;
-        if (!dnsName.test(hostname)) {
-            problems.add(`${at}.hostname`, `must be a lowercase host name (it becomes the Kubernetes node name), got ${show(hostname)}`);
+        if (!dnsName.test(hostname) || hostname.length > 64) {
+            problems.add(
+                `${at}.hostname`,
+                `must be a lowercase host name of at most 64 characters (it becomes the Kubernetes node name), got ${show(hostname)}`,
+            );
         }
         claim("hostname", hostname, `${at}.hostname`);
         const management = interfaceAddress(e.management);
@@ -229,14 +239,36 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
         if (e.roles.length === 0) {
             problems.add(`${at}.roles`, `must name at least one role (${hostRoles.join(", ")})`);
         }
-        if (e.hostKey !== undefined && !hostKeyPattern.test(e.hostKey.trim())) {
-            problems.add(`${at}.hostKey`, `must be an SSH public host key like "ssh-ed25519 AAAA...", got ${show(e.hostKey)}`);
+        // Secrets (registry key, join token) go to this host over SSH: it must prove who it is.
+        if (e.hostKey === undefined) {
+            problems.add(
+                `${at}.hostKey`,
+                `is required on platform testbed: ${hostKeyHint}, set with pulumi config set --path '${at}.hostKey'`,
+            );
+        } else if (!hostKeyPattern.test(e.hostKey.trim())) {
+            problems.add(`${at}.hostKey`, `must be ${hostKeyHint}, got ${show(e.hostKey)}`);
         }
         if (typeof management !== "string") {
             hosts.push({ name: e.name, hostname, management, service, roles, hostKey: e.hostKey?.trim() });
         }
     });
     return hosts;
+}
+
+/** The cipher of an OpenSSH-format private key ("none" when unencrypted); "none" for other formats. */
+function opensshCipher(pem: string): string {
+    const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem)?.[1];
+    if (body === undefined) {
+        return "none";
+    }
+    // "openssh-key-v1\0", then a uint32 length and the cipher name (PROTOCOL.key in OpenSSH).
+    const data = Buffer.from(body.replace(/\s/g, ""), "base64");
+    const magic = "openssh-key-v1\0";
+    if (data.subarray(0, magic.length).toString("latin1") !== magic || data.length < magic.length + 4) {
+        return "none";
+    }
+    const length = data.readUInt32BE(magic.length);
+    return data.subarray(magic.length + 4, magic.length + 4 + length).toString("latin1");
 }
 
 function readSsh(problems: Problems, text: string | undefined, privateKey: string | undefined, keyIsSecret: boolean): SshConfig {
@@ -252,7 +284,7 @@ function readSsh(problems: Problems, text: string | undefined, privateKey: strin
         problems.add("sshPrivateKey", "holds credentials and must be set with --secret (it is stored in plain text now)");
     } else if (!privateKeyArmor.test(privateKey.replace(/\r/g, "").trim() + "\n")) {
         problems.add("sshPrivateKey", "is not a PEM or OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)");
-    } else if (/ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(privateKey)) {
+    } else if (/ENCRYPTED/.test(privateKey) || opensshCipher(privateKey) !== "none") {
         problems.add("sshPrivateKey", "is passphrase-protected; give an unencrypted key (it is stored as a Pulumi secret)");
     }
     let bastion: SshConfig["bastion"];
@@ -261,8 +293,13 @@ function readSsh(problems: Problems, text: string | undefined, privateKey: strin
         if (!dnsName.test(b.host) && ipv4Number(b.host) === undefined) {
             problems.add("ssh.bastion.host", `must be a host name or IPv4 address, got ${show(b.host)}`);
         }
-        if (b.hostKey !== undefined && !hostKeyPattern.test(b.hostKey.trim())) {
-            problems.add("ssh.bastion.hostKey", `must be an SSH public host key like "ssh-ed25519 AAAA...", got ${show(b.hostKey)}`);
+        if (b.hostKey === undefined) {
+            problems.add("ssh.bastion.hostKey", `is required with a bastion: ${hostKeyHint}`);
+        } else if (!hostKeyPattern.test(b.hostKey.trim())) {
+            problems.add("ssh.bastion.hostKey", `must be ${hostKeyHint}, got ${show(b.hostKey)}`);
+        }
+        if (b.user !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(b.user)) {
+            problems.add("ssh.bastion.user", `must be a Linux user name, got ${show(b.user)}`);
         }
         bastion = {
             host: b.host,
@@ -324,9 +361,28 @@ export interface BareMetalRaw {
 /** Reads hosts, SSH and registry (platform testbed). */
 export function readBareMetal(problems: Problems, raw: BareMetalRaw): BareMetalConfig {
     const hosts = readHosts(problems, raw.hosts);
-    const ssh = readSsh(problems, raw.ssh, raw.sshPrivateKey, raw.sshPrivateKeyIsSecret);
-    const registry = readRegistry(problems, raw.registry, hosts);
-    return { ssh, hosts, registry };
+    const config: BareMetalConfig = {
+        ssh: readSsh(problems, raw.ssh, raw.sshPrivateKey, raw.sshPrivateKeyIsSecret),
+        hosts,
+        registry: readRegistry(problems, raw.registry, hosts),
+    };
+    invalidHostNames.set(
+        config,
+        hostEntryNames(raw.hosts).filter((n) => !hosts.some((h) => h.name === n)),
+    );
+    return config;
+}
+
+/** Names of host entries that were rejected (already reported): references to them are not reported again. */
+const invalidHostNames = new WeakMap<BareMetalConfig, string[]>();
+
+function hostEntryNames(text: string | undefined): string[] {
+    try {
+        const data: unknown = JSON.parse(text ?? "[]");
+        return Array.isArray(data) ? data.map((e) => String((e as { name?: unknown }).name)) : [];
+    } catch {
+        return [];
+    }
 }
 
 /**
@@ -338,8 +394,11 @@ export function readBareMetal(problems: Problems, raw: BareMetalRaw): BareMetalC
 export function readKubeadmClusters(
     problems: Problems,
     entries: readonly KubeadmFields[],
-    hosts: readonly HostConfig[],
+    baremetal: BareMetalConfig,
 ): (KubeadmClusterConfig | undefined)[] {
+    const hosts = baremetal.hosts;
+    const rejected = new Set(invalidHostNames.get(baremetal) ?? []);
+    let referenceProblems = false;
     const byName = new Map(hosts.map((h) => [h.name, h]));
     const used = new Map<string, string>();
     const pools: { at: string; text: string; range: Ipv4Range }[] = [];
@@ -358,6 +417,11 @@ export function readKubeadmClusters(
     const useHost = (at: string, name: string, role: HostRole): HostConfig | undefined => {
         const host = byName.get(name);
         if (!host) {
+            referenceProblems = true;
+            if (rejected.has(name)) {
+                // The host entry itself was reported; a second problem for the reference would only be noise.
+                return undefined;
+            }
             problems.add(
                 at,
                 `names no host in hosts (known: ${[...byName.keys()].map((n) => show(n)).join(", ") || "none"}), got ${show(name)}`,
@@ -365,6 +429,7 @@ export function readKubeadmClusters(
             return undefined;
         }
         if (!host.roles.includes(role)) {
+            referenceProblems = true;
             problems.add(at, `host ${show(name)} lacks the role ${show(role)} (its roles: ${host.roles.join(", ") || "none"})`);
         }
         const other = used.get(name);
@@ -471,9 +536,35 @@ export function readKubeadmClusters(
     });
 
     hosts.forEach((h, i) => {
-        if ((h.roles.includes("control-plane") || h.roles.includes("worker")) && !used.has(h.name)) {
+        // After a broken reference the "unused host" is a consequence, not a second mistake.
+        if (!referenceProblems && (h.roles.includes("control-plane") || h.roles.includes("worker")) && !used.has(h.name)) {
             problems.add(`hosts[${i}].roles`, `host ${show(h.name)} has a cluster role but no cluster in clusters uses it`);
         }
     });
     return results;
+}
+
+/**
+ * A configured API URL for a kubeadm cluster: port 6443 (where kubeadm's API server listens) and a host that is a
+ * DNS name (added as a certificate SAN) or one of the control plane's own addresses. Undefined when fine.
+ */
+export function kubeadmApiServerProblem(url: string, controlPlane: string | undefined, hosts: readonly HostConfig[]): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return undefined; // apiServerProblem reports malformed URLs
+    }
+    if (parsed.port !== "6443") {
+        return `${show(url)} must use port 6443, where kubeadm's API server listens`;
+    }
+    const host = parsed.hostname;
+    if (host.startsWith("[")) {
+        return `${show(url)}: IPv6 API addresses are not supported on platform testbed`;
+    }
+    const cp = hosts.find((h) => h.name === controlPlane);
+    if (ipv4Number(host) !== undefined && cp && ![cp.management.address, cp.service?.address].includes(host)) {
+        return `${show(url)} is not an address of the control plane ${show(cp.name)} (${[cp.management.address, cp.service?.address].filter(Boolean).join(", ")})`;
+    }
+    return undefined;
 }

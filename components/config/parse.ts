@@ -11,7 +11,7 @@ import {
     versionProfiles,
 } from "../versions";
 import { apiServerProblem } from "./addresses";
-import { kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
+import { kubeadmApiServerProblem, kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
 import { summarizeKubeconfig } from "./kubeconfig";
 import {
     BareMetalConfig,
@@ -175,7 +175,7 @@ function readClusters(
     }
 
     // Bare metal builds its clusters (kubeadm) and reads their kubeconfigs back; other platforms are given them.
-    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal.hosts) : undefined;
+    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal) : undefined;
     if (baremetal && raw.get("kubeconfigs") !== undefined) {
         problems.add(
             "kubeconfigs",
@@ -236,7 +236,22 @@ function readClusters(
                     );
                 }
             }
-        } else if (entry.loadBalancer !== undefined && entry.loadBalancer !== "metallb") {
+        } else {
+            // Cilium's cluster.name: a DNS label of at most 32 characters, never "default".
+            if (entry.name.length > 32 || entry.name === "default") {
+                problems.add(
+                    `${at}.name`,
+                    `must be at most 32 characters and not "default" on platform testbed (Cilium cluster name), got ${show(entry.name)}`,
+                );
+            }
+            if (entry.apiServer !== undefined) {
+                const p = kubeadmApiServerProblem(entry.apiServer, kubeadm?.[i]?.controlPlane, baremetal.hosts);
+                if (p) {
+                    problems.add(`${at}.apiServer`, p);
+                }
+            }
+        }
+        if (baremetal && entry.loadBalancer !== undefined && entry.loadBalancer !== "metallb") {
             problems.add(
                 `${at}.loadBalancer`,
                 `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,

@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { kubernetesPackageVersion, versionProfiles } from "../../components/versions";
 import { kubeadmClusterCa, mockMarker, Recording, RecordedResource, SECRET } from "../harness/engine";
 import { runProgram } from "../harness/program";
-import { readStackFile, stackConfig, testSshKey } from "../harness/stacks";
+import { readStackFile, stackConfig, testHostKey, testSshKey } from "../harness/stacks";
 
 const COMMAND = "command:remote:Command";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -15,14 +15,16 @@ const nist = versionProfiles["nist-2025"];
 const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qtb25seS1ob3N0LWtleS1ub3QtcmVhbA";
 
 // The NIST topology plus one worker for cluster2 and a pinned host key on server2.
-const hosts = [
-    ...(readStackFile("testbed")["zta-testbed:hosts"] as Record<string, unknown>[]).map((h) =>
-        h.name === "server2" ? { ...h, hostKey } : h,
-    ),
-    { name: "server4", management: "10.5.0.5/24", roles: ["worker"] },
+const hosts: Record<string, unknown>[] = [
+    ...(readStackFile("testbed")["zta-testbed:hosts"] as Record<string, unknown>[]).map((h) => ({
+        ...h,
+        hostKey: h.name === "server2" ? hostKey : testHostKey(String(h.name)),
+    })),
+    { name: "server4", management: "10.5.0.5/24", roles: ["worker"], hostKey: testHostKey("server4") },
 ];
+// cluster1's peers dial it by a DNS name (an extra API server certificate SAN); cluster2 has a worker.
 const clusters = (readStackFile("testbed")["zta-testbed:clusters"] as Record<string, unknown>[]).map((c) =>
-    c.name === "cluster2" ? { ...c, workers: ["server4"] } : c,
+    c.name === "cluster2" ? { ...c, workers: ["server4"] } : { ...c, apiServer: "https://cluster1.zta.lab:6443" },
 );
 
 let rec: Recording;
@@ -65,13 +67,14 @@ describe("hosts and SSH", () => {
         }
     });
 
-    test("one typed connection: user, port, secret key, bounded dialing; the host key pinned where given", () => {
+    test("one typed connection: user, port, secret key, bounded dialing, each host's pinned host key", () => {
         for (const c of rec.ofType(COMMAND)) {
             const conn = c.inputs.connection;
             expect(conn).toMatchObject({ user: "root", port: 22, privateKey: testSshKey, dialErrorLimit: 30, perDialTimeout: 10 });
             expect(c.secretPaths.filter((p) => p === "connection" || p === "connection.privateKey")).not.toEqual([]);
             expect(JSON.stringify(c.redacted)).not.toContain("OPENSSH PRIVATE KEY");
-            expect(conn.hostKey).toBe(conn.host === "10.5.0.3" ? hostKey : undefined);
+            const host = hosts.find((h) => String(h.management).startsWith(`${String(conn.host)}/`));
+            expect(conn.hostKey).toBe(host?.hostKey);
         }
     });
 
@@ -99,9 +102,9 @@ describe("private registry", () => {
     });
 
     test("setup runs the pinned image; key, bcrypt htpasswd, http secret and login only on a secret stdin", () => {
-        const setup = command("registry-setup");
+        const setup = command("registry-server1-setup");
         expect(setup.inputs.connection.host).toBe("10.5.0.2");
-        expect(script("registry-setup")).toContain(`IMAGE='${nist.registryImage}'`);
+        expect(script("registry-server1-setup")).toContain(`IMAGE='${nist.registryImage}'`);
         expect(setup.redacted.stdin).toBe(SECRET);
         const bundle = String(setup.inputs.stdin).split("\n");
         expect(bundle[0]).toBe("zta-registry-secrets-v1");
@@ -128,19 +131,20 @@ describe("private registry", () => {
 
 describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
     const cpAddress = cluster === "cluster1" ? "10.5.0.3" : "10.5.0.4";
+    const cp = cluster === "cluster1" ? "server2" : "server3";
 
     test("node prerequisites pin the profile's packages and trust the registry CA, after the registry answers", () => {
-        const prereqs = command(`${cluster}-control-plane-prereqs`);
+        const prereqs = command(`${cluster}-${cp}-prereqs`);
         expect(prereqs.inputs.connection.host).toBe(cpAddress);
-        expect(script(`${cluster}-control-plane-prereqs`)).toContain(`K8S_PACKAGE_VERSION='${kubernetesPackageVersion(nist)}'`);
-        expect(script(`${cluster}-control-plane-prereqs`)).toContain("/etc/containerd/certs.d/10.5.0.2:5000/hosts.toml");
-        expect(rec.waitsFor(prereqs, command("registry-setup"))).toBe(true);
+        expect(script(`${cluster}-${cp}-prereqs`)).toContain(`K8S_PACKAGE_VERSION='${kubernetesPackageVersion(nist)}'`);
+        expect(script(`${cluster}-${cp}-prereqs`)).toContain("/etc/containerd/certs.d/10.5.0.2:5000/hosts.toml");
+        expect(rec.waitsFor(prereqs, command("registry-server1-setup"))).toBe(true);
     });
 
     test("kubeadm init after the prerequisites, with the configured CIDRs and the peer-facing SAN; reset on destroy", () => {
-        const init = command(`${cluster}-init`);
-        expect(rec.waitsFor(init, command(`${cluster}-control-plane-prereqs`))).toBe(true);
-        const text = script(`${cluster}-init`);
+        const init = command(`${cluster}-${cp}-init`);
+        expect(rec.waitsFor(init, command(`${cluster}-${cp}-prereqs`))).toBe(true);
+        const text = script(`${cluster}-${cp}-init`);
         const config = /config="\$\(cat <<'ZTA_EOF'\n([\s\S]*?)ZTA_EOF/.exec(text.replace(/'\\''/g, "'"))?.[1] ?? "";
         const docs = parseAllDocuments(config) as unknown as { toJS(): Record<string, any> }[];
         const clusterConfig = docs.map((d) => d.toJS()).find((d) => d.kind === "ClusterConfiguration");
@@ -150,13 +154,15 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
             controlPlaneEndpoint: `${cpAddress}:6443`,
             networking: { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/16" },
         });
-        expect(clusterConfig?.apiServer.certSANs).toEqual(expect.arrayContaining([cpAddress]));
+        expect(clusterConfig?.apiServer.certSANs).toEqual(
+            cluster === "cluster1" ? [cpAddress, "cluster1.zta.lab", "10.5.1.3", "server2"] : [cpAddress, "10.5.1.4", "server3"],
+        );
         expect(init.inputs.delete).toContain("kubeadm reset --force");
     });
 
     test("the admin kubeconfig is read back behind the gate as a secret, never logged, and feeds the provider", () => {
-        const read = command(`${cluster}-kubeconfig`);
-        expect(rec.waitsFor(read, command(`${cluster}-init`))).toBe(true);
+        const read = command(`${cluster}-${cp}-kubeconfig`);
+        expect(rec.waitsFor(read, command(`${cluster}-${cp}-init`))).toBe(true);
         expect(read.additionalSecretOutputs).toContain("stdout");
         expect(read.inputs.logging).toBe("stderr");
         const provider = rec.get(`${cluster}-provider`, "pulumi:providers:kubernetes");
@@ -189,9 +195,9 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
     test("MetalLB CRs only after the webhook gate, which runs after the MetalLB release", () => {
         const metallb = rec.get(`${cluster}-metallb`, RELEASE);
         expect(metallb.inputs).toMatchObject({ chart: "metallb", version: nist.metallb, namespace: "metallb-system" });
-        const gate = command(`${cluster}-metallb-webhook`);
+        const gate = command(`${cluster}-${cp}-metallb-webhook`);
         expect(gate.inputs.connection.host).toBe(cpAddress);
-        expect(script(`${cluster}-metallb-webhook`)).toContain("--dry-run=server");
+        expect(script(`${cluster}-${cp}-metallb-webhook`)).toContain("--dry-run=server");
         expect(rec.waitsFor(gate, metallb)).toBe(true);
         const pool = rec.get(`${cluster}-address-pool`);
         const l2 = rec.get(`${cluster}-l2-advertisement`);
@@ -204,7 +210,7 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
         expect(l2.inputs.spec.ipAddressPools).toEqual(["zta-pool"]);
         expect(rec.dependsOn(pool, gate)).toBe(true);
         expect(rec.dependsOn(l2, gate)).toBe(true);
-        expect(String(script(`${cluster}-metallb-webhook`))).not.toMatch(/\bsleep [0-9]{2,}/);
+        expect(String(script(`${cluster}-${cp}-metallb-webhook`))).not.toMatch(/\bsleep [0-9]{2,}/);
     });
 
     test("the mesh starts only after CNI and load balancer: istio-system waits for Cilium, the pool and the L2 advertisement", () => {
@@ -222,7 +228,7 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
 
 describe("workers", () => {
     test("a worker joins cluster2 with a secret bootstrap token, after its prerequisites and the token Secret; reset on destroy", () => {
-        const join = command("cluster2-worker1-join");
+        const join = command("cluster2-server4-join");
         expect(join.inputs.connection.host).toBe("10.5.0.5");
         expect(join.redacted.stdin).toBe(SECRET);
         const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret");
@@ -232,17 +238,17 @@ describe("workers", () => {
         expect(tokenSecret).toMatch(/^[a-z0-9]{16}$/);
         expect(String(join.inputs.create)).not.toContain(tokenSecret);
         expect(rec.waitsFor(join, token)).toBe(true);
-        expect(rec.waitsFor(join, command("cluster2-worker1-prereqs"))).toBe(true);
+        expect(rec.waitsFor(join, command("cluster2-server4-prereqs"))).toBe(true);
         expect(join.inputs.delete).toContain("kubeadm reset --force");
         // Cilium's rollout (Helm --wait) covers the worker's agent too.
         expect(rec.waitsFor(rec.get("cluster2-cilium", RELEASE), join)).toBe(true);
-        expect(rec.find((r) => r.name.startsWith("cluster1-worker"))).toEqual([]);
+        expect(rec.find((r) => r.name.startsWith("cluster1-") && r.name.endsWith("-join"))).toEqual([]);
     });
 
     test("the join pins the cluster CA by the SHA-256 of its public key, taken from the read-back kubeconfig", () => {
         const spki = new X509Certificate(kubeadmClusterCa).publicKey.export({ type: "spki", format: "der" });
         const expected = `sha256:${createHash("sha256").update(spki).digest("hex")}`;
-        expect(script("cluster2-worker1-join")).toContain(expected);
+        expect(script("cluster2-server4-join")).toContain(expected);
     });
 });
 
@@ -295,4 +301,51 @@ test("a script too big for one bash -c argument is refused when rendered, not on
     for (const c of rec.ofType(COMMAND)) {
         expect(Buffer.byteLength(String(c.inputs.create))).toBeLessThan(maxScriptBytes);
     }
+});
+
+describe("lifecycle: replacing or moving a host-bound command never undoes work it should keep", () => {
+    test("every command with a destroy script is replaced delete-first and has no triggers", () => {
+        const withDelete = rec.ofType(COMMAND).filter((c) => c.inputs.delete !== undefined);
+        expect(withDelete.map((c) => c.name).sort()).toEqual([
+            "cluster1-server2-init",
+            "cluster2-server3-init",
+            "cluster2-server4-join",
+            "registry-server1-setup",
+        ]);
+        for (const c of withDelete) {
+            expect([c.name, c.deleteBeforeReplace, c.inputs.triggers]).toEqual([c.name, true, undefined]);
+        }
+    });
+
+    test("host-bound commands are named by their host, so moving a role to another host is a new resource", () => {
+        for (const c of rec.ofType(COMMAND)) {
+            const host = hosts.find((h) => String(h.management).startsWith(`${String(c.inputs.connection.host)}/`));
+            expect([c.name, c.name.includes(`${String(host?.name)}-`)]).toEqual([c.name, true]);
+        }
+    });
+
+    test("the kubeconfig is re-read only for a re-created cluster; the provider is replaced only then, and tolerates a vanished node", async () => {
+        const { promiseOf } = await import("../harness/engine");
+        for (const [cluster, cp] of [
+            ["cluster1", "server2"],
+            ["cluster2", "server3"],
+        ]) {
+            const init = command(`${cluster}-${cp}-init`);
+            const read = command(`${cluster}-${cp}-kubeconfig`);
+            expect(read.inputs.triggers).toEqual([`${init.name}-id`]);
+            const provider = rec.get(`${cluster}-provider`, "pulumi:providers:kubernetes");
+            expect(provider.inputs.clusterIdentifier).toBe(`${init.name}-id`);
+            // The SDK sends provider booleans as JSON text.
+            expect(provider.inputs.deleteUnreachable).toBe("true");
+        }
+        await promiseOf(outputs.clusters);
+    });
+
+    test("the bootstrap token secret is a secret in state, and the join's stdin carries exactly the token of the Secret it waits for", () => {
+        const secretPart = rec.get("cluster2-token-secret", "random:index/randomPassword:RandomPassword");
+        expect(secretPart.additionalSecretOutputs).toEqual(expect.arrayContaining(["result"]));
+        const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret").inputs.stringData;
+        const bundle = String(command("cluster2-server4-join").inputs.stdin).split("\n");
+        expect(Buffer.from(bundle[1], "base64").toString("utf8")).toBe(`${token["token-id"]}.${token["token-secret"]}`);
+    });
 });

@@ -36,6 +36,8 @@ export interface RecordedResource {
     secretPaths: string[];
     /** Output names the program asked the engine to treat as secret. */
     additionalSecretOutputs: string[];
+    /** The resource is replaced delete-first. */
+    deleteBeforeReplace: boolean;
 }
 
 function decode(value: any, path: string, secretPaths: string[], redact: boolean): any {
@@ -85,6 +87,7 @@ class RecordingMonitor extends MockMonitor {
             redacted,
             secretPaths,
             additionalSecretOutputs: read ? [] : [...(req.getAdditionalsecretoutputsList?.() ?? [])],
+            deleteBeforeReplace: read ? false : Boolean(req.getDeletebeforereplace?.()),
         });
     }
 
@@ -236,7 +239,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
             // Only the kubeconfig read-back's stdout is consumed by the program.
             return { ...inputs, stdout: args.name.endsWith("-kubeconfig") ? mockAdminConf(args.name) : "", stderr: "" };
         case "random:index/randomPassword:RandomPassword": {
-            const result = mockRandom(args.name, Number(inputs.length ?? 16), "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789");
+            const alphabet =
+                inputs.upper === false ? "abcdefghijkmnopqrstuvwxyz23456789" : "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+            const result = mockRandom(args.name, Number(inputs.length ?? 16), alphabet);
             return {
                 ...inputs,
                 result,

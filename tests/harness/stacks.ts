@@ -67,6 +67,29 @@ export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
     },
 };
 
+/** A well-formed ed25519 host key line per host (test-only; what `ssh-keyscan -t ed25519` prints after the host). */
+export function testHostKey(host: string): string {
+    const blob = Buffer.concat([
+        Buffer.from([0, 0, 0, 11]),
+        Buffer.from("ssh-ed25519"),
+        Buffer.from([0, 0, 0, 32]),
+        Buffer.alloc(32, host),
+    ]);
+    return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
+/**
+ * Plain config a lab admin adds to a committed stack before the first run (README), as test values: the testbed's
+ * pinned host keys.
+ */
+function testPlainConfig(stack: CommittedStack): Record<string, unknown> {
+    if (stack !== "testbed") {
+        return {};
+    }
+    const hosts = readStackFile("testbed")[`${configNamespace}:hosts`] as Record<string, unknown>[];
+    return { hosts: hosts.map((h) => ({ ...h, hostKey: testHostKey(String(h.name)) })) };
+}
+
 export interface StackConfig {
     /** Fully qualified key → value as the language host passes it (objects as JSON). */
     config: Record<string, string>;
@@ -103,7 +126,7 @@ export function stackConfig(
         config[full] = encode(value);
         secretKeys.push(full);
     }
-    for (const [key, value] of Object.entries(changes)) {
+    for (const [key, value] of Object.entries({ ...testPlainConfig(stack), ...changes })) {
         const full = `${configNamespace}:${key}`;
         if (value === undefined) {
             delete config[full];

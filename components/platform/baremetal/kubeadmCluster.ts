@@ -66,18 +66,20 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 registry: { hostPort: args.registry.hostPort, caPem },
             }),
         );
-        const prereqs = (host: BareMetalHost, role: string): command.remote.Command =>
+        // Host-bound commands are named by host: moving a role to another host is then a new resource (the old one
+        // is deleted and cleans ITS host) instead of an update that would leave the old host built and never reset.
+        const prereqs = (host: BareMetalHost): command.remote.Command =>
             remoteScript(
-                `${name}-${role}-prereqs`,
+                `${name}-${host.config.name}-prereqs`,
                 { connection: host.connection, sshUser: host.sshUser, script: prereqsScript },
                 // The registry answers (401/200) before any node could pull from it.
                 { parent: this, dependsOn: [host.ready, args.registry.setup] },
             );
-        const cpPrereqs = prereqs(cp, "control-plane");
+        const cpPrereqs = prereqs(cp);
 
         const peerHost = apiServerHost(c.apiServer);
         const init = remoteScript(
-            `${name}-init`,
+            `${name}-${cpHost.name}-init`,
             {
                 connection: cp.connection,
                 sshUser: cp.sshUser,
@@ -95,16 +97,25 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: [cpPrereqs] },
         );
         const kubeconfigRead = remoteScript(
-            `${name}-kubeconfig`,
-            // Read again whenever init ran again.
-            { connection: cp.connection, sshUser: cp.sshUser, script: renderKubeconfigRead(), secretStdout: true, triggers: [init.create] },
+            `${name}-${cpHost.name}-kubeconfig`,
+            // Read again when the cluster was re-created (a new init resource), not on every edit of the init script.
+            { connection: cp.connection, sshUser: cp.sshUser, script: renderKubeconfigRead(), secretStdout: true, triggers: [init.id] },
             { parent: this, dependsOn: [init] },
         );
         const kubeconfig = pulumi.secret(kubeconfigRead.stdout);
 
         const provider = new k8s.Provider(
             `${name}-provider`,
-            { kubeconfig, namespace: "default" },
+            {
+                kubeconfig,
+                namespace: "default",
+                // A new kubeconfig of the SAME cluster (re-read, renewed client certificate) is an update; only a
+                // re-initialized cluster (new init resource) replaces the provider and everything in the cluster.
+                clusterIdentifier: init.id,
+                // If the node is gone already, destroy drops its objects from state instead of failing before the
+                // kubeadm reset of the other nodes can run.
+                deleteUnreachable: true,
+            },
             { parent: this, dependsOn: [kubeconfigRead] },
         );
         const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ parent: this, provider, ...extra });
@@ -112,7 +123,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const joins: pulumi.Resource[] = [];
         if (args.workers.length > 0) {
             const tokenId = new random.RandomString(`${name}-token-id`, { length: 6, upper: false, special: false }, { parent: this });
-            const tokenSecret = new random.RandomString(
+            // RandomPassword, not RandomString: its result is a secret in state (RandomString's is plain text).
+            const tokenSecret = new random.RandomPassword(
                 `${name}-token-secret`,
                 { length: 16, upper: false, special: false },
                 { parent: this },
@@ -130,11 +142,11 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             const token = pulumi.secret(pulumi.interpolate`${tokenId.result}.${tokenSecret.result}`);
             // The CA hash is public (it pins the cluster CA for the joining node), derived from the secret kubeconfig.
             const caCertHash = pulumi.unsecret(kubeconfig.apply(discoveryHashFromKubeconfig));
-            args.workers.forEach((worker, i) => {
-                const workerPrereqs = prereqs(worker, `worker${i + 1}`);
+            args.workers.forEach((worker) => {
+                const workerPrereqs = prereqs(worker);
                 joins.push(
                     remoteScript(
-                        `${name}-worker${i + 1}-join`,
+                        `${name}-${worker.config.name}-join`,
                         {
                             connection: worker.connection,
                             sshUser: worker.sshUser,
@@ -206,7 +218,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         // A ready controller does not mean its validating webhook serves (MetalLB 0.16): poll a server-side dry run
         // of the real pool until the webhook answers, instead of sleeping.
         const webhookGate = remoteScript(
-            `${name}-metallb-webhook`,
+            `${name}-${cpHost.name}-metallb-webhook`,
             { connection: cp.connection, sshUser: cp.sshUser, script: renderApplyGate({ what: "MetalLB IPAddressPool", manifest: pool }) },
             { parent: this, dependsOn: [metallb] },
         );

@@ -64,8 +64,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             .apply(([serverKeyPem, pass, hash, http]) =>
                 renderRegistrySecrets({ serverKeyPem, htpasswd: `${user}:${hash}`, httpSecret: http, username: user, password: pass }),
             );
+        // Named by host: moving the registry is a new resource whose predecessor removes the old container.
         this.setup = remoteScript(
-            `${name}-setup`,
+            `${name}-${host.name}-setup`,
             {
                 connection: args.host.connection,
                 sshUser: args.host.sshUser,
