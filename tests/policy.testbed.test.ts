@@ -1,0 +1,3 @@
+import { describePolicyStack } from "./policy.shared";
+
+describePolicyStack("testbed");
