@@ -145,6 +145,24 @@ describe("without a registry", () => {
     });
 });
 
+test("Docker's containerd.io counts as containerd: Debian's package (which would remove docker-ce) is not installed", () => {
+    const host = freshHost();
+    host.setState("dpkg", ["containerd.io 1.7.27-1"]);
+    const run = host.run(script);
+    expect(run.status).toBe(0);
+    const installs = run.calls
+        .filter((c) => c.name === "apt-get" && c.argv[0] === "install")
+        .map((c) => c.argv.filter((a) => !a.startsWith("-")));
+    expect(installs[0]).toEqual([
+        "install",
+        "DPkg::Lock::Timeout=600",
+        "Dpkg::Options::=--force-confold",
+        "ca-certificates",
+        "curl",
+        "gpg",
+    ]);
+});
+
 describe("changes after the first run", () => {
     test("a new patch release updates the index, replaces the held packages and keeps them held", () => {
         const host = freshHost();
@@ -152,9 +170,23 @@ describe("changes after the first run", () => {
         const run = host.run(renderNodePrereqs({ ...input, kubernetesPackageVersion: "1.32.4-1.1" }));
         expect(run.status).toBe(0);
         expect(changes(host, run)).toEqual([
-            "apt-get update",
-            "apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold --allow-change-held-packages --allow-downgrades kubeadm=1.32.4-1.1 kubelet=1.32.4-1.1 kubectl=1.32.4-1.1",
+            "apt-get update -o DPkg::Lock::Timeout=600",
+            "apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages --allow-downgrades kubeadm=1.32.4-1.1 kubelet=1.32.4-1.1 kubectl=1.32.4-1.1",
         ]);
+    });
+
+    test("a node already in a cluster refuses another Kubernetes version before touching any package", () => {
+        const host = freshHost();
+        expect(host.run(script).status).toBe(0);
+        host.putFile("/etc/kubernetes/kubelet.conf", "kubelet credentials");
+        const run = host.run(renderNodePrereqs({ ...input, kubernetesPackageVersion: "1.32.4-1.1" }));
+        expect(run.status).not.toBe(0);
+        expect(run.stderr).toContain(
+            "zta: kubelet 1.32.3-1.1 runs in a cluster on this node; this run wants 1.32.4-1.1: changing the Kubernetes version of a live cluster needs pulumi destroy, then pulumi up",
+        );
+        expect(run.calls.filter((c) => c.name === "apt-get")).toEqual([]);
+        // The same version on a joined node is fine (re-runs).
+        expect(host.run(script).status).toBe(0);
     });
 
     test("a containerd config whose mode drifted is rewritten and containerd restarted", () => {

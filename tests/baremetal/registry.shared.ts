@@ -58,8 +58,8 @@ export const dockerInspect = 'docker inspect --format {{.State.Running}} {{index
 /** Every call of a first run on a fresh machine, in order; <HASH> is the config hash label. */
 export const firstRunCalls = [
     "dpkg-query --show --showformat=${db:Status-Status} ${Package}\\n",
-    "apt-get update",
-    "apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold ca-certificates curl docker.io",
+    "apt-get update -o DPkg::Lock::Timeout=600",
+    "apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold ca-certificates curl docker.io",
     "systemctl show --property=UnitFileState --value docker",
     "systemctl enable docker",
     "systemctl show --property=ActiveState --value docker",

@@ -188,7 +188,10 @@ state_set() {
 const stubs: Record<string, { readonly readsStdin?: boolean | string; readonly body: string }> = {
     "apt-get": {
         body: `case "\${1:-}" in
-update) echo "stub: package lists updated" ;;
+update)
+    shift
+    [[ "$*" == "-o DPkg::Lock::Timeout=600" ]] || stub_unsupported update "$@"
+    echo "stub: package lists updated" ;;
 install)
     shift
     allow_held=0
@@ -198,12 +201,12 @@ install)
     option=0
     for arg in "$@"; do
         if ((option)); then
-            [[ "$arg" == Dpkg::Options::=--force-confold ]] || stub_unsupported install -o "$arg"
+            [[ "$arg" == Dpkg::Options::=--force-confold || "$arg" == DPkg::Lock::Timeout=600 ]] || stub_unsupported install -o "$arg"
             option=0
             continue
         fi
         case "$arg" in
-        -y | --no-install-recommends | --allow-change-held-packages | --allow-downgrades) continue ;;
+        -y | --no-install-recommends | --no-remove | --allow-change-held-packages | --allow-downgrades) continue ;;
         -o) option=1; continue ;;
         -*) stub_unsupported install "$arg" ;;
         esac

@@ -15,6 +15,8 @@ export interface NodePrereqsInput {
 }
 
 const keyring = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
+/** Present once the node joined a cluster (kubeadm init or join). */
+const kubeletKubeconfig = "/etc/kubernetes/kubelet.conf";
 const certsDir = "/etc/containerd/certs.d";
 const kubernetesPackages = ["kubeadm", "kubelet", "kubectl"] as const;
 /** Installed when missing; curl and gpg fetch the repository key. */
@@ -138,13 +140,17 @@ installed_version() {
 missing=()
 for package in ${words(basePackages)}; do
     version="$(installed_version "$package")"
+    # Docker's containerd.io provides containerd too: installing Debian's would remove it (and docker-ce).
+    if [[ "$package" == containerd && -z "$version" ]]; then
+        version="$(installed_version containerd.io)"
+    fi
     if [[ -z "$version" ]]; then
         missing+=("$package")
     fi
 done
 if ((\${#missing[@]})); then
-    apt-get update
-    apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold "\${missing[@]}"
+    apt-get update -o DPkg::Lock::Timeout=600
+    apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold "\${missing[@]}"
     changed "installed \${missing[*]}"
 fi
 `);
@@ -189,6 +195,14 @@ if [[ ! -s "$ROOT${keyring}" ]]; then
 fi
 ${writeFileStep("/etc/apt/sources.list.d/kubernetes.list", "644", kubernetesAptSource(input.kubernetesMinor), "mark_pending apt-update")}`);
 
+    sections.push(`# A node already in a cluster keeps its Kubernetes version: moving kubelet under a running control plane is
+# an unsupported skew, and kubeadm upgrades are not automated here. Changing versions = destroy, then up.
+kubelet_version="$(installed_version kubelet)"
+if [[ -e "$ROOT${kubeletKubeconfig}" && -n "$kubelet_version" && "$kubelet_version" != "$K8S_PACKAGE_VERSION" ]]; then
+    die "kubelet $kubelet_version runs in a cluster on this node; this run wants $K8S_PACKAGE_VERSION: changing the Kubernetes version of a live cluster needs pulumi destroy, then pulumi up"
+fi
+`);
+
     sections.push(`# kubeadm, kubelet and kubectl at exactly $K8S_PACKAGE_VERSION, held against unattended upgrades.
 pins=()
 for package in ${words(kubernetesPackages)}; do
@@ -202,12 +216,12 @@ if ((\${#pins[@]})); then
     mark_pending apt-update
 fi
 if is_pending apt-update; then
-    apt-get update
+    apt-get update -o DPkg::Lock::Timeout=600
     clear_pending apt-update
 fi
 if ((\${#pins[@]})); then
     # --force-confold: keep local configuration files on upgrades instead of waiting for an answer.
-    apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold --allow-change-held-packages --allow-downgrades "\${pins[@]}"
+    apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold --allow-change-held-packages --allow-downgrades "\${pins[@]}"
     changed "installed \${pins[*]}"
 fi
 holds="$(apt-mark showhold)"

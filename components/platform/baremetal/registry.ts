@@ -244,8 +244,8 @@ if ! installed docker.io && ! installed docker-ce; then
     missing+=(docker.io)
 fi
 if ((\${#missing[@]})); then
-    apt-get update
-    apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold "\${missing[@]}"
+    apt-get update -o DPkg::Lock::Timeout=600
+    apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold "\${missing[@]}"
     changed "installed \${missing[*]}"
 fi
 # \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
