@@ -1,0 +1,105 @@
+/**
+ * Input checks shared by the policy and workload renderers. Each throws an Error whose message starts with the
+ * field name, so a bad input is reported before anything is rendered, let alone created.
+ */
+import * as ipaddr from "ipaddr.js";
+
+const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsSubdomainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+export function show(value: unknown): string {
+    return JSON.stringify(value) ?? String(value);
+}
+
+/** A DNS-1123 label: namespace, Service and most object names. */
+export function dnsLabel(field: string, value: unknown): string {
+    if (typeof value !== "string" || !dnsLabelPattern.test(value)) {
+        throw new Error(`${field}: expected a lowercase DNS label (a-z, 0-9, '-', at most 63), got ${show(value)}`);
+    }
+    return value;
+}
+
+/** A DNS-1123 subdomain: ServiceAccount and Secret names. */
+export function dnsSubdomain(field: string, value: unknown): string {
+    if (typeof value !== "string" || !dnsSubdomainPattern.test(value)) {
+        throw new Error(`${field}: expected a lowercase DNS name (a-z, 0-9, '-', '.'), got ${show(value)}`);
+    }
+    return value;
+}
+
+/** A fully qualified host name with at least two labels, no wildcard, no port. */
+export function hostName(field: string, value: unknown): string {
+    if (typeof value !== "string" || !dnsSubdomainPattern.test(value) || !value.includes(".")) {
+        throw new Error(`${field}: expected a fully qualified host name like "app.example.org" (no wildcard, no port), got ${show(value)}`);
+    }
+    return value;
+}
+
+export function port(field: string, value: unknown): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
+        throw new Error(`${field}: expected a port number 1-65535, got ${show(value)}`);
+    }
+    return value;
+}
+
+export function nonEmpty<T>(field: string, value: readonly T[] | undefined): readonly T[] {
+    if (!Array.isArray(value) || value.length === 0) {
+        throw new Error(`${field}: expected at least one entry`);
+    }
+    return value as readonly T[];
+}
+
+export function unique(field: string, values: readonly (string | number)[]): void {
+    values.forEach((v, i) => {
+        if (values.indexOf(v) !== i) {
+            throw new Error(`${field}[${i}]: duplicate ${show(v)}`);
+        }
+    });
+}
+
+/** An IP address. */
+export function ipAddress(field: string, value: unknown): string {
+    if (typeof value !== "string" || !ipaddr.isValid(value) || (ipaddr.IPv4.isIPv4(value) && !ipaddr.IPv4.isValidFourPartDecimal(value))) {
+        throw new Error(`${field}: expected an IP address like "10.5.0.4", got ${show(value)}`);
+    }
+    return value;
+}
+
+/**
+ * An IP address or a CIDR with zero host bits, as a CIDR ("10.5.0.4" → "10.5.0.4/32"). Host bits are refused
+ * because they usually mean a typo (and newer API servers reject non-canonical CIDRs).
+ */
+export function cidr(field: string, value: unknown): string {
+    if (typeof value === "string" && !value.includes("/")) {
+        const address = ipAddress(field, value);
+        return `${address}/${ipaddr.parse(address).kind() === "ipv4" ? 32 : 128}`;
+    }
+    const bad = (): Error =>
+        new Error(`${field}: expected an IP address or a CIDR with zero host bits like "10.5.0.0/24", got ${show(value)}`);
+    if (typeof value !== "string" || !ipaddr.isValidCIDR(value)) {
+        throw bad();
+    }
+    const [address, prefix] = ipaddr.parseCIDR(value);
+    if (address.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(value.split("/")[0])) {
+        throw bad();
+    }
+    const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(value) : ipaddr.IPv6.networkAddressFromCIDR(value);
+    if (network.toString() !== address.toString()) {
+        throw new Error(`${field}: ${show(value)} has host bits set; did you mean "${network.toString()}/${prefix}"?`);
+    }
+    return value;
+}
+
+/** An absolute https URL (JWKS, issuer): anything else lets a network attacker swap the keys. */
+export function httpsUrl(field: string, value: unknown): string {
+    let url: URL | undefined;
+    try {
+        url = typeof value === "string" ? new URL(value) : undefined;
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || url.username !== "" || url.password !== "" || url.hash !== "") {
+        throw new Error(`${field}: expected an absolute https:// URL without credentials or fragment, got ${show(value)}`);
+    }
+    return value as string;
+}
