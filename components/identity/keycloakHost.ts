@@ -1,0 +1,399 @@
+/**
+ * Keycloak on the testbed: a Docker container on server1, next to the registry, set up by a bash script run over
+ * SSH. Same discipline as the registry script (components/platform/baremetal/registry.ts): the text holds nothing
+ * secret, secrets arrive on stdin as one base64 bundle read whole before anything else runs, files go through
+ * write_file, and a second run changes nothing.
+ *
+ * - Docker Engine and curl must be installed already: the registry setup on server1 installs them (the wiring runs
+ *   it first). This script checks for them the way the registry script does and only enables/starts Docker.
+ * - TLS: the server certificate from the infrastructure CA, valid for `hostname`. The key file is 0640 root:root:
+ *   the container's user is uid 1000 with primary group 0, so it reads the key through the group while no other
+ *   host user can.
+ * - Secrets (bootstrap admin, the client secret the realm placeholder resolves to, the test user's password) go to
+ *   a 0600 env file given to `docker run --env-file`: never on argv, never in the script text. (`docker inspect`
+ *   shows a container's environment, but only to root, who can read the file anyway.)
+ * - The container is recreated when anything it reads changes (a hash label, as for the registry). A new
+ *   configuration also starts from an empty database in `dataDir`: --import-realm skips a realm that already
+ *   exists, so an old database would keep the old realm and secret. A container that merely stopped keeps its
+ *   database (and with it the realm's signing keys).
+ * - Post-start check, bounded: the discovery document answers 200 over TLS verified with the CA, its `issuer` is
+ *   exactly the realm's issuer, and the client's secret obtains a token (proving the placeholder was resolved).
+ * - Not hardened like the cluster pod: no read-only root file system, since `start` rebuilds the server into the
+ *   image's lib/quarkus (keycloak.ts); capabilities are dropped and privilege escalation is off.
+ */
+import { renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
+import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
+import {
+    bootstrapAdminPasswordEnv,
+    bootstrapAdminUsernameEnv,
+    containerDataDir,
+    containerImportDir,
+    containerTlsDir,
+    keycloakArgs,
+    keycloakHttpsPort,
+    keycloakImage,
+    keycloakManagementPort,
+    keycloakUid,
+    realmFileName,
+} from "./keycloak";
+import { clientSecretEnv, issuerUrl, placeholderSafeSecret, RealmImport, testUserPasswordEnv } from "./realm";
+
+export interface KeycloakSetupInput {
+    /** Default `keycloakImage`; must be pinned by tag. */
+    readonly image?: string;
+    /** DNS name (or IPv4 address) clients reach Keycloak at; the server certificate must be valid for it. */
+    readonly hostname: string;
+    /** HTTPS port published on the host, and the port in the issuer URL. Default 8443. */
+    readonly port?: number;
+    /** Management (health) port, published on 127.0.0.1 only. Default 9000. */
+    readonly mgmtPort?: number;
+    /** Server certificate chain (PEM, public). */
+    readonly tlsCertPem: string;
+    /** CA the post-start check verifies the server certificate against (PEM, public). */
+    readonly caPem: string;
+    /** The realm file (realm.ts); its issuer must be `https://hostname:port/realms/<realm>`. */
+    readonly realm: RealmImport;
+    /** Keycloak's database and data on the host. Default /var/lib/zta-keycloak/data. */
+    readonly dataDir?: string;
+    /** How many times the post-start check asks, 5 s apart, before giving up. Default 60 (5 minutes). */
+    readonly startAttempts?: number;
+}
+
+/** What the script reads on stdin; pass `renderKeycloakSecrets(...)` as the command's stdin, never in its text. */
+export interface KeycloakSecrets {
+    /** The server certificate's private key (PEM). */
+    readonly serverKeyPem: string;
+    /** Bootstrap admin of the master realm (created in an empty database only). */
+    readonly adminUser: string;
+    readonly adminPassword: string;
+    /** The client secret: 32-128 characters of [A-Za-z0-9_-] (it is substituted into the realm file). */
+    readonly clientSecret: string;
+    /** Required exactly when the realm has a test user: 12-128 characters of [A-Za-z0-9_-]. */
+    readonly testUserPassword?: string;
+}
+
+export const keycloakContainer = "zta-keycloak";
+export const keycloakConfigDir = "/etc/zta-keycloak";
+/** Mounted read-only at /opt/keycloak/conf/tls: tls.crt, tls.key. */
+export const keycloakTlsDir = `${keycloakConfigDir}/tls`;
+/** Mounted read-only at /opt/keycloak/data/import: realm.json. */
+export const keycloakImportDir = `${keycloakConfigDir}/import`;
+/** The secrets as VAR=value lines, mode 600, for `docker run --env-file` (read by the Docker daemon, not mounted). */
+export const keycloakEnvFile = `${keycloakConfigDir}/keycloak.env`;
+/** The CA for the post-start check. */
+export const keycloakCaFile = `${keycloakConfigDir}/ca.crt`;
+export const defaultKeycloakDataDir = "/var/lib/zta-keycloak/data";
+export const configHashLabel = "zta.config-sha256";
+/** First line of the stdin bundle. */
+export const secretsHeader = "zta-keycloak-secrets-v1";
+/** Bounded wait for the first answer: a first start builds the server and imports the realm. */
+export const defaultStartAttempts = 60;
+export const startPauseSeconds = 5;
+
+const pemPrivateKey = /^-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----\n[A-Za-z0-9+/=\n]+-----END \1-----$/;
+const adminUserPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+function checkDataDir(dataDir: string): void {
+    if (!/^(?:\/[A-Za-z0-9._-]+)+$/.test(dataDir) || dataDir.split("/").some((part) => part === "." || part === "..")) {
+        throw new Error(`dataDir: expected an absolute path without . or .. components, got "${dataDir}"`);
+    }
+    // The script empties this directory when the configuration changes: keep it to a dedicated place.
+    if (!/^\/(?:var\/lib|srv)\/[^/]+\/./.test(dataDir)) {
+        throw new Error(`dataDir: expected a dedicated directory at least two levels below /var/lib or /srv, got "${dataDir}"`);
+    }
+}
+
+interface Validated {
+    readonly image: string;
+    readonly port: number;
+    readonly mgmtPort: number;
+    readonly dataDir: string;
+    readonly publicUrl: string;
+    readonly attempts: number;
+}
+
+function validate(input: KeycloakSetupInput): Validated {
+    const image = input.image ?? keycloakImage;
+    checkPinnedImage("image", image);
+    checkHost("hostname", input.hostname);
+    if (input.hostname !== input.hostname.toLowerCase()) {
+        throw new Error(`hostname: write it in lower case (the issuer is compared as a string), got "${input.hostname}"`);
+    }
+    const port = input.port ?? keycloakHttpsPort;
+    checkPort("port", port);
+    const mgmtPort = input.mgmtPort ?? keycloakManagementPort;
+    checkPort("mgmtPort", mgmtPort);
+    if (mgmtPort === port) {
+        throw new Error(`mgmtPort: must differ from port (${port})`);
+    }
+    checkPemCertificates("tlsCertPem", input.tlsCertPem);
+    checkPemCertificates("caPem", input.caPem);
+    const dataDir = input.dataDir ?? defaultKeycloakDataDir;
+    checkDataDir(dataDir);
+    const attempts = input.startAttempts ?? defaultStartAttempts;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 360) {
+        throw new Error(`startAttempts: expected an integer from 1 to 360, got ${String(attempts)}`);
+    }
+    const publicUrl = publicBaseUrl(input.hostname, port);
+    const issuer = issuerUrl(publicUrl, input.realm.realm);
+    if (issuer !== input.realm.issuer) {
+        throw new Error(`hostname: this Keycloak issues tokens as "${issuer}", but the realm's issuer is "${input.realm.issuer}"`);
+    }
+    // The script text is logged: refuse a realm file that carries a secret instead of the placeholder.
+    if (input.realm.json !== `${JSON.stringify(input.realm.representation, null, 2)}\n`) {
+        throw new Error("realm: its json and representation differ (render the realm with realmImport)");
+    }
+    const client = (input.realm.representation.clients as readonly { readonly secret?: unknown }[] | undefined)?.[0];
+    if (client?.secret !== `\${${clientSecretEnv}}`) {
+        throw new Error(`realm: the client secret must be the placeholder \${${clientSecretEnv}} (render the realm with realmImport)`);
+    }
+    return { image, port, mgmtPort, dataDir, publicUrl, attempts };
+}
+
+/**
+ * The script's stdin: the header line, then base64 of the server key, admin user, admin password, client secret and
+ * test user password (empty without a test user), one per line. Errors name the field, never its value.
+ */
+export function renderKeycloakSecrets(secrets: KeycloakSecrets): string {
+    const key = secrets.serverKeyPem.replace(/\r/g, "").trim();
+    if (!pemPrivateKey.test(key)) {
+        throw new Error("serverKeyPem: expected one PEM private key (-----BEGIN PRIVATE KEY-----)");
+    }
+    if (!adminUserPattern.test(secrets.adminUser)) {
+        throw new Error(`adminUser: expected 1-64 characters of [A-Za-z0-9._-], got "${secrets.adminUser}"`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (secrets.adminPassword.length < 12 || secrets.adminPassword.length > 256 || /[\u0000-\u001f\u007f]/.test(secrets.adminPassword)) {
+        throw new Error("adminPassword: expected 12-256 characters without control characters");
+    }
+    const secret = secrets.clientSecret;
+    if (secret.length < 32 || secret.length > 128 || !placeholderSafeSecret.test(secret)) {
+        throw new Error("clientSecret: expected 32-128 characters of [A-Za-z0-9_-]");
+    }
+    const testPassword = secrets.testUserPassword;
+    if (
+        testPassword !== undefined &&
+        (testPassword.length < 12 || testPassword.length > 128 || !placeholderSafeSecret.test(testPassword))
+    ) {
+        throw new Error("testUserPassword: expected 12-128 characters of [A-Za-z0-9_-]");
+    }
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    return [
+        secretsHeader,
+        b64(`${key}\n`),
+        b64(secrets.adminUser),
+        b64(secrets.adminPassword),
+        b64(secret),
+        b64(testPassword ?? ""),
+        "",
+    ].join("\n");
+}
+
+/** Renders the Keycloak setup script; throws an Error naming the offending field on invalid input. */
+export function renderKeycloakSetup(input: KeycloakSetupInput): string {
+    const { image, port, mgmtPort, dataDir, publicUrl, attempts } = validate(input);
+    const realm = input.realm;
+    const testUser = realm.secretEnv.includes(testUserPasswordEnv);
+    const args = keycloakArgs(publicUrl);
+    const sections: string[] = [];
+
+    sections.push(`IMAGE=${shellQuote(image)}
+PORT=${port}
+MGMT_PORT=${mgmtPort}
+DATA_DIR=${shellQuote(dataDir)}
+KC_HOST=${shellQuote(input.hostname)}
+CLIENT_ID=${shellQuote(realm.clientId)}
+EXPECTED_ISSUER=${shellQuote(realm.issuer)}
+DISCOVERY_URL=${shellQuote(`${realm.issuer}/.well-known/openid-configuration`)}
+TOKEN_URL=${shellQuote(`${realm.issuer}/protocol/openid-connect/token`)}
+# kc.sh's arguments: nothing secret (argv is visible to every user).
+KEYCLOAK_ARGS=(
+${args.map((a) => `    ${shellQuote(a)}`).join("\n")}
+)
+`);
+
+    const testCheck = testUser
+        ? `[[ "$test_password" =~ ^[A-Za-z0-9_-]{12,128}$ ]] || bundle_error "the realm has a test user: test user password must be 12-128 characters of [A-Za-z0-9_-]"`
+        : `[[ -z "$test_password" ]] || bundle_error "a test user password, but the realm has no test user"`;
+    sections.push(`# The secret bundle (renderKeycloakSecrets), read whole before anything else can read stdin; decoded into
+# shell variables only (never exported, never on a command line).
+bundle_error() {
+    die "stdin: expected the Keycloak secret bundle ($1)"
+}
+IFS= read -r header || bundle_error "no header line"
+[[ "$header" == ${shellQuote(secretsHeader)} ]] || bundle_error "wrong header line"
+IFS= read -r key_b64 || bundle_error "no server key line"
+IFS= read -r admin_user_b64 || bundle_error "no admin user line"
+IFS= read -r admin_password_b64 || bundle_error "no admin password line"
+IFS= read -r client_secret_b64 || bundle_error "no client secret line"
+IFS= read -r test_password_b64 || bundle_error "no test user password line"
+extra=""
+if IFS= read -r extra || [[ -n "$extra" ]]; then
+    bundle_error "data after the test user password line"
+fi
+exec </dev/null
+server_key="$(base64 -d <<<"$key_b64" 2>/dev/null)" || bundle_error "server key is not base64"
+admin_user="$(base64 -d <<<"$admin_user_b64" 2>/dev/null)" || bundle_error "admin user is not base64"
+admin_password="$(base64 -d <<<"$admin_password_b64" 2>/dev/null)" || bundle_error "admin password is not base64"
+client_secret="$(base64 -d <<<"$client_secret_b64" 2>/dev/null)" || bundle_error "client secret is not base64"
+test_password="$(base64 -d <<<"$test_password_b64" 2>/dev/null)" || bundle_error "test user password is not base64"
+[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
+[[ "$admin_user" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || bundle_error "admin user is not 1-64 characters of [A-Za-z0-9._-]"
+[[ \${#admin_password} -ge 12 && "$admin_password" != *[[:cntrl:]]* ]] || bundle_error "admin password is not 12+ characters without control characters"
+# [A-Za-z0-9_-] only: Keycloak substitutes it into the realm file's JSON text.
+[[ "$client_secret" =~ ^[A-Za-z0-9_-]{32,128}$ ]] || bundle_error "client secret is not 32-128 characters of [A-Za-z0-9_-]"
+${testCheck}
+`);
+
+    sections.push(`# Docker Engine and curl come from the registry setup on this server (it installs them, and runs first): checked
+# the way it checks, and never installed here, so that one script owns the package.
+packages="$(dpkg-query --show --showformat='\${db:Status-Status} \${Package}\\n')"
+installed() {
+    awk -v package="$1" '$1 == "installed" && $2 == package { found = 1 } END { exit !found }' <<<"$packages"
+}
+if ! installed docker.io && ! installed docker-ce; then
+    die "docker: no Docker Engine installed (docker.io or docker-ce); the registry setup installs it on this server: run it first"
+fi
+if ! installed curl; then
+    die "curl: not installed (the post-start check needs it); the registry setup installs it on this server: run it first"
+fi
+# \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
+state="$(systemctl show --property=UnitFileState --value docker)"
+if [[ "$state" != enabled ]]; then
+    systemctl enable docker
+    changed "enabled docker"
+fi
+state="$(systemctl show --property=ActiveState --value docker)"
+if [[ "$state" != active ]]; then
+    systemctl start docker
+    changed "started docker"
+fi
+`);
+
+    const envLines = [
+        `${bootstrapAdminUsernameEnv}=$admin_user`,
+        `${bootstrapAdminPasswordEnv}=$admin_password`,
+        `${clientSecretEnv}=$client_secret`,
+        ...(testUser ? [`${testUserPasswordEnv}=$test_password`] : []),
+    ];
+    sections.push(`# What the container reads: certificate and realm file (public), key and env file (secret, from the bundle;
+# write_file's temporary file is mktemp's, 0600, so they are never readable by others).
+${writeFileStep(`${keycloakTlsDir}/tls.crt`, "644", normalizePem(input.tlsCertPem))}${writeFileStep(
+        `${keycloakImportDir}/${realmFileName}`,
+        "644",
+        realm.json,
+    )}${writeFileStep(keycloakCaFile, "644", normalizePem(input.caPem))}# 640 root:root: the container's user (uid ${keycloakUid}, group 0) reads it through the group.
+write_file ${shellQuote(`${keycloakTlsDir}/tls.key`)} 640 <<<"$server_key" || true
+write_file ${shellQuote(keycloakEnvFile)} 600 <<<"${envLines.join("\n")}" || true
+`);
+
+    const hashed = [`${keycloakTlsDir}/tls.crt`, `${keycloakTlsDir}/tls.key`, `${keycloakImportDir}/${realmFileName}`, keycloakEnvFile];
+    sections.push(`# The container, (re)created when missing, stopped, or when its image, ports, data directory, arguments or any
+# file it reads changed: the label carries a hash of all of them (hashes of the files, not their content).
+config_hash="$({
+    printf '%s\\n' "$IMAGE" "$PORT" "$MGMT_PORT" "$DATA_DIR" "\${KEYCLOAK_ARGS[@]}"
+    for file in ${hashed.map((f) => `"$ROOT"${shellQuote(f)}`).join(" ")}; do
+        sha256sum <"$file"
+    done
+} | sha256sum)"
+config_hash="\${config_hash%% *}"
+# All names, matched exactly here: docker's name filter is a substring/regex match.
+names="$(docker ps --all --format '{{.Names}}')"
+current=""
+if listed ${keycloakContainer} <<<"$names"; then
+    current="$(docker inspect --format '{{.State.Running}} {{index .Config.Labels "${configHashLabel}"}}' ${keycloakContainer})"
+fi
+if [[ "$current" != "true $config_hash" ]]; then
+    if [[ -n "$current" ]]; then
+        docker rm --force ${keycloakContainer} >/dev/null
+        changed "removed the outdated Keycloak container"
+    fi
+    # A new configuration starts from an empty database, so that --import-realm imports this realm file (it skips
+    # a realm that exists). Only a container that stopped with this very configuration keeps its database.
+    if [[ "$current" != "false $config_hash" && -e "$ROOT$DATA_DIR" ]]; then
+        rm -rf -- "$ROOT$DATA_DIR"
+        changed "emptied $DATA_DIR"
+    fi
+    if [[ ! -d "$ROOT$DATA_DIR" ]]; then
+        mkdir -p -- "$ROOT$DATA_DIR"
+        chown ${keycloakUid}:0 "$ROOT$DATA_DIR"
+        chmod 700 "$ROOT$DATA_DIR"
+        changed "created $DATA_DIR"
+    fi
+    docker run --detach --name ${keycloakContainer} --restart unless-stopped \\
+        --publish "$PORT:${keycloakHttpsPort}" \\
+        --publish "127.0.0.1:$MGMT_PORT:${keycloakManagementPort}" \\
+        --cap-drop ALL --security-opt no-new-privileges \\
+        --volume "$ROOT$DATA_DIR:${containerDataDir}" \\
+        --volume "$ROOT"${shellQuote(`${keycloakImportDir}:${containerImportDir}:ro`)} \\
+        --volume "$ROOT"${shellQuote(`${keycloakTlsDir}:${containerTlsDir}:ro`)} \\
+        --env-file "$ROOT"${shellQuote(keycloakEnvFile)} \\
+        --label "${configHashLabel}=$config_hash" \\
+        "$IMAGE" "\${KEYCLOAK_ARGS[@]}" >/dev/null
+    changed "started the Keycloak container ($IMAGE)"
+fi
+`);
+
+    sections.push(`# Keycloak must answer over TLS verified with the lab CA, as the realm's issuer, and accept the client's secret.
+# Requests go to this host (--resolve) under the certificate's name; the secret reaches curl only on its stdin.
+keycloak_curl() {
+    curl --silent --show-error --cacert "$ROOT"${shellQuote(keycloakCaFile)} --resolve "$KC_HOST:$PORT:127.0.0.1" "$@"
+}
+attempts=${attempts}
+for ((attempt = 1; ; attempt++)); do
+    if response="$(keycloak_curl --write-out '\\n%{http_code}' "$DISCOVERY_URL" 2>/dev/null)"; then
+        if [[ "\${response##*$'\\n'}" == 200 ]]; then
+            break
+        fi
+        last="HTTP \${response##*$'\\n'}"
+    else
+        last="curl exit status $?"
+    fi
+    if ((attempt >= attempts)); then
+        die "keycloak: no 200 from $DISCOVERY_URL after $attempts attempts (last: $last)"
+    fi
+    sleep ${startPauseSeconds}
+done
+document="\${response%$'\\n'*}"
+issuer_pattern='"issuer"[[:space:]]*:[[:space:]]*"([^"]*)"'
+if [[ ! "$document" =~ $issuer_pattern ]]; then
+    die "keycloak: the discovery document at $DISCOVERY_URL has no issuer"
+fi
+if [[ "\${BASH_REMATCH[1]}" != "$EXPECTED_ISSUER" ]]; then
+    die "keycloak: the issuer is \${BASH_REMATCH[1]}, expected $EXPECTED_ISSUER (tokens would not match the mesh's RequestAuthentication)"
+fi
+token_status="$(keycloak_curl --output /dev/null --write-out '%{http_code}' --config - "$TOKEN_URL" <<<"user = \\"$CLIENT_ID:$client_secret\\"
+data = \\"grant_type=client_credentials\\"")" || die "keycloak: the client-credentials request to $TOKEN_URL failed"
+if [[ "$token_status" != 200 ]]; then
+    die "keycloak: $TOKEN_URL answered $token_status to the client's credentials; expected 200 (was ${clientSecretEnv} set when the realm was imported?)"
+fi
+`);
+
+    return renderScript("Keycloak", sections);
+}
+
+/**
+ * The destroy script: removes the container, /etc/zta-keycloak (server key, env file) and `dataDir`: the database
+ * holds the realm's private signing keys and credential hashes. Keeps the Docker Engine (the registry uses it).
+ */
+export function renderKeycloakRemove(options: { readonly dataDir?: string } = {}): string {
+    const dataDir = options.dataDir ?? defaultKeycloakDataDir;
+    checkDataDir(dataDir);
+    return renderScript("Keycloak removal", [
+        `# docker may already be gone (a half-built host): then there is no container to remove.
+if command -v docker >/dev/null; then
+    names="$(docker ps --all --format '{{.Names}}')"
+    if listed ${keycloakContainer} <<<"$names"; then
+        docker rm --force ${keycloakContainer} >/dev/null
+        changed "removed the Keycloak container"
+    fi
+fi
+for dir in ${shellQuote(keycloakConfigDir)} ${shellQuote(dataDir)}; do
+    if [[ -e "$ROOT$dir" ]]; then
+        rm -rf -- "$ROOT$dir"
+        changed "removed $dir"
+    fi
+done
+`,
+    ]);
+}

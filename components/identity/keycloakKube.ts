@@ -1,0 +1,426 @@
+/**
+ * Keycloak in a cluster (cloud and sim stacks: cluster 1), as plain Kubernetes manifests; a later step creates them
+ * with @pulumi/kubernetes. Pure: no Pulumi resources.
+ *
+ * - One replica with the dev-file database (H2 in an emptyDir), acceptable for a testbed: the database is per pod
+ *   and starts empty with every pod, and the realm is imported from the ConfigMap at each start. So the realm file
+ *   is the only source of truth, and realm changes roll the pod (a hash of it is a pod annotation). Replicas > 1
+ *   would be separate Keycloaks with separate signing keys, hence refused. A pod restart also means new realm
+ *   signing keys: Istio must fetch the JWKS from Keycloak (jwksUri), not hold a copy.
+ * - PSS "restricted" and more: non-root uid 1000, no privilege escalation, ALL capabilities dropped, seccomp
+ *   RuntimeDefault, read-only root file system, requests and limits, no service-account token.
+ * - Writable paths with a read-only root: /opt/keycloak/data (H2 database, its transaction logs, data/tmp) and
+ *   /tmp, as emptyDirs; and /opt/keycloak/lib/quarkus, where `start` re-augments the server for this
+ *   configuration (keycloak.ts). An emptyDir there would hide the image's own files, which the launcher needs
+ *   (lib/quarkus/quarkus-application.dat), so an init container first copies them into it.
+ * - Secrets only through secretKeyRef (non-optional: the pod does not start without them): the bootstrap admin and
+ *   the client secret the realm file's placeholder resolves to. TLS key and certificate from a kubernetes.io/tls
+ *   Secret signed by the infrastructure CA, valid for `hostname`.
+ * - Probes: /health/started, /health/ready and /health/live on the management port 9000, over HTTPS (the
+ *   management interface inherits the main server's TLS).
+ */
+import { createHash } from "node:crypto";
+import { checkHost, checkPinnedImage, checkPort, publicBaseUrl } from "./inputs";
+import {
+    bootstrapAdminPasswordEnv,
+    bootstrapAdminUsernameEnv,
+    containerDataDir,
+    containerImportDir,
+    containerQuarkusDir,
+    containerTlsDir,
+    keycloakArgs,
+    keycloakHttpsPort,
+    keycloakImage,
+    keycloakManagementPort,
+    keycloakUid,
+    realmFileName,
+} from "./keycloak";
+import { clientSecretEnv, issuerUrl, RealmImport, testUserPasswordEnv } from "./realm";
+
+export interface ResourceList {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface KeycloakResources {
+    readonly requests: ResourceList;
+    readonly limits: ResourceList;
+}
+
+/**
+ * Keycloak's JVM takes a share of the container's memory limit (kc.sh's container heap settings); 2 GiB leaves room
+ * for the start-time build and a small realm.
+ */
+export const defaultKeycloakResources: KeycloakResources = {
+    requests: { cpu: "500m", memory: "1Gi" },
+    limits: { cpu: "2", memory: "2Gi" },
+};
+
+/** Keys of the Secret named by `adminSecretName`. */
+export const adminSecretKeys = { username: "username", password: "password" } as const;
+/** Keys of the Secret named by `clientSecretName` (`test-user-password` only when the realm has a test user). */
+export const clientSecretKeys = { clientSecret: "client-secret", testUserPassword: "test-user-password" } as const;
+
+export interface KeycloakKubeInput {
+    readonly namespace: string;
+    /** Default `keycloakImage`; must be pinned by tag. */
+    readonly image?: string;
+    /** DNS name clients and istiod reach Keycloak at; the TLS certificate must be valid for it. */
+    readonly hostname: string;
+    /** Port in Keycloak's public URL (and the Service's port). Default 8443. */
+    readonly port?: number;
+    /** kubernetes.io/tls Secret (tls.crt, tls.key) issued by the infrastructure CA for `hostname`. */
+    readonly tlsSecretName: string;
+    /** Secret with the bootstrap admin's `username` and `password`. */
+    readonly adminSecretName: string;
+    /** Secret with `client-secret` (32+ characters of [A-Za-z0-9_-]) and, with a test user, `test-user-password`. */
+    readonly clientSecretName: string;
+    readonly realmConfigMapName: string;
+    /** The realm file (realm.ts); its issuer must be this Keycloak's. */
+    readonly realm: RealmImport;
+    /** Only 1 (dev-file database). */
+    readonly replicas?: number;
+    readonly resources: KeycloakResources;
+}
+
+export interface ObjectMeta {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface EnvVar {
+    readonly name: string;
+    readonly value?: string;
+    readonly valueFrom?: { readonly secretKeyRef: { readonly name: string; readonly key: string; readonly optional: boolean } };
+}
+
+export interface ContainerSecurityContext {
+    readonly runAsNonRoot: boolean;
+    readonly runAsUser: number;
+    readonly runAsGroup: number;
+    readonly allowPrivilegeEscalation: boolean;
+    readonly privileged: boolean;
+    readonly readOnlyRootFilesystem: boolean;
+    readonly capabilities: { readonly drop: readonly string[] };
+    readonly seccompProfile: { readonly type: string };
+}
+
+export interface Probe {
+    readonly httpGet: { readonly path: string; readonly port: number; readonly scheme: string };
+    readonly periodSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly failureThreshold: number;
+}
+
+export interface VolumeMount {
+    readonly name: string;
+    readonly mountPath: string;
+    readonly readOnly?: boolean;
+}
+
+export interface Container {
+    readonly name: string;
+    readonly image: string;
+    readonly imagePullPolicy: string;
+    readonly command?: readonly string[];
+    readonly args?: readonly string[];
+    readonly env?: readonly EnvVar[];
+    readonly ports?: readonly { readonly name: string; readonly containerPort: number; readonly protocol: string }[];
+    readonly securityContext: ContainerSecurityContext;
+    readonly resources: KeycloakResources;
+    readonly volumeMounts: readonly VolumeMount[];
+    readonly startupProbe?: Probe;
+    readonly readinessProbe?: Probe;
+    readonly livenessProbe?: Probe;
+}
+
+export interface Volume {
+    readonly name: string;
+    readonly emptyDir?: { readonly sizeLimit: string };
+    readonly secret?: { readonly secretName: string; readonly defaultMode: number; readonly optional: boolean };
+    readonly configMap?: {
+        readonly name: string;
+        readonly items: readonly { readonly key: string; readonly path: string }[];
+        readonly defaultMode: number;
+        readonly optional: boolean;
+    };
+}
+
+export interface PodSpec {
+    readonly serviceAccountName: string;
+    readonly automountServiceAccountToken: boolean;
+    readonly enableServiceLinks: boolean;
+    readonly hostNetwork: boolean;
+    readonly hostPID: boolean;
+    readonly hostIPC: boolean;
+    readonly securityContext: {
+        readonly runAsNonRoot: boolean;
+        readonly runAsUser: number;
+        readonly runAsGroup: number;
+        readonly fsGroup: number;
+        readonly seccompProfile: { readonly type: string };
+    };
+    readonly initContainers: readonly Container[];
+    readonly containers: readonly Container[];
+    readonly volumes: readonly Volume[];
+}
+
+export interface KeycloakManifests {
+    readonly serviceAccount: {
+        readonly apiVersion: "v1";
+        readonly kind: "ServiceAccount";
+        readonly metadata: ObjectMeta;
+        readonly automountServiceAccountToken: boolean;
+    };
+    readonly configMap: {
+        readonly apiVersion: "v1";
+        readonly kind: "ConfigMap";
+        readonly metadata: ObjectMeta;
+        readonly data: Readonly<Record<string, string>>;
+    };
+    readonly deployment: {
+        readonly apiVersion: "apps/v1";
+        readonly kind: "Deployment";
+        readonly metadata: ObjectMeta;
+        readonly spec: {
+            readonly replicas: number;
+            readonly strategy: { readonly type: string };
+            readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
+            readonly template: { readonly metadata: Omit<ObjectMeta, "name" | "namespace">; readonly spec: PodSpec };
+        };
+    };
+    readonly service: {
+        readonly apiVersion: "v1";
+        readonly kind: "Service";
+        readonly metadata: ObjectMeta;
+        readonly spec: {
+            readonly type: string;
+            readonly selector: Readonly<Record<string, string>>;
+            readonly ports: readonly {
+                readonly name: string;
+                readonly port: number;
+                readonly targetPort: string;
+                readonly protocol: string;
+            }[];
+        };
+    };
+}
+
+export const keycloakName = "keycloak";
+/** Pod annotation: a hash of image, arguments and realm file (a change rolls the pod, which re-imports). */
+export const configHashAnnotation = "zta.config-sha256";
+
+const dns1123Label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
+/** Kubernetes quantities as the fields use them: millicores or cores; bytes with a binary or decimal suffix. */
+const cpuQuantity = /^(?:[1-9][0-9]*m|[0-9]+(?:\.[0-9]+)?)$/;
+const memoryQuantity = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+function checkName(field: string, value: string, pattern: RegExp): void {
+    if (!pattern.test(value)) {
+        throw new Error(`${field}: expected a Kubernetes name (lower-case letters, digits and "-"), got "${value}"`);
+    }
+}
+
+function checkResources(resources: KeycloakResources): void {
+    for (const kind of ["requests", "limits"] as const) {
+        const list = resources[kind] as ResourceList | undefined;
+        if (!list || !cpuQuantity.test(list.cpu ?? "")) {
+            throw new Error(`resources.${kind}.cpu: expected a CPU quantity like "500m" or "2", got "${String(list?.cpu)}"`);
+        }
+        if (!memoryQuantity.test(list.memory ?? "")) {
+            throw new Error(`resources.${kind}.memory: expected a memory quantity like "1Gi", got "${String(list.memory)}"`);
+        }
+    }
+}
+
+const containerSecurityContext: ContainerSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: keycloakUid,
+    runAsGroup: keycloakUid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+function healthProbe(path: string, periodSeconds: number, failureThreshold: number): Probe {
+    return { httpGet: { path, port: keycloakManagementPort, scheme: "HTTPS" }, periodSeconds, timeoutSeconds: 5, failureThreshold };
+}
+
+function secretEnv(name: string, secretName: string, key: string): EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: secretName, key, optional: false } } };
+}
+
+/** The manifests; throws an Error naming the offending field on invalid input. */
+export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
+    checkName("namespace", input.namespace, dns1123Label);
+    for (const field of ["tlsSecretName", "adminSecretName", "clientSecretName", "realmConfigMapName"] as const) {
+        checkName(field, input[field], dns1123Subdomain);
+    }
+    const image = input.image ?? keycloakImage;
+    const tag = checkPinnedImage("image", image);
+    checkHost("hostname", input.hostname);
+    if (input.hostname !== input.hostname.toLowerCase()) {
+        throw new Error(`hostname: write it in lower case (the issuer is compared as a string), got "${input.hostname}"`);
+    }
+    const port = input.port ?? keycloakHttpsPort;
+    checkPort("port", port);
+    if (port === keycloakManagementPort) {
+        throw new Error(`port: ${port} is the management port's Service port; choose another`);
+    }
+    const replicas = input.replicas ?? 1;
+    if (replicas !== 1) {
+        throw new Error(
+            `replicas: must be 1 (the dev-file database is per pod; more would be separate Keycloaks), got ${String(replicas)}`,
+        );
+    }
+    checkResources(input.resources);
+    const publicUrl = publicBaseUrl(input.hostname, port);
+    const issuer = issuerUrl(publicUrl, input.realm.realm);
+    if (issuer !== input.realm.issuer) {
+        throw new Error(`hostname: this Keycloak issues tokens as "${issuer}", but the realm's issuer is "${input.realm.issuer}"`);
+    }
+
+    const args = keycloakArgs(publicUrl);
+    const labels = {
+        "app.kubernetes.io/name": keycloakName,
+        "app.kubernetes.io/instance": keycloakName,
+        "app.kubernetes.io/version": tag,
+        "app.kubernetes.io/part-of": "zta-testbed",
+        // Istio's telemetry reads app/version.
+        app: keycloakName,
+        version: tag,
+    };
+    const selector = { "app.kubernetes.io/name": keycloakName, "app.kubernetes.io/instance": keycloakName };
+    const meta = (name: string): ObjectMeta => ({ name, namespace: input.namespace, labels });
+    const configHash = createHash("sha256")
+        .update(JSON.stringify({ image, args, realm: input.realm.json }))
+        .digest("hex");
+
+    const env: EnvVar[] = [
+        secretEnv(bootstrapAdminUsernameEnv, input.adminSecretName, adminSecretKeys.username),
+        secretEnv(bootstrapAdminPasswordEnv, input.adminSecretName, adminSecretKeys.password),
+        secretEnv(clientSecretEnv, input.clientSecretName, clientSecretKeys.clientSecret),
+    ];
+    if (input.realm.secretEnv.includes(testUserPasswordEnv)) {
+        env.push(secretEnv(testUserPasswordEnv, input.clientSecretName, clientSecretKeys.testUserPassword));
+    }
+
+    const copyTarget = "/mnt/quarkus";
+    const initContainer: Container = {
+        name: "copy-quarkus",
+        image,
+        imagePullPolicy: "IfNotPresent",
+        // No shell: cp from the image's coreutils (kc.sh itself relies on them).
+        command: ["cp", "-R", `${containerQuarkusDir}/.`, `${copyTarget}/`],
+        securityContext: containerSecurityContext,
+        resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+        volumeMounts: [{ name: "quarkus", mountPath: copyTarget }],
+    };
+
+    const container: Container = {
+        name: keycloakName,
+        image,
+        imagePullPolicy: "IfNotPresent",
+        args,
+        env,
+        ports: [
+            { name: "https", containerPort: keycloakHttpsPort, protocol: "TCP" },
+            { name: "management", containerPort: keycloakManagementPort, protocol: "TCP" },
+        ],
+        securityContext: containerSecurityContext,
+        resources: input.resources,
+        volumeMounts: [
+            { name: "data", mountPath: containerDataDir },
+            { name: "realm", mountPath: containerImportDir, readOnly: true },
+            { name: "tls", mountPath: containerTlsDir, readOnly: true },
+            { name: "quarkus", mountPath: containerQuarkusDir },
+            { name: "tmp", mountPath: "/tmp" },
+        ],
+        // The first start builds and imports: up to 5 minutes before liveness takes over.
+        startupProbe: healthProbe("/health/started", 5, 60),
+        readinessProbe: healthProbe("/health/ready", 10, 3),
+        livenessProbe: healthProbe("/health/live", 10, 3),
+    };
+
+    return {
+        serviceAccount: {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: meta(keycloakName),
+            // Keycloak never calls the Kubernetes API.
+            automountServiceAccountToken: false,
+        },
+        configMap: {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: meta(input.realmConfigMapName),
+            data: { [realmFileName]: input.realm.json },
+        },
+        deployment: {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: meta(keycloakName),
+            spec: {
+                replicas: 1,
+                // Never two pods at once: each would be its own Keycloak.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: { labels, annotations: { [configHashAnnotation]: configHash } },
+                    spec: {
+                        serviceAccountName: keycloakName,
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        hostNetwork: false,
+                        hostPID: false,
+                        hostIPC: false,
+                        // fsGroup makes the 0440 Secret files readable by the keycloak user.
+                        securityContext: {
+                            runAsNonRoot: true,
+                            runAsUser: keycloakUid,
+                            runAsGroup: keycloakUid,
+                            fsGroup: keycloakUid,
+                            seccompProfile: { type: "RuntimeDefault" },
+                        },
+                        initContainers: [initContainer],
+                        containers: [container],
+                        volumes: [
+                            { name: "data", emptyDir: { sizeLimit: "1Gi" } },
+                            { name: "quarkus", emptyDir: { sizeLimit: "1Gi" } },
+                            { name: "tmp", emptyDir: { sizeLimit: "512Mi" } },
+                            {
+                                name: "realm",
+                                configMap: {
+                                    name: input.realmConfigMapName,
+                                    items: [{ key: realmFileName, path: realmFileName }],
+                                    defaultMode: 0o444,
+                                    optional: false,
+                                },
+                            },
+                            { name: "tls", secret: { secretName: input.tlsSecretName, defaultMode: 0o440, optional: false } },
+                        ],
+                    },
+                },
+            },
+        },
+        service: {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: meta(keycloakName),
+            spec: {
+                type: "ClusterIP",
+                selector,
+                // Port names tell Istio the protocol: both ports speak TLS.
+                ports: [
+                    { name: "https", port, targetPort: "https", protocol: "TCP" },
+                    { name: "https-management", port: keycloakManagementPort, targetPort: "management", protocol: "TCP" },
+                ],
+            },
+        },
+    };
+}
