@@ -16,6 +16,9 @@ import {
     renderKubeadmInit,
     renderKubeadmJoin,
     renderKubeadmReset,
+    kubeconfigFromReadback,
+    readbackBegin,
+    readbackEnd,
     renderKubeconfigRead,
 } from "../../components/platform/baremetal/kubeadm";
 import { bashSyntax, commandLine, hostPool, isStateChanging, leaksOf, ScriptRun, shellcheck, StubHost } from "./stubs";
@@ -82,6 +85,32 @@ function joinConfiguration(tokenValue: string, input = joinInput): unknown {
         },
     };
 }
+
+describe("kubeconfigFromReadback", () => {
+    const conf = "apiVersion: v1\nkind: Config\n";
+    const framed = `${readbackBegin}\n${Buffer.from(conf).toString("base64")}\n${readbackEnd}`;
+
+    test("takes only the framed kubeconfig: rc-file noise before or after does not reach it", () => {
+        expect(kubeconfigFromReadback(framed)).toBe(conf);
+        expect(kubeconfigFromReadback(`Welcome to server2!\n${framed}\nbye\n`)).toBe(conf);
+    });
+
+    test("a missing or broken frame is an error that does not echo stdout", () => {
+        for (const bad of [
+            conf,
+            `${readbackBegin}\n${conf}${readbackEnd}`,
+            framed.replace(readbackEnd, ""),
+            `${readbackBegin}\nnot base64!\n${readbackEnd}`,
+        ]) {
+            expect(() => kubeconfigFromReadback(bad)).toThrow(/^kubeconfig read-back: stdout does not hold one framed kubeconfig/);
+            try {
+                kubeconfigFromReadback(bad);
+            } catch (e) {
+                expect((e as Error).message).not.toContain("apiVersion");
+            }
+        }
+    });
+});
 
 describe("discoveryHashFromKubeconfig", () => {
     let dir: string;
@@ -454,12 +483,13 @@ describe("renderKubeconfigRead", () => {
         return host;
     };
 
-    test("stdout is admin.conf, byte for byte, and nothing else; logs go to stderr; nothing changes", () => {
+    test("stdout is admin.conf, framed and base64-encoded, and nothing else; logs go to stderr; nothing changes", () => {
         const host = controlPlane();
         const before = host.files();
         const r = host.run(read);
         expect(r.status).toBe(0);
-        expect(r.stdout).toBe(admin);
+        expect(r.stdout).toBe(`${readbackBegin}\n${Buffer.from(admin).toString("base64")}\n${readbackEnd}\n`);
+        expect(kubeconfigFromReadback(r.stdout)).toBe(admin);
         expect(r.stderr).toBe("zta: kubeconfig read: 0 change(s)\n");
         expect(lines(host, r)).toEqual([readyz]);
         expect(r.calls.filter(isStateChanging)).toEqual([]);
@@ -470,7 +500,7 @@ describe("renderKubeconfigRead", () => {
         const host = controlPlane();
         host.setState("apiserver", ["unready 2"]);
         const r = host.run(read);
-        expect([r.status, r.stdout]).toEqual([0, admin]);
+        expect([r.status, kubeconfigFromReadback(r.stdout)]).toEqual([0, admin]);
         expect(lines(host, r)).toEqual([readyz, "sleep 1", readyz, "sleep 1", readyz]);
     });
 
@@ -507,7 +537,7 @@ describe("renderKubeconfigRead", () => {
         const host = pool.fresh();
         expect(host.run(renderKubeadmInit(initInput)).status).toBe(0);
         const r = host.run(read);
-        expect([r.status, r.stdout]).toEqual([0, host.file("/etc/kubernetes/admin.conf")]);
-        expect(r.stdout).toContain("client-key-data: STUBADMINKEY");
+        expect([r.status, kubeconfigFromReadback(r.stdout)]).toEqual([0, host.file("/etc/kubernetes/admin.conf")]);
+        expect(kubeconfigFromReadback(r.stdout)).toContain("client-key-data: STUBADMINKEY");
     });
 });

@@ -237,7 +237,14 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
             };
         case "command:remote:Command":
             // Only the kubeconfig read-back's stdout is consumed by the program.
-            return { ...inputs, stdout: args.name.endsWith("-kubeconfig") ? mockAdminConf(args.name) : "", stderr: "" };
+            return {
+                ...inputs,
+                // Framed as the read-back script prints it (kubeadm.ts), minus the final newline the provider strips.
+                stdout: args.name.endsWith("-kubeconfig")
+                    ? `-----BEGIN ZTA KUBECONFIG-----\n${b64(mockAdminConf(args.name))}\n-----END ZTA KUBECONFIG-----`
+                    : "",
+                stderr: "",
+            };
         case "random:index/randomPassword:RandomPassword": {
             const alphabet =
                 inputs.upper === false ? "abcdefghijkmnopqrstuvwxyz23456789" : "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";

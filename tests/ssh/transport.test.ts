@@ -16,6 +16,7 @@ import {
     renderJoinSecrets,
     renderKubeadmJoin,
     renderKubeadmReset,
+    kubeconfigFromReadback,
     renderKubeconfigRead,
 } from "../../components/platform/baremetal/kubeadm";
 import { renderRegistryRemove, renderRegistrySetup } from "../../components/platform/baremetal/registry";
@@ -38,7 +39,7 @@ import {
 } from "../baremetal/registry.shared";
 import { commandLine, FileState, leaksOf, ScriptRun, StubHost } from "../baremetal/stubs";
 import { runProgram } from "../harness/program";
-import { readStackFile, stackConfig } from "../harness/stacks";
+import { readStackFile, stackConfig, testHostKey } from "../harness/stacks";
 import { address, clientOnlyRoot, port, RealSshServer, skipReason, sshUser } from "./sshd";
 
 /** Set by jest.ssh.config.json: the unit tier's jest finds this file too, and must not start sshd. */
@@ -115,8 +116,11 @@ if (!inTier) {
     describe("every command line the testbed program renders fits in one argument", () => {
         // The NIST topology plus a worker (so the join script is rendered too), as tests/baremetal/program.test.ts.
         const hosts = [
-            ...(readStackFile("testbed")["zta-testbed:hosts"] as Record<string, unknown>[]),
-            { name: "server4", management: "10.5.0.5/24", roles: ["worker"] },
+            ...(readStackFile("testbed")["zta-testbed:hosts"] as Record<string, unknown>[]).map((h) => ({
+                ...h,
+                hostKey: testHostKey(String(h.name)),
+            })),
+            { name: "server4", management: "10.5.0.5/24", roles: ["worker"], hostKey: testHostKey("server4") },
         ];
         const clusters = (readStackFile("testbed")["zta-testbed:clusters"] as Record<string, unknown>[]).map((c) =>
             c.name === "cluster2" ? { ...c, workers: ["server4"] } : c,
@@ -137,10 +141,10 @@ if (!inTier) {
         test("create and delete of every remote.Command: under 100 kB (Linux allows 128 KiB per argument)", () => {
             expect(commands.map(([name]) => name)).toEqual(
                 expect.arrayContaining([
-                    "registry-setup create",
-                    "registry-setup delete",
-                    "cluster2-worker1-join create",
-                    "cluster1-init create",
+                    "registry-server1-setup create",
+                    "registry-server1-setup delete",
+                    "cluster2-server4-join create",
+                    "cluster1-server2-init create",
                 ]),
             );
             expect(commands.filter(([, bytes]) => bytes >= 100_000)).toEqual([]);
@@ -351,12 +355,12 @@ if (!inTier) {
             });
             const { ssh } = realSsh((h) => h.putFile("/etc/kubernetes/admin.conf", admin, 0o600));
 
-            test("stdout over real SSH is admin.conf byte for byte and nothing else; logs on stderr", () => {
+            test("stdout over real SSH is the framed admin.conf and nothing else; logs on stderr", () => {
                 const r = ssh().exec(remoteInvocation(renderKubeconfigRead(), sshUser));
                 expect([r.status, r.stderr]).toEqual([0, "zta: kubeconfig read: 0 change(s)\n"]);
-                expect(r.stdout).toBe(admin);
+                expect(kubeconfigFromReadback(r.stdout)).toBe(admin);
                 // The provider stores stdout without its final newline (commandOutputs.go): still the same kubeconfig.
-                expect(parse(r.stdout.replace(/\n$/, ""))).toEqual(parse(admin));
+                expect(parse(kubeconfigFromReadback(r.stdout.replace(/\n$/, "")))).toEqual(parse(admin));
                 expect(found(ssh().log(), { adminKey })).toEqual([]);
             });
         });

@@ -337,9 +337,32 @@ if is_pending ${initPending}; then
 fi
 `);
     sections.push(apiServerReadyGate());
-    sections.push(`cat -- "$ROOT$ADMIN_CONF" >&3
+    // Framed and base64-encoded: whatever else a login shell's rc files print on stdout cannot corrupt it
+    // (kubeconfigFromReadback takes only what is between the frame lines).
+    sections.push(`{
+    printf '%s\\n' ${shellQuote(readbackBegin)}
+    base64 -w 0 -- "$ROOT$ADMIN_CONF"
+    printf '\\n%s\\n' ${shellQuote(readbackEnd)}
+} >&3
 `);
     return renderScript("kubeconfig read", sections);
+}
+
+export const readbackBegin = "-----BEGIN ZTA KUBECONFIG-----";
+export const readbackEnd = "-----END ZTA KUBECONFIG-----";
+
+/**
+ * The kubeconfig from the read-back's stdout: the base64 between the frame lines, decoded. Throws (without
+ * echoing stdout, which holds a credential) when the frame is missing or broken.
+ */
+export function kubeconfigFromReadback(stdout: string): string {
+    const lines = stdout.split(/\r?\n/);
+    const begin = lines.indexOf(readbackBegin);
+    const end = lines.indexOf(readbackEnd, begin + 1);
+    if (begin < 0 || end !== begin + 2 || !/^[A-Za-z0-9+/]+=*$/.test(lines[begin + 1])) {
+        throw new Error("kubeconfig read-back: stdout does not hold one framed kubeconfig (the script's output was cut or altered)");
+    }
+    return Buffer.from(lines[begin + 1], "base64").toString("utf8");
 }
 
 type YamlMap = Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
     apiServerPort,
     bootstrapTokenSecret,
     discoveryHashFromKubeconfig,
+    kubeconfigFromReadback,
     renderJoinSecrets,
     renderKubeadmInit,
     renderKubeadmJoin,
@@ -102,7 +103,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             { connection: cp.connection, sshUser: cp.sshUser, script: renderKubeconfigRead(), secretStdout: true, triggers: [init.id] },
             { parent: this, dependsOn: [init] },
         );
-        const kubeconfig = pulumi.secret(kubeconfigRead.stdout);
+        const kubeconfig = pulumi.secret(kubeconfigRead.stdout.apply(kubeconfigFromReadback));
 
         const provider = new k8s.Provider(
             `${name}-provider`,
