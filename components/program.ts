@@ -18,6 +18,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         helm: config.helm,
         hub: config.istioHub,
         ingressNamespace: config.ingressNamespace,
+        workloadCertTtlHours: config.workloadCertTtlHours,
         ca: config.ca,
         clusters,
         peers,

@@ -83,7 +83,19 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
         test("istio-system is labelled with each cluster's network", () => {
             for (const c of s.clusters) {
                 const ns = cp(c.name, "istio-system");
-                expect(ns.inputs.metadata).toEqual({ name: "istio-system", labels: { "topology.istio.io/network": c.network } });
+                expect(ns.inputs.metadata).toEqual({
+                    name: "istio-system",
+                    labels: {
+                        "topology.istio.io/network": c.network,
+                        // Pod Security: baseline enforced, restricted audited and warned (components/mesh/values.ts).
+                        "pod-security.kubernetes.io/enforce": "baseline",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/audit-version": "latest",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                        "pod-security.kubernetes.io/warn-version": "latest",
+                    },
+                });
             }
         });
 
@@ -139,7 +151,13 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     // Bare metal pulls through the private registry's pull secret (tests/baremetal/program.test.ts).
                     ...(s.stack === "testbed" ? { imagePullSecrets: ["zta-registry"] } : {}),
                 });
-                expect(istiod.inputs.values.meshConfig).toEqual({ trustDomain: expect.any(String) });
+                expect(istiod.inputs.values.meshConfig).toEqual({
+                    trustDomain: expect.any(String),
+                    // Zero trust: no egress to unregistered hosts; workload certificates live at most 24 h.
+                    outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+                    defaultConfig: { proxyMetadata: { SECRET_TTL: "24h" } },
+                });
+                expect(istiod.inputs.values.pilot.env).toEqual({ DEFAULT_WORKLOAD_CERT_TTL: "24h", MAX_WORKLOAD_CERT_TTL: "24h" });
                 expect(istiod.inputs.values.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toMatch(/^[0-9a-f]{64}$/);
                 const ew = cp(c.name, "eastwest");
                 expectChart(ew, "gateway", "istio-eastwestgateway", "istio-system");
@@ -156,6 +174,31 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             const domains = new Set(s.clusters.map((c) => cp(c.name, "istiod").inputs.values.meshConfig.trustDomain));
             expect(meshIds.size).toBe(1);
             expect(domains.size).toBe(1);
+        });
+
+        test("zero-trust baseline per cluster: STRICT mTLS and allow-nothing in istio-system, after istiod, via the cluster's provider", () => {
+            for (const c of s.clusters) {
+                const strict = rec.get(`mesh-${c.name}-policy-strict-mtls`);
+                const deny = rec.get(`mesh-${c.name}-policy-allow-nothing`);
+                expect(strict.inputs).toEqual({
+                    apiVersion: "security.istio.io/v1",
+                    kind: "PeerAuthentication",
+                    metadata: { name: "default", namespace: "istio-system" },
+                    spec: { mtls: { mode: "STRICT" } },
+                });
+                // An empty spec: an ALLOW policy that matches nothing, mesh-wide from the root namespace.
+                expect(deny.inputs).toEqual({
+                    apiVersion: "security.istio.io/v1",
+                    kind: "AuthorizationPolicy",
+                    metadata: { name: "allow-nothing", namespace: "istio-system" },
+                    spec: {},
+                });
+                for (const r of [strict, deny]) {
+                    // Validated by istiod's webhook: istiod first.
+                    expect(rec.dependsOn(r, cp(c.name, "istiod"))).toBe(true);
+                    expect(Recording.providerUrn(r.provider)).toBe(providerOf(c.name).urn);
+                }
+            }
         });
 
         test("cross-network-gateway passes *.local mTLS through on 15443", () => {

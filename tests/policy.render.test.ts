@@ -256,17 +256,21 @@ describe("istiod values fragment", () => {
         expect(maxWorkloadCertTtlHours).toBe(24);
     });
 
-    test("deep-merged with istiodValues, it keeps the trust domain and the restart annotation (top-level keys only)", () => {
-        const merge = (a: unknown, b: unknown): unknown =>
-            isObject(a) && isObject(b)
-                ? Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, merge(a[k], b[k])]))
-                : (b ?? a);
-        const base = istiodValues({ meshId: "m", cluster: "c", network: "n", trustDomain: td, cacertsHash: "0".repeat(64) });
-        const merged = merge(base, meshConfigValues(input)) as Record<string, any>;
+    test("merged into istiodValues, it keeps the trust domain and the restart annotation (top-level keys only)", () => {
+        const merged = istiodValues({
+            meshId: "m",
+            cluster: "c",
+            network: "n",
+            trustDomain: td,
+            cacertsHash: "0".repeat(64),
+            meshPolicy: meshConfigValues(input),
+        }) as Record<string, any>;
         expect(Object.keys(merged).sort()).toEqual(["global", "meshConfig", "pilot"]);
         expect(merged.meshConfig.trustDomain).toBe(td);
         expect(merged.meshConfig.outboundTrafficPolicy).toEqual({ mode: "REGISTRY_ONLY" });
         expect(Object.keys(merged.pilot).sort()).toEqual(["env", "podAnnotations"]);
+        expect(merged.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toBe("0".repeat(64));
+        expect(merged.meshConfig.defaultConfig.proxyMetadata.SECRET_TTL).toBe(`${input.workloadCertTtlHours}h`);
     });
 
     test.each([

@@ -33,50 +33,23 @@ const perCluster = (clusters: string[], gaps: (c: string) => string[]): string[]
 export const KNOWN_GAPS_UNTIL_ISSUE_5: Record<CommittedStack, string[]> = {
     testbed: [
         ...perCluster(["cluster1", "cluster2"], (c) => [
-            `mesh-wide-strict-mtls Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-allow-nothing Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-outbound-registry-only Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-        ]),
-        ...perCluster(["cluster1", "cluster2"], (c) => [
             `namespace-default-deny Namespace metallb-system [${c}-metallb-system @ ${c}-provider]`,
         ]),
         ...perCluster(["cluster1", "cluster2"], (c) => [
             `namespace-default-deny Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
             `namespace-default-deny Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
         ]),
-        ...perCluster(["cluster1", "cluster2"], (c) => [
-            `namespace-pod-security Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
-            `namespace-pod-security Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
-        ]),
     ],
     cloud: [
         ...perCluster(["aks", "gke"], (c) => [
-            `mesh-wide-strict-mtls Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-allow-nothing Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-outbound-registry-only Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-        ]),
-        ...perCluster(["aks", "gke"], (c) => [
             `namespace-default-deny Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
             `namespace-default-deny Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
-        ]),
-        ...perCluster(["aks", "gke"], (c) => [
-            `namespace-pod-security Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
-            `namespace-pod-security Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
         ]),
     ],
     sim: [
         ...perCluster(["cluster1", "cluster2"], (c) => [
-            `mesh-wide-strict-mtls Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-allow-nothing Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-            `mesh-outbound-registry-only Helm release istiod (chart istiod) in istio-system [mesh-${c}-istiod @ ${c}-provider]`,
-        ]),
-        ...perCluster(["cluster1", "cluster2"], (c) => [
             `namespace-default-deny Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
             `namespace-default-deny Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
-        ]),
-        ...perCluster(["cluster1", "cluster2"], (c) => [
-            `namespace-pod-security Namespace istio-ingress [mesh-${c}-ingress-namespace @ ${c}-provider]`,
-            `namespace-pod-security Namespace istio-system [mesh-${c}-istio-system @ ${c}-provider]`,
         ]),
     ],
 };

@@ -2,6 +2,7 @@
  * What we render is validated against upstream schemas at the pinned versions: the gateway chart's
  * values.schema.json (Helm enforces it at install) and the Gateway CRD's OpenAPI schema (the API server does).
  */
+import { meshConfigValues } from "../components/policy/mesh";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
@@ -68,7 +69,14 @@ describe.each(istioVersions)("Istio %s", (version) => {
     });
 
     test("istiod values set top-level keys only", () => {
-        const values = istiodValues({ meshId: "m", cluster: "c", network: "n", trustDomain: "cluster.local", cacertsHash: "0".repeat(64) });
+        const values = istiodValues({
+            meshId: "m",
+            cluster: "c",
+            network: "n",
+            trustDomain: "cluster.local",
+            cacertsHash: "0".repeat(64),
+            meshPolicy: meshConfigValues({ outboundTrafficPolicy: "REGISTRY_ONLY", workloadCertTtlHours: 24 }),
+        });
         expect(Object.keys(values).sort()).toEqual(["global", "meshConfig", "pilot"]);
         expect(JSON.stringify(values)).not.toContain("_internal_defaults_do_not_set");
     });

@@ -170,6 +170,8 @@ export interface TestbedConfig {
     readonly istioHub?: string;
     /** Namespace of the ingress gateway; default `istio-ingress`. */
     readonly ingressNamespace: string;
+    /** Workload certificate lifetime in hours (1-24). */
+    readonly workloadCertTtlHours: number;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
 }

@@ -68,6 +68,7 @@ export const configDefaults = {
     helmTimeoutSeconds: 600,
     chartRepository: istioChartRepo,
     ingressNamespace: "istio-ingress",
+    workloadCertTtlHours: 24,
 } as const;
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
@@ -543,6 +544,8 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
     if (ingressNamespace === "istio-system") {
         problems.add("ingressNamespace", "must not be istio-system: the ingress gateway gets its own namespace");
     }
+    // Short-lived workload identities: at most a day (zero-trust reference; Istio's default is 24 h too).
+    const workloadCertTtlHours = readInt(problems, raw, "workloadCertTtlHours", configDefaults.workloadCertTtlHours, 1, 24);
     const istioHub = raw.get("istioHub");
     if (istioHub !== undefined && !/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9._-]+)*$/.test(istioHub)) {
         problems.add("istioHub", `must be an image repository prefix like registry.example:5000/istio, got ${show(istioHub)}`);
@@ -588,6 +591,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         helm,
         istioHub,
         ingressNamespace,
+        workloadCertTtlHours,
         baremetal,
     };
 }

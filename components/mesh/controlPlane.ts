@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+import { meshConfigValues } from "../policy/mesh";
 import { HelmConfig } from "../config/model";
 import { releaseDefaults } from "../helm";
 import { ClusterHandle } from "../platform/handle";
@@ -18,6 +19,7 @@ import {
     ingressGatewayValues,
     istioNamespace,
     istiodValues,
+    istioNamespacePsaLabels,
     namespaceLabels,
     releaseNames,
 } from "./values";
@@ -36,6 +38,8 @@ export interface MeshSettings {
     readonly hub?: string;
     /** Namespace of the ingress gateway. */
     readonly ingressNamespace: string;
+    /** Workload certificate lifetime, hours (at most 24). */
+    readonly workloadCertTtlHours: number;
 }
 
 export interface IstioControlPlaneArgs extends MeshSettings {
@@ -135,6 +139,10 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     hub: args.hub,
                     cacertsHash: hash,
                     imagePullSecrets: pullSecrets,
+                    meshPolicy: meshConfigValues({
+                        outboundTrafficPolicy: "REGISTRY_ONLY",
+                        workloadCertTtlHours: args.workloadCertTtlHours,
+                    }),
                 }),
             ),
             // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
@@ -168,7 +176,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
         const ingressNs = new k8s.core.v1.Namespace(
             `${name}-ingress-namespace`,
-            { metadata: { name: args.ingressNamespace } },
+            { metadata: { name: args.ingressNamespace, labels: istioNamespacePsaLabels() } },
             child({ dependsOn: [...c.ready] }),
         );
         const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });

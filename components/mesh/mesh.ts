@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MeshPolicy } from "../policy/meshPolicy";
 import { CaConfig } from "../config/model";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
@@ -45,6 +46,7 @@ export class Mesh extends pulumi.ComponentResource {
                     helm: args.helm,
                     hub: args.hub,
                     ingressNamespace: args.ingressNamespace,
+                    workloadCertTtlHours: args.workloadCertTtlHours,
                     cluster: handle,
                     ca: ca.intermediates[handle.name],
                     rootCertPem: ca.rootCertPem,
@@ -52,6 +54,15 @@ export class Mesh extends pulumi.ComponentResource {
                 { parent: this },
             ),
         }));
+
+        // Zero-trust baseline per cluster: STRICT mTLS and allow-nothing (policy layer, after the control plane).
+        for (const p of planes) {
+            new MeshPolicy(
+                `${name}-${p.handle.name}-policy`,
+                { cluster: p.handle, istiod: p.controlPlane.istiodRelease },
+                { parent: this },
+            );
+        }
 
         const discovery = new EndpointDiscovery(`${name}-discovery`, { clusters: planes, peers: args.peers }, { parent: this });
         this.readerKubeconfigs = discovery.readerKubeconfigs;

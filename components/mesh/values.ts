@@ -4,6 +4,8 @@
  */
 import { HelmConfig } from "../config/model";
 import { ChartSource, helmChartSource } from "../helm";
+import type { MeshConfigValues } from "../policy/mesh";
+import { psaLabels } from "../policy/psa";
 import { IstioChart } from "../versions";
 
 export const istioNamespace = "istio-system";
@@ -28,8 +30,21 @@ export function chartSource(helm: HelmConfig, chart: IstioChart, version: string
     return helmChartSource(helm.chartDir, "istio", chart, version, helm.repository);
 }
 
+/**
+ * Pod Security labels of the namespaces the Istio charts run in: enforce `baseline` (no privileged containers, host
+ * namespaces or host paths), audit and warn `restricted`. Not enforced `restricted`: the istiod and gateway charts do
+ * not set a seccomp profile in every pinned version, and an enforced level the charts miss would stop the install.
+ */
+export function istioNamespacePsaLabels(): Record<string, string> {
+    return {
+        ...psaLabels("baseline"),
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+}
+
 export function namespaceLabels(network: string): Record<string, string> {
-    return { [networkLabel]: network };
+    return { ...istioNamespacePsaLabels(), [networkLabel]: network };
 }
 
 /** The base chart needs nothing for this topology (CRDs, reader service account). */
@@ -47,6 +62,8 @@ export interface IstiodValuesInput {
     readonly cacertsHash: string;
     /** Pull secrets (names) for istiod and injected proxies, when images come from a private registry. */
     readonly imagePullSecrets?: readonly string[];
+    /** Zero-trust mesh settings (REGISTRY_ONLY egress, workload certificate lifetime): components/policy/mesh.ts. */
+    readonly meshPolicy: MeshConfigValues;
 }
 
 export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
@@ -59,9 +76,9 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
             ...(v.hub !== undefined ? { hub: v.hub } : {}),
             ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
         },
-        meshConfig: { trustDomain: v.trustDomain },
+        meshConfig: { trustDomain: v.trustDomain, ...v.meshPolicy.meshConfig },
         // istiod picks its CA once at start-up: a new cacerts must restart it.
-        pilot: { podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash } },
+        pilot: { podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash }, ...v.meshPolicy.pilot },
     };
 }
 
