@@ -104,6 +104,13 @@ export function objectPath(apiVersion: string, kind: string, name: string, names
         ClusterRole: "clusterroles",
         ClusterRoleBinding: "clusterrolebindings",
         Gateway: "gateways",
+        PeerAuthentication: "peerauthentications",
+        AuthorizationPolicy: "authorizationpolicies",
+        RequestAuthentication: "requestauthentications",
+        VirtualService: "virtualservices",
+        ServiceEntry: "serviceentries",
+        NetworkPolicy: "networkpolicies",
+        Job: "jobs",
     };
     const resource = plural[kind];
     if (!resource) {

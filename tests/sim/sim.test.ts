@@ -195,7 +195,7 @@ describe("sim: the real program on two simulated clusters", () => {
         expect(missing).toEqual([]);
     });
 
-    test("d. Helm rendered our values: network gateway Service, istiod cluster ID and CA hash, mesh ID and trust domain", async () => {
+    test("d. Helm rendered our values: network gateway Service, istiod cluster ID and CA hash, mesh ID and trust domain, zero-trust settings", async () => {
         for (const c of clusters) {
             const svc = (await c.admin.get(objectPath("v1", "Service", "istio-eastwestgateway", "istio-system"))).body;
             expect(svc.metadata.labels["topology.istio.io/network"]).toBe(c.network);
@@ -223,6 +223,19 @@ describe("sim: the real program on two simulated clusters", () => {
             const mesh = parseYaml((await c.admin.get(objectPath("v1", "ConfigMap", "istio", "istio-system"))).body.data.mesh);
             expect(mesh.defaultConfig.meshId).toBe("zta-mesh");
             expect(mesh.trustDomain).toBe("cluster.local");
+            // Zero-trust mesh settings as istiod and the proxies will read them.
+            expect(mesh.outboundTrafficPolicy).toEqual({ mode: "REGISTRY_ONLY" });
+            expect(mesh.defaultConfig.proxyMetadata.SECRET_TTL).toBe("24h");
+            expect(istiod.spec.template.spec.containers[0].env).toEqual(
+                expect.arrayContaining([
+                    { name: "DEFAULT_WORKLOAD_CERT_TTL", value: "24h" },
+                    { name: "MAX_WORKLOAD_CERT_TTL", value: "24h" },
+                ]),
+            );
+            const strict = (await c.admin.get(objectPath("security.istio.io/v1", "PeerAuthentication", "default", "istio-system"))).body;
+            expect(strict.spec).toEqual({ mtls: { mode: "STRICT" } });
+            const ns = (await c.admin.get(objectPath("v1", "Namespace", "istio-system"))).body;
+            expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
         }
     });
 
