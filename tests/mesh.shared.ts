@@ -201,6 +201,32 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
+        test("NetworkPolicies: each namespace's default deny is created after all its allows, in the namespace, via the cluster's provider", () => {
+            for (const c of s.clusters) {
+                for (const [prefix, ns] of [
+                    ["system", "istio-system"],
+                    ["ingress", "istio-ingress"],
+                ]) {
+                    const all = rec.find(
+                        (r) =>
+                            r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+                            r.name.startsWith(`mesh-${c.name}-policy-${prefix}-`),
+                    );
+                    const deny = all.filter((r) => r.name.endsWith("-default-deny"));
+                    expect(deny).toHaveLength(1);
+                    const allows = all.filter((r) => r !== deny[0]);
+                    expect(allows.length).toBeGreaterThanOrEqual(4);
+                    for (const r of all) {
+                        expect(r.inputs.metadata.namespace).toBe(ns);
+                        expect(Recording.providerUrn(r.provider)).toBe(providerOf(c.name).urn);
+                    }
+                    for (const a of allows) {
+                        expect(rec.dependsOn(deny[0], a)).toBe(true);
+                    }
+                }
+            }
+        });
+
         test("cross-network-gateway passes *.local mTLS through on 15443", () => {
             for (const c of s.clusters) {
                 const gw = cp(c.name, "cross-network-gateway");

@@ -62,6 +62,8 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     public readonly istiodRelease: k8s.helm.v3.Release;
     /** istio-system in this cluster (remote secrets go here). */
     public readonly systemNamespace: k8s.core.v1.Namespace;
+    /** The ingress gateway's namespace. */
+    public readonly ingressNamespace: k8s.core.v1.Namespace;
     /** Helm status per release, e.g. `deployed`. */
     public readonly status: pulumi.Output<Record<string, string>>;
     /** LoadBalancer address of the east-west gateway (IP or hostname), undefined until assigned. */
@@ -174,11 +176,11 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             child({ dependsOn: [this.baseRelease, eastWest] }),
         );
 
-        const ingressNs = new k8s.core.v1.Namespace(
+        const ingressNs = (this.ingressNamespace = new k8s.core.v1.Namespace(
             `${name}-ingress-namespace`,
             { metadata: { name: args.ingressNamespace, labels: istioNamespacePsaLabels() } },
             child({ dependsOn: [...c.ready] }),
-        );
+        ));
         const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });
         const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(pullSecrets), [
             this.istiodRelease,

@@ -55,11 +55,19 @@ export class Mesh extends pulumi.ComponentResource {
             ),
         }));
 
-        // Zero-trust baseline per cluster: STRICT mTLS and allow-nothing (policy layer, after the control plane).
+        // Zero-trust baseline per cluster: STRICT mTLS, allow-nothing, NetworkPolicies (policy layer, after the control plane).
         for (const p of planes) {
             new MeshPolicy(
                 `${name}-${p.handle.name}-policy`,
-                { cluster: p.handle, istiod: p.controlPlane.istiodRelease },
+                {
+                    cluster: p.handle,
+                    istiod: p.controlPlane.istiodRelease,
+                    systemNamespace: p.controlPlane.systemNamespace,
+                    ingressNamespace: p.controlPlane.ingressNamespace,
+                    ingressNamespaceName: args.ingressNamespace,
+                    apiServers: args.clusters.map((c) => c.apiServer),
+                    hasExternalPeers: args.peers.length > 0,
+                },
                 { parent: this },
             );
         }

@@ -17,6 +17,11 @@ export interface ClusterHandle {
     readonly loadBalancer: { readonly kind: LoadBalancerKind; readonly serviceAnnotations: Readonly<Record<string, string>> };
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
+    /**
+     * Where this cluster's API server calls admission webhooks from (CIDRs), for NetworkPolicies: the control-plane
+     * address on bare metal; unknown (`0.0.0.0/0`, port-limited) on managed and simulated clusters.
+     */
+    readonly webhookSources: readonly string[];
     /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */
     readonly registry?: { readonly server: string; readonly dockerConfigJson: pulumi.Output<string> };
 }

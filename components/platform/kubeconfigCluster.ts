@@ -34,6 +34,8 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             apiServer: c.apiServer,
             loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [],
+            // A managed control plane calls webhooks from addresses the program cannot know.
+            webhookSources: ["0.0.0.0/0"],
         };
         this.registerOutputs({ name: c.name, network: c.network, apiServer: c.apiServer });
     }

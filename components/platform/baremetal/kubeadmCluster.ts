@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
 import { helmChartSource, releaseDefaults } from "../../helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../versions";
+import { isDefaultDeny, metallbNetworkPolicies } from "../../policy/meshNetwork";
 import { ClusterHandle } from "../handle";
 import { ciliumChart, ciliumValues } from "./cilium";
 import { renderApplyGate } from "./gate";
@@ -214,6 +215,27 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             metallbValues(v.metallb),
             [metallbNamespace, cilium],
         );
+        // metallb-system's NetworkPolicies: the allows first, the default deny last (no window with nothing allowed).
+        const metallbAllows = metallbNetworkPolicies({
+            namespace: metallbChart.namespace,
+            apiServer: c.apiServer,
+            webhookSources: [`${cpHost.management.address}/32`],
+        });
+        const allowResources = metallbAllows
+            .filter((p) => !isDefaultDeny(p))
+            .map(
+                (p) =>
+                    new k8s.networking.v1.NetworkPolicy(`${name}-metallb-${p.metadata.name}`, p, child({ dependsOn: [metallbNamespace] })),
+            );
+        const metallbPolicies = [
+            ...allowResources,
+            ...metallbAllows
+                .filter(isDefaultDeny)
+                .map(
+                    (p) =>
+                        new k8s.networking.v1.NetworkPolicy(`${name}-metallb-${p.metadata.name}`, p, child({ dependsOn: allowResources })),
+                ),
+        ];
         const pool = ipAddressPoolManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
         const l2 = l2AdvertisementManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
         // A ready controller does not mean its validating webhook serves (MetalLB 0.16): poll a server-side dry run
@@ -236,7 +258,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             provider,
             apiServer: c.apiServer,
             loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
-            ready: [cilium, poolResource, l2Resource],
+            ready: [cilium, poolResource, l2Resource, ...metallbPolicies],
+            webhookSources: [`${cpHost.management.address}/32`],
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
         };
         this.registerOutputs({ name: c.name, apiServer: c.apiServer, controlPlane: cpHost.name });

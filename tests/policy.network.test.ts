@@ -1,0 +1,139 @@
+/** The NetworkPolicies of the namespaces the program creates (components/policy/meshNetwork.ts). */
+import { anyAddress, apiServerEndpoint, meshNetworkPolicies, metallbNetworkPolicies } from "../components/policy/meshNetwork";
+import { NetworkPolicy } from "../components/policy/network";
+
+const byName = (list: NetworkPolicy[], namespace: string, name: string): NetworkPolicy => {
+    const found = list.filter((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+    expect(found).toHaveLength(1);
+    return found[0];
+};
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+describe("meshNetworkPolicies", () => {
+    const testbed = meshNetworkPolicies({
+        ingressNamespace: "istio-ingress",
+        apiServers: ["https://10.5.0.3:6443", "https://10.5.0.4:6443"],
+        webhookSources: ["10.5.0.3/32"],
+        hasExternalPeers: false,
+    });
+
+    test("every namespace has a default deny of both directions, listed after all its allows", () => {
+        for (const ns of ["istio-system", "istio-ingress"]) {
+            const inNs = testbed.filter((p) => p.metadata.namespace === ns);
+            const deny = inNs[inNs.length - 1];
+            expect(deny.metadata.name).toBe("default-deny");
+            expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] });
+            expect(inNs.filter((p) => p.metadata.name === "default-deny")).toHaveLength(1);
+        }
+        expect(testbed.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
+            "istio-system/allow-dns-egress",
+            "istio-system/allow-istiod-egress",
+            "istio-system/allow-istiod-ingress",
+            "istio-system/allow-apiserver-egress",
+            "istio-system/allow-eastwest-gateway-ingress",
+            "istio-system/allow-eastwest-gateway-egress",
+            "istio-system/default-deny",
+            "istio-ingress/allow-dns-egress",
+            "istio-ingress/allow-istiod-egress",
+            "istio-ingress/allow-ingress-gateway-ingress",
+            "istio-ingress/allow-ingress-gateway-egress",
+            "istio-ingress/default-deny",
+        ]);
+    });
+
+    test("istiod: xDS from every pod, webhooks only from the API server, egress only to the mesh's API servers", () => {
+        expect(byName(testbed, "istio-system", "allow-istiod-ingress").spec).toEqual({
+            podSelector: { matchLabels: { app: "istiod" } },
+            policyTypes: ["Ingress"],
+            ingress: [
+                { from: [{ namespaceSelector: {} }], ports: tcp(15012) },
+                { from: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(15017) },
+            ],
+        });
+        expect(byName(testbed, "istio-system", "allow-apiserver-egress").spec).toEqual({
+            podSelector: { matchLabels: { app: "istiod" } },
+            policyTypes: ["Egress"],
+            egress: [
+                { to: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(6443) },
+                { to: [{ ipBlock: { cidr: "10.5.0.4/32" } }], ports: tcp(6443) },
+            ],
+        });
+    });
+
+    test("gateways: the east-west gateway takes 15443/15021 from anywhere, the ingress gateway 443/80/15021, both forward to pods only", () => {
+        expect(byName(testbed, "istio-system", "allow-eastwest-gateway-ingress").spec.ingress).toEqual([{ ports: tcp(15443, 15021) }]);
+        expect(byName(testbed, "istio-ingress", "allow-ingress-gateway-ingress").spec).toEqual({
+            podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ ports: tcp(443, 80, 15021) }],
+        });
+        for (const [ns, name] of [
+            ["istio-system", "allow-eastwest-gateway-egress"],
+            ["istio-ingress", "allow-ingress-gateway-egress"],
+        ]) {
+            // Pods of any namespace (all ports), never addresses outside the pod network.
+            expect(byName(testbed, ns, name).spec.egress).toEqual([{ to: [{ namespaceSelector: {} }], ports: [] }]);
+        }
+    });
+
+    test("API servers behind names, managed webhook callers and other stacks' peers: the whole address space for one port only", () => {
+        const cloud = meshNetworkPolicies({
+            ingressNamespace: "istio-ingress",
+            apiServers: ["https://zta-aks.hcp.westeurope.azmk8s.io:443", "https://203.0.113.20"],
+            webhookSources: [anyAddress],
+            hasExternalPeers: true,
+        });
+        expect(byName(cloud, "istio-system", "allow-apiserver-egress").spec.egress).toEqual([
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+            { to: [{ ipBlock: { cidr: "203.0.113.20/32" } }], ports: tcp(443) },
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(6443) },
+        ]);
+        expect(byName(cloud, "istio-system", "allow-istiod-ingress").spec.ingress?.[1]).toEqual({
+            from: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+            ports: tcp(15017),
+        });
+        expect(apiServerEndpoint("https://api.lab.example:6443")).toEqual({ address: "0.0.0.0/0", port: 6443 });
+        expect(apiServerEndpoint("https://10.5.0.3:6443")).toEqual({ address: "10.5.0.3/32", port: 6443 });
+    });
+
+    test("a custom ingress namespace carries the ingress gateway's policies", () => {
+        const custom = meshNetworkPolicies({
+            ingressNamespace: "edge",
+            apiServers: ["https://10.5.0.3:6443"],
+            webhookSources: ["10.5.0.3/32"],
+            hasExternalPeers: false,
+        });
+        expect(custom.filter((p) => p.metadata.namespace === "edge").map((p) => p.metadata.name)).toEqual([
+            "allow-dns-egress",
+            "allow-istiod-egress",
+            "allow-ingress-gateway-ingress",
+            "allow-ingress-gateway-egress",
+            "default-deny",
+        ]);
+    });
+});
+
+test("metallbNetworkPolicies: the controller's webhook from the API server, its egress to the API server, then deny", () => {
+    const list = metallbNetworkPolicies({
+        namespace: "metallb-system",
+        apiServer: "https://10.5.0.3:6443",
+        webhookSources: ["10.5.0.3/32"],
+    });
+    expect(list.map((p) => p.metadata.name)).toEqual([
+        "allow-dns-egress",
+        "allow-controller-webhook",
+        "allow-apiserver-egress",
+        "default-deny",
+    ]);
+    const controller = { "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" };
+    expect(list[1].spec).toEqual({
+        podSelector: { matchLabels: controller },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(9443) }],
+    });
+    expect(list[2].spec).toEqual({
+        podSelector: { matchLabels: controller },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(6443) }],
+    });
+});
