@@ -155,6 +155,8 @@ describe("Cilium values", () => {
             socketLB: { hostNamespaceOnly: true },
             cni: { exclusive: false },
             ipam: { mode: "kubernetes" },
+            // NetworkPolicy ipBlocks (API server, webhooks) must be able to select nodes.
+            policyCIDRMatchMode: ["nodes"],
             operator: { replicas: 1 },
             cluster: { name: "zta-1", id: 1 },
         });

@@ -85,6 +85,9 @@ export function ciliumValues(input: CiliumInput): Record<string, unknown> {
         // Pod CIDRs come from the node objects (kubeadm podSubnet, allocated by kube-controller-manager), so pod
         // addresses stay inside the range kubeadm validated and the NetworkPolicies are written for.
         ipam: { mode: "kubernetes" },
+        // NetworkPolicy ipBlocks must match nodes: the API server (istiod's and MetalLB's egress, the webhook calls) runs
+        // on the host network, and by default Cilium's CIDR selectors never match cluster nodes (Cilium >= 1.15).
+        policyCIDRMatchMode: ["nodes"],
         // Single-node clusters: the default 2 replicas would leave one Pending (host ports, anti-affinity).
         operator: { replicas: 1 },
         // Distinct per cluster so identities and (future) clustermesh never collide between the two clusters.
