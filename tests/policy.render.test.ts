@@ -7,8 +7,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv, { ValidateFunction } from "ajv";
-import { parse as parseYaml } from "yaml";
 import { istiodValues } from "../components/mesh/values";
 import {
     allowFrom,
@@ -45,10 +43,8 @@ import {
 } from "../components/policy/network";
 import { versionProfiles } from "../components/versions";
 import { repoRoot } from "./harness/stacks";
+import { check, crdDoc, crdFile, isObject, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 
-type Schema = Record<string, any>;
-
-const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");
 const shared = path.join(repoRoot, "..", "shared", "schemas");
 const istioVersions = [...new Set(Object.values(versionProfiles).map((p) => p.istio))];
 const policyCrds = [
@@ -59,57 +55,7 @@ const policyCrds = [
     "virtualservices.networking.istio.io",
 ] as const;
 
-// --- CRD schema helpers (tests/workloads.render.test.ts has the same few lines; test files share no helpers module) ---
-
-const crdFile = (version: string, crd: string): string => path.join(fixtures, `istio-${version}-${crd}.crd.yaml`);
-const docs = new Map<string, Schema>();
-function crdDoc(version: string, crd: string): Schema {
-    const file = crdFile(version, crd);
-    if (!docs.has(file)) {
-        docs.set(file, parseYaml(fs.readFileSync(file, "utf8")));
-    }
-    return docs.get(file) as Schema;
-}
-const v1Of = (version: string, crd: string): Schema => crdDoc(version, crd).spec.versions.find((v: Schema) => v.name === "v1");
-
-function crdAjv(): Ajv {
-    // Kubernetes' OpenAPI formats, which Ajv does not know; keywords it does not know (x-kubernetes-*) are ignored.
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-    ajv.addFormat("double", { type: "number", validate: () => true });
-    for (const f of ["byte", "binary", "date-time"]) {
-        ajv.addFormat(f, () => true);
-    }
-    return ajv;
-}
-
-const compiled = new Map<string, ValidateFunction>();
-function validator(version: string, crd: string): ValidateFunction {
-    const key = `${version}/${crd}`;
-    if (!compiled.has(key)) {
-        compiled.set(key, crdAjv().compile(v1Of(version, crd).schema.openAPIV3Schema));
-    }
-    return compiled.get(key) as ValidateFunction;
-}
-
-function check(validate: ValidateFunction, value: unknown): [boolean, unknown] {
-    const ok = validate(JSON.parse(JSON.stringify(value)));
-    return [ok, validate.errors ?? null];
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Dotted paths of `value` its schema does not declare (arrays through `items`; free-form maps declare everything). */
-function undeclaredPaths(schema: Schema | undefined, value: unknown, prefix = ""): string[] {
-    if (Array.isArray(value)) {
-        return value.flatMap((v, i) => undeclaredPaths(schema?.items, v, `${prefix}${i}.`));
-    }
-    if (!isObject(value) || !schema?.properties) {
-        return [];
-    }
-    const props = schema.properties as Record<string, Schema>;
-    return Object.entries(value).flatMap(([k, v]) => (k in props ? undeclaredPaths(props[k], v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-}
+// CRD schema helpers: tests/harness/crdSchemas.ts.
 
 const specPaths = (version: string, crd: string, object: { spec: unknown }): string[] =>
     undeclaredPaths(v1Of(version, crd).schema.openAPIV3Schema.properties.spec, object.spec);

@@ -4,10 +4,6 @@
  * PSA level chosen per sidecar mode proved against the containers Istio injects, pinned images, and every Istio object
  * validated against its CRD's v1 openAPIV3Schema at each pinned Istio release.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import Ajv, { ValidateFunction } from "ajv";
-import { parse as parseYaml } from "yaml";
 import { pullSecretName } from "../components/platform/pullSecret";
 import {
     Deployment,
@@ -24,63 +20,13 @@ import {
     SidecarInit,
 } from "../components/workloads/samples";
 import { versionProfiles } from "../components/versions";
-import { repoRoot } from "./harness/stacks";
+import { check, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 
-type Schema = Record<string, any>;
 type Pod = Record<string, any>;
 
-const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");
 const istioVersions = [...new Set(Object.values(versionProfiles).map((p) => p.istio))];
 
-// --- CRD schema helpers (the same few lines as tests/policy.render.test.ts; test files share no helpers module) ---
-
-// The Gateway CRD fixture is tests/schemas.test.ts'; the others are tests/policy.render.test.ts' (provenance checked there).
-const docs = new Map<string, Schema>();
-function crdDoc(version: string, crd: string): Schema {
-    const file = path.join(fixtures, `istio-${version}-${crd}.crd.yaml`);
-    if (!docs.has(file)) {
-        docs.set(file, parseYaml(fs.readFileSync(file, "utf8")));
-    }
-    return docs.get(file) as Schema;
-}
-const v1Of = (version: string, crd: string): Schema => crdDoc(version, crd).spec.versions.find((v: Schema) => v.name === "v1");
-
-function crdAjv(): Ajv {
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-    ajv.addFormat("double", { type: "number", validate: () => true });
-    for (const f of ["byte", "binary", "date-time"]) {
-        ajv.addFormat(f, () => true);
-    }
-    return ajv;
-}
-
-const compiled = new Map<string, ValidateFunction>();
-function validator(version: string, crd: string): ValidateFunction {
-    const key = `${version}/${crd}`;
-    if (!compiled.has(key)) {
-        compiled.set(key, crdAjv().compile(v1Of(version, crd).schema.openAPIV3Schema));
-    }
-    return compiled.get(key) as ValidateFunction;
-}
-
-function check(validate: ValidateFunction, value: unknown): [boolean, unknown] {
-    const ok = validate(JSON.parse(JSON.stringify(value)));
-    return [ok, validate.errors ?? null];
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function undeclaredPaths(schema: Schema | undefined, value: unknown, prefix = ""): string[] {
-    if (Array.isArray(value)) {
-        return value.flatMap((v, i) => undeclaredPaths(schema?.items, v, `${prefix}${i}.`));
-    }
-    if (!isObject(value) || !schema?.properties) {
-        return [];
-    }
-    const props = schema.properties as Record<string, Schema>;
-    return Object.entries(value).flatMap(([k, v]) => (k in props ? undeclaredPaths(props[k], v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-}
+// CRD schema helpers: tests/harness/crdSchemas.ts.
 
 // --- Pod Security Standards (kubernetes.io/docs/concepts/security/pod-security-standards, as pod-security-admission checks them) ---
 

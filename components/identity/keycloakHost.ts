@@ -21,7 +21,7 @@
  * - Not hardened like the cluster pod: no read-only root file system, since `start` rebuilds the server into the
  *   image's lib/quarkus (keycloak.ts); capabilities are dropped and privilege escalation is off.
  */
-import { renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
+import { readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
 import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
 import {
     bootstrapAdminPasswordEnv,
@@ -177,16 +177,7 @@ export function renderKeycloakSecrets(secrets: KeycloakSecrets): string {
     ) {
         throw new Error("testUserPassword: expected 12-128 characters of [A-Za-z0-9_-]");
     }
-    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
-    return [
-        secretsHeader,
-        b64(`${key}\n`),
-        b64(secrets.adminUser),
-        b64(secrets.adminPassword),
-        b64(secret),
-        b64(testPassword ?? ""),
-        "",
-    ].join("\n");
+    return renderBundle(secretsHeader, [`${key}\n`, secrets.adminUser, secrets.adminPassword, secret, testPassword ?? ""]);
 }
 
 /** Renders the Keycloak setup script; throws an Error naming the offending field on invalid input. */
@@ -215,29 +206,13 @@ ${args.map((a) => `    ${shellQuote(a)}`).join("\n")}
     const testCheck = testUser
         ? `[[ "$test_password" =~ ^[A-Za-z0-9_-]{12,128}$ ]] || bundle_error "the realm has a test user: test user password must be 12-128 characters of [A-Za-z0-9_-]"`
         : `[[ -z "$test_password" ]] || bundle_error "a test user password, but the realm has no test user"`;
-    sections.push(`# The secret bundle (renderKeycloakSecrets), read whole before anything else can read stdin; decoded into
-# shell variables only (never exported, never on a command line).
-bundle_error() {
-    die "stdin: expected the Keycloak secret bundle ($1)"
-}
-IFS= read -r header || bundle_error "no header line"
-[[ "$header" == ${shellQuote(secretsHeader)} ]] || bundle_error "wrong header line"
-IFS= read -r key_b64 || bundle_error "no server key line"
-IFS= read -r admin_user_b64 || bundle_error "no admin user line"
-IFS= read -r admin_password_b64 || bundle_error "no admin password line"
-IFS= read -r client_secret_b64 || bundle_error "no client secret line"
-IFS= read -r test_password_b64 || bundle_error "no test user password line"
-extra=""
-if IFS= read -r extra || [[ -n "$extra" ]]; then
-    bundle_error "data after the test user password line"
-fi
-exec </dev/null
-server_key="$(base64 -d <<<"$key_b64" 2>/dev/null)" || bundle_error "server key is not base64"
-admin_user="$(base64 -d <<<"$admin_user_b64" 2>/dev/null)" || bundle_error "admin user is not base64"
-admin_password="$(base64 -d <<<"$admin_password_b64" 2>/dev/null)" || bundle_error "admin password is not base64"
-client_secret="$(base64 -d <<<"$client_secret_b64" 2>/dev/null)" || bundle_error "client secret is not base64"
-test_password="$(base64 -d <<<"$test_password_b64" 2>/dev/null)" || bundle_error "test user password is not base64"
-[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
+    sections.push(`${readBundleStep("Keycloak", secretsHeader, [
+        { variable: "server_key", label: "server key" },
+        { variable: "admin_user", label: "admin user" },
+        { variable: "admin_password", label: "admin password" },
+        { variable: "client_secret", label: "client secret" },
+        { variable: "test_password", label: "test user password" },
+    ])}[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
 [[ "$admin_user" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || bundle_error "admin user is not 1-64 characters of [A-Za-z0-9._-]"
 [[ \${#admin_password} -ge 12 && "$admin_password" != *[[:cntrl:]]* ]] || bundle_error "admin password is not 12+ characters without control characters"
 # [A-Za-z0-9_-] only: Keycloak substitutes it into the realm file's JSON text.

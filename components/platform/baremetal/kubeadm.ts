@@ -18,7 +18,7 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { parse, Scalar, stringify } from "yaml";
-import { pendingDir, renderScript, shellQuote } from "./script";
+import { pendingDir, readBundleStep, renderBundle, renderScript, shellQuote } from "./script";
 
 export interface KubeadmInput {
     /** ClusterConfiguration.clusterName: a DNS label, e.g. "zta". */
@@ -526,7 +526,7 @@ export function renderJoinSecrets(token: string): string {
     if (!tokenPattern.test(token)) {
         throw new Error("token: expected a bootstrap token: 6 characters of [a-z0-9], a dot, 16 characters of [a-z0-9]");
     }
-    return `${joinSecretsHeader}\n${Buffer.from(token, "utf8").toString("base64")}\n`;
+    return renderBundle(joinSecretsHeader, [token]);
 }
 
 /**
@@ -550,21 +550,7 @@ ${config}ZTA_EOF
 )"
 `);
 
-    sections.push(`# The secret bundle (renderJoinSecrets), read whole before anything else can read stdin; the token lives in a
-# shell variable only (never exported, never on a command line).
-bundle_error() {
-    die "stdin: expected the kubeadm join secret bundle ($1)"
-}
-IFS= read -r header || bundle_error "no header line"
-[[ "$header" == ${shellQuote(joinSecretsHeader)} ]] || bundle_error "wrong header line"
-IFS= read -r token_b64 || bundle_error "no token line"
-extra=""
-if IFS= read -r extra || [[ -n "$extra" ]]; then
-    bundle_error "data after the token line"
-fi
-exec </dev/null
-token="$(base64 -d <<<"$token_b64" 2>/dev/null)" || bundle_error "token is not base64"
-[[ "$token" =~ ^[a-z0-9]{6}\\.[a-z0-9]{16}$ ]] || bundle_error "token is not a bootstrap token"
+    sections.push(`${readBundleStep("kubeadm join", joinSecretsHeader, [{ variable: "token", label: "token" }])}[[ "$token" =~ ^[a-z0-9]{6}\\.[a-z0-9]{16}$ ]] || bundle_error "token is not a bootstrap token"
 `);
 
     sections.push(`# One kubeadm join per node. Once kubelet.conf exists the node is never joined again: a different join

@@ -9,7 +9,7 @@
  * 0600 files (or, for the login, only on curl's stdin).
  */
 import bcrypt from "bcryptjs";
-import { renderScript, shellQuote, writeFileStep } from "./script";
+import { readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
@@ -153,15 +153,12 @@ export function renderRegistrySecrets(secrets: RegistrySecrets): string {
     if (secrets.password.length === 0 || /[\u0000-\u001f\u007f]/.test(secrets.password)) {
         throw new Error("password: expected a non-empty password without control characters");
     }
-    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
-    return [
-        secretsHeader,
-        b64(`${key}\n`),
-        b64(`${secrets.htpasswd.trim()}\n`),
-        b64(secrets.httpSecret),
-        b64(`${secrets.username}:${secrets.password}`),
-        "",
-    ].join("\n");
+    return renderBundle(secretsHeader, [
+        `${key}\n`,
+        `${secrets.htpasswd.trim()}\n`,
+        secrets.httpSecret,
+        `${secrets.username}:${secrets.password}`,
+    ]);
 }
 
 /** distribution's config.yml (the http secret comes from REGISTRY_HTTP_SECRET, not from this file). */
@@ -203,27 +200,12 @@ REGISTRY_URL=${shellQuote(url)}
 export DEBIAN_FRONTEND=noninteractive
 `);
 
-    sections.push(`# The secret bundle (renderRegistrySecrets), read whole before anything else can read stdin; decoded into
-# shell variables only (never exported, never on a command line).
-bundle_error() {
-    die "stdin: expected the registry secret bundle ($1)"
-}
-IFS= read -r header || bundle_error "no header line"
-[[ "$header" == ${shellQuote(secretsHeader)} ]] || bundle_error "wrong header line"
-IFS= read -r key_b64 || bundle_error "no server key line"
-IFS= read -r htpasswd_b64 || bundle_error "no htpasswd line"
-IFS= read -r secret_b64 || bundle_error "no http secret line"
-IFS= read -r login_b64 || bundle_error "no login line"
-extra=""
-if IFS= read -r extra || [[ -n "$extra" ]]; then
-    bundle_error "data after the login line"
-fi
-exec </dev/null
-server_key="$(base64 -d <<<"$key_b64" 2>/dev/null)" || bundle_error "server key is not base64"
-htpasswd="$(base64 -d <<<"$htpasswd_b64" 2>/dev/null)" || bundle_error "htpasswd is not base64"
-http_secret="$(base64 -d <<<"$secret_b64" 2>/dev/null)" || bundle_error "http secret is not base64"
-login="$(base64 -d <<<"$login_b64" 2>/dev/null)" || bundle_error "login is not base64"
-[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
+    sections.push(`${readBundleStep("registry", secretsHeader, [
+        { variable: "server_key", label: "server key" },
+        { variable: "htpasswd", label: "htpasswd" },
+        { variable: "http_secret", label: "http secret" },
+        { variable: "login", label: "login" },
+    ])}[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
 [[ "$htpasswd" == *:"\\$2"[aby]"\\$"* && "$htpasswd" != *$'\\n'* ]] || bundle_error "htpasswd is not one bcrypt line"
 [[ "$http_secret" =~ ^[A-Za-z0-9+/=_-]{32,}$ ]] || bundle_error "http secret is not 32+ characters of [A-Za-z0-9+/=_-]"
 [[ "$login" == ?*:?* && "$login" != *[[:cntrl:]]* ]] || bundle_error "login is not user:password"

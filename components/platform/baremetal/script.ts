@@ -142,3 +142,43 @@ export function indent(text: string): string {
 export function renderScript(title: string, sections: readonly string[]): string {
     return [prelude(title), ...sections, epilogue(title)].join("\n");
 }
+
+/** One secret of a stdin bundle: the shell variable it lands in and how errors name it. */
+export interface BundleField {
+    readonly variable: string;
+    readonly label: string;
+}
+
+/**
+ * The stdin bundle a script reads its secrets from: a header line, then one base64 line per value (base64 keeps
+ * multi-line PEM keys on one line and any byte intact). Pass it as the command's stdin, never in its text.
+ */
+export function renderBundle(header: string, values: readonly string[]): string {
+    return [header, ...values.map((v) => Buffer.from(v, "utf8").toString("base64")), ""].join("\n");
+}
+
+/**
+ * Bash that reads a `renderBundle` bundle whole before anything else can read stdin, then closes stdin, and decodes
+ * each value into its shell variable only (never exported, never on a command line). Any deviation (missing or extra
+ * line, wrong header, bad base64) stops the script naming the part, never its content.
+ */
+export function readBundleStep(what: string, header: string, fields: readonly BundleField[]): string {
+    const reads = fields.map((f) => `IFS= read -r ${f.variable}_b64 || bundle_error "no ${f.label} line"`).join("\n");
+    const decodes = fields
+        .map((f) => `${f.variable}="$(base64 -d <<<"$${f.variable}_b64" 2>/dev/null)" || bundle_error "${f.label} is not base64"`)
+        .join("\n");
+    return `# The secret bundle, read whole before anything else can read stdin; decoded into shell variables only.
+bundle_error() {
+    die "stdin: expected the ${what} secret bundle ($1)"
+}
+IFS= read -r header || bundle_error "no header line"
+[[ "$header" == ${shellQuote(header)} ]] || bundle_error "wrong header line"
+${reads}
+extra=""
+if IFS= read -r extra || [[ -n "$extra" ]]; then
+    bundle_error "data after the ${fields[fields.length - 1].label} line"
+fi
+exec </dev/null
+${decodes}
+`;
+}
