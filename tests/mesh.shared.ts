@@ -223,6 +223,23 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     for (const a of allows) {
                         expect(rec.dependsOn(deny[0], a)).toBe(true);
                     }
+                    const namespace = cp(c.name, ns === "istio-system" ? "istio-system" : "ingress-namespace");
+                    for (const r of all) {
+                        expect(rec.dependsOn(r, namespace)).toBe(true);
+                    }
+                }
+                // istiod reaches its own API server (kubeadm: the advertise address; managed/simulated: port 443), and
+                // every other cluster of the stack by its URL.
+                const egress = rec.get(`mesh-${c.name}-policy-system-allow-apiserver-egress`).inputs.spec.egress as {
+                    to: { ipBlock: { cidr: string } }[];
+                    ports: { port: number }[];
+                }[];
+                const targets = egress.map((e) => `${e.to[0].ipBlock.cidr}:${e.ports[0].port}`);
+                expect(targets).toContain(s.stack === "testbed" ? `${new URL(c.apiServer).hostname}/32:6443` : "0.0.0.0/0:443");
+                for (const other of s.clusters.filter((o) => o.name !== c.name)) {
+                    const u = new URL(other.apiServer);
+                    const host = /^\d+(\.\d+){3}$/.test(u.hostname) ? `${u.hostname}/32` : "0.0.0.0/0";
+                    expect(targets).toContain(`${host}:${u.port || "443"}`);
                 }
             }
         });

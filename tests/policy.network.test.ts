@@ -10,10 +10,11 @@ const byName = (list: NetworkPolicy[], namespace: string, name: string): Network
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
 describe("meshNetworkPolicies", () => {
+    // cluster1 of the testbed: its own API server at the advertise address, cluster2's by its URL.
     const testbed = meshNetworkPolicies({
         ingressNamespace: "istio-ingress",
-        apiServers: ["https://10.5.0.3:6443", "https://10.5.0.4:6443"],
-        webhookSources: ["10.5.0.3/32"],
+        localApiServers: [{ address: "10.5.0.3/32", port: 6443 }],
+        remoteApiServers: ["https://10.5.0.4:6443"],
         hasExternalPeers: false,
     });
 
@@ -41,14 +42,11 @@ describe("meshNetworkPolicies", () => {
         ]);
     });
 
-    test("istiod: xDS from every pod, webhooks only from the API server, egress only to the mesh's API servers", () => {
+    test("istiod: xDS from every pod, webhooks from any source (the API server's source cannot be pinned), egress only to the API servers", () => {
         expect(byName(testbed, "istio-system", "allow-istiod-ingress").spec).toEqual({
             podSelector: { matchLabels: { app: "istiod" } },
             policyTypes: ["Ingress"],
-            ingress: [
-                { from: [{ namespaceSelector: {} }], ports: tcp(15012) },
-                { from: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(15017) },
-            ],
+            ingress: [{ from: [{ namespaceSelector: {} }], ports: tcp(15012) }, { ports: tcp(15017) }],
         });
         expect(byName(testbed, "istio-system", "allow-apiserver-egress").spec).toEqual({
             podSelector: { matchLabels: { app: "istiod" } },
@@ -60,38 +58,38 @@ describe("meshNetworkPolicies", () => {
         });
     });
 
-    test("gateways: the east-west gateway takes 15443/15021 from anywhere, the ingress gateway 443/80/15021, both forward to pods only", () => {
+    test("gateways: east-west 15443/15021 in, local pods out; ingress 443/80/15021 in (its own namespace), pods and remote east-west gateways out", () => {
         expect(byName(testbed, "istio-system", "allow-eastwest-gateway-ingress").spec.ingress).toEqual([{ ports: tcp(15443, 15021) }]);
+        expect(byName(testbed, "istio-system", "allow-eastwest-gateway-egress").spec.egress).toEqual([
+            { to: [{ namespaceSelector: {} }], ports: [] },
+        ]);
         expect(byName(testbed, "istio-ingress", "allow-ingress-gateway-ingress").spec).toEqual({
             podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } },
             policyTypes: ["Ingress"],
             ingress: [{ ports: tcp(443, 80, 15021) }],
         });
-        for (const [ns, name] of [
-            ["istio-system", "allow-eastwest-gateway-egress"],
-            ["istio-ingress", "allow-ingress-gateway-egress"],
-        ]) {
-            // Pods of any namespace (all ports), never addresses outside the pod network.
-            expect(byName(testbed, ns, name).spec.egress).toEqual([{ to: [{ namespaceSelector: {} }], ports: [] }]);
-        }
+        expect(byName(testbed, "istio-ingress", "allow-ingress-gateway-egress").spec.egress).toEqual([
+            // Pods of any namespace (all ports)...
+            { to: [{ namespaceSelector: {} }], ports: [] },
+            // ...and endpoints in other networks, which are their east-west gateways' external addresses.
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(15443) },
+        ]);
     });
 
-    test("API servers behind names, managed webhook callers and other stacks' peers: the whole address space for one port only", () => {
+    test("remote API servers behind names and other stacks' peers: the whole address space for that one port, istiod only", () => {
         const cloud = meshNetworkPolicies({
             ingressNamespace: "istio-ingress",
-            apiServers: ["https://zta-aks.hcp.westeurope.azmk8s.io:443", "https://203.0.113.20"],
-            webhookSources: [anyAddress],
+            localApiServers: [{ address: "172.16.0.2/32", port: 443 }],
+            remoteApiServers: ["https://zta-aks.hcp.westeurope.azmk8s.io:443", "https://203.0.113.20"],
             hasExternalPeers: true,
         });
         expect(byName(cloud, "istio-system", "allow-apiserver-egress").spec.egress).toEqual([
+            { to: [{ ipBlock: { cidr: "172.16.0.2/32" } }], ports: tcp(443) },
             { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
             { to: [{ ipBlock: { cidr: "203.0.113.20/32" } }], ports: tcp(443) },
             { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(6443) },
         ]);
-        expect(byName(cloud, "istio-system", "allow-istiod-ingress").spec.ingress?.[1]).toEqual({
-            from: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
-            ports: tcp(15017),
-        });
+        expect(anyAddress).toBe("0.0.0.0/0");
         expect(apiServerEndpoint("https://api.lab.example:6443")).toEqual({ address: "0.0.0.0/0", port: 6443 });
         expect(apiServerEndpoint("https://10.5.0.3:6443")).toEqual({ address: "10.5.0.3/32", port: 6443 });
     });
@@ -99,8 +97,8 @@ describe("meshNetworkPolicies", () => {
     test("a custom ingress namespace carries the ingress gateway's policies", () => {
         const custom = meshNetworkPolicies({
             ingressNamespace: "edge",
-            apiServers: ["https://10.5.0.3:6443"],
-            webhookSources: ["10.5.0.3/32"],
+            localApiServers: [{ address: "10.5.0.3/32", port: 6443 }],
+            remoteApiServers: [],
             hasExternalPeers: false,
         });
         expect(custom.filter((p) => p.metadata.namespace === "edge").map((p) => p.metadata.name)).toEqual([
@@ -110,15 +108,14 @@ describe("meshNetworkPolicies", () => {
             "allow-ingress-gateway-egress",
             "default-deny",
         ]);
+        expect(custom.filter((p) => p.metadata.name === "allow-ingress-gateway-ingress").map((p) => p.metadata.namespace)).toEqual([
+            "edge",
+        ]);
     });
 });
 
-test("metallbNetworkPolicies: the controller's webhook from the API server, its egress to the API server, then deny", () => {
-    const list = metallbNetworkPolicies({
-        namespace: "metallb-system",
-        apiServer: "https://10.5.0.3:6443",
-        webhookSources: ["10.5.0.3/32"],
-    });
+test("metallbNetworkPolicies: the controller's webhook (any source), its egress to the API server's /32, then deny", () => {
+    const list = metallbNetworkPolicies({ namespace: "metallb-system", apiServers: [{ address: "10.5.0.3/32", port: 6443 }] });
     expect(list.map((p) => p.metadata.name)).toEqual([
         "allow-dns-egress",
         "allow-controller-webhook",
@@ -126,11 +123,7 @@ test("metallbNetworkPolicies: the controller's webhook from the API server, its 
         "default-deny",
     ]);
     const controller = { "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" };
-    expect(list[1].spec).toEqual({
-        podSelector: { matchLabels: controller },
-        policyTypes: ["Ingress"],
-        ingress: [{ from: [{ ipBlock: { cidr: "10.5.0.3/32" } }], ports: tcp(9443) }],
-    });
+    expect(list[1].spec).toEqual({ podSelector: { matchLabels: controller }, policyTypes: ["Ingress"], ingress: [{ ports: tcp(9443) }] });
     expect(list[2].spec).toEqual({
         podSelector: { matchLabels: controller },
         policyTypes: ["Egress"],

@@ -388,22 +388,36 @@ describe("NetworkPolicies (exact)", () => {
             policyTypes: ["Ingress"],
             ingress: [{ ports: ports(15443, 15021) }],
         });
-        expect(allowIngressGatewayIngress().spec).toEqual({
+        expect(allowIngressGatewayIngress("istio-ingress").metadata.namespace).toBe("istio-ingress");
+        expect(allowIngressGatewayIngress("istio-ingress").spec).toEqual({
             podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } },
             policyTypes: ["Ingress"],
             ingress: [{ ports: ports(443, 80, 15021) }],
         });
-        expect(allowGatewayEgress("ingress", [{ namespace: "sample", ports: [8080], podLabels: { app: "httpbin" } }])).toEqual({
+        expect(
+            allowGatewayEgress("ingress", [{ namespace: "sample", ports: [8080], podLabels: { app: "httpbin" } }], "istio-ingress"),
+        ).toEqual({
             apiVersion: "networking.k8s.io/v1",
             kind: "NetworkPolicy",
-            metadata: { name: "allow-ingress-gateway-egress", namespace: "istio-system" },
+            // The ingress gateway runs in its own namespace, not istio-system.
+            metadata: { name: "allow-ingress-gateway-egress", namespace: "istio-ingress" },
             spec: {
                 podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } },
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ...ns("sample"), podSelector: { matchLabels: { app: "httpbin" } } }], ports: ports(8080) }],
             },
         });
-        expect(allowFromGateway({ namespace: "sample", gateway: "eastWest", ports: [5000] }).spec).toEqual({
+        expect(
+            allowFromGateway({ namespace: "sample", gateway: "ingress", gatewayNamespace: "istio-ingress", ports: [8080] }).spec.ingress,
+        ).toEqual([
+            {
+                from: [{ ...ns("istio-ingress"), podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } } }],
+                ports: ports(8080),
+            },
+        ]);
+        expect(
+            allowFromGateway({ namespace: "sample", gateway: "eastWest", gatewayNamespace: "istio-system", ports: [5000] }).spec,
+        ).toEqual({
             podSelector: {},
             policyTypes: ["Ingress"],
             ingress: [
@@ -470,7 +484,6 @@ describe("NetworkPolicies (exact)", () => {
     });
 
     test.each([
-        ["no API server sources", () => allowIstiodIngress({ apiServerSources: [] }), /^apiServerSources: /],
         [
             "a CIDR with host bits",
             () => allowIstiodIngress({ apiServerSources: ["10.5.0.10/24"] }),
@@ -495,11 +508,19 @@ describe("NetworkPolicies (exact)", () => {
         ["a bad monitoring namespace", () => allowMetricsScrape("sample", "Mon"), /^monitoringNamespace: /],
         [
             "a gateway destination without ports",
-            () => allowGatewayEgress("eastWest", [{ namespace: "sample", ports: [] }]),
+            () => allowGatewayEgress("eastWest", [{ namespace: "sample", ports: [] }], "istio-system"),
             /^destinations\[0\]\.ports: /,
         ],
     ] as [string, () => NetworkPolicy, RegExp][])("rejects %s, naming the field", (_, render, message) => {
         expect(render).toThrow(message);
+    });
+
+    test("without known API server sources the webhook port is open to any source (the caller differs per platform)", () => {
+        expect(allowIstiodIngress().spec.ingress).toEqual([
+            { from: [{ namespaceSelector: {} }], ports: ports(15012) },
+            { ports: ports(15017) },
+        ]);
+        expect(allowIstiodIngress({ apiServerSources: [] }).spec.ingress?.[1]).toEqual({ ports: ports(15017) });
     });
 
     test("IPv6 sources become /128; policyTypes always match the rules present", () => {
@@ -512,7 +533,7 @@ describe("NetworkPolicies (exact)", () => {
             allowIstiodEgress("a"),
             allowIstiodIngress({ apiServerSources: ["10.0.0.1"] }),
             allowEastWestGatewayIngress(),
-            allowIngressGatewayIngress(),
+            allowIngressGatewayIngress("a"),
             allowAppTraffic("a", [1]),
             allowMetricsScrape("a", "m"),
         ];

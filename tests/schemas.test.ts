@@ -46,13 +46,20 @@ describe("gateway chart values schemas (Helm >= 3.18.5 semantics, as in the pinn
         const schema = JSON.parse(fs.readFileSync(gatewaySchema(version), "utf8"));
         const validate = ajv().compile(schema);
         for (const values of [
-            eastWestGatewayValues({ network: "network1", serviceAnnotations: { "networking.gke.io/load-balancer-type": "Internal" } }),
-            ingressGatewayValues(),
+            eastWestGatewayValues({
+                certTtl: "24h",
+                network: "network1",
+                serviceAnnotations: { "networking.gke.io/load-balancer-type": "Internal" },
+                imagePullSecrets: ["zta-registry"],
+            }),
+            ingressGatewayValues("12h", ["zta-registry"]),
         ]) {
             expect([validate(values), validate.errors]).toEqual([true, null]);
         }
         // The schema is not a rubber stamp: a wrong type is caught.
-        expect(validate({ ...eastWestGatewayValues({ network: "n", serviceAnnotations: {} }), networkGateway: 7 })).toBe(false);
+        expect(validate({ ...eastWestGatewayValues({ certTtl: "24h", network: "n", serviceAnnotations: {} }), networkGateway: 7 })).toBe(
+            false,
+        );
     });
 });
 

@@ -576,7 +576,7 @@ describe("every pod template: PSS restricted and the hardening extras", () => {
 
 describe("sample AuthorizationPolicies", () => {
     test("exactly two ALLOWs: curl → helloworld GET /hello on 5000; the ingress gateway → httpbin", () => {
-        expect(sampleAuthorizationPolicies("zta.example")).toEqual([
+        expect(sampleAuthorizationPolicies("zta.example", "istio-ingress")).toEqual([
             {
                 apiVersion: "security.istio.io/v1",
                 kind: "AuthorizationPolicy",
@@ -601,20 +601,22 @@ describe("sample AuthorizationPolicies", () => {
                     action: "ALLOW",
                     rules: [
                         {
-                            from: [{ source: { principals: ["zta.example/ns/istio-system/sa/istio-ingressgateway"] } }],
+                            from: [{ source: { principals: ["zta.example/ns/istio-ingress/sa/istio-ingressgateway"] } }],
                             to: [{ operation: { ports: ["8080"] } }],
                         },
                     ],
                 },
             },
         ]);
-        expect(JSON.stringify(sampleAuthorizationPolicies("cluster.local"))).not.toContain("spiffe://");
-        expect(() => sampleAuthorizationPolicies("spiffe://cluster.local")).toThrow(/^trustDomain: must not start with "spiffe:\/\/"/);
+        expect(JSON.stringify(sampleAuthorizationPolicies("cluster.local", "istio-ingress"))).not.toContain("spiffe://");
+        expect(() => sampleAuthorizationPolicies("spiffe://cluster.local", "istio-ingress")).toThrow(
+            /^trustDomain: must not start with "spiffe:\/\/"/,
+        );
     });
 
     test("the policies' workloads and ports exist in the sample objects", () => {
         const objects = sampleObjects(base);
-        for (const p of sampleAuthorizationPolicies("cluster.local")) {
+        for (const p of sampleAuthorizationPolicies("cluster.local", "istio-ingress")) {
             const pods = objects.deployments
                 .filter((d) => d.spec.template.metadata.labels.app === p.spec.selector?.matchLabels.app)
                 .map(podOf);
@@ -629,7 +631,11 @@ describe("sample AuthorizationPolicies", () => {
 
 describe("sample NetworkPolicies", () => {
     test("default deny plus the named allows, mirroring the AuthorizationPolicies", () => {
-        const policies = sampleNetworkPolicies({ remoteGatewayAddresses: ["192.0.2.10"], monitoringNamespace: "monitoring" });
+        const policies = sampleNetworkPolicies({
+            ingressNamespace: "istio-ingress",
+            remoteGatewayAddresses: ["192.0.2.10"],
+            monitoringNamespace: "monitoring",
+        });
         expect(policies.map((p) => p.metadata.name)).toEqual([
             "default-deny",
             "allow-dns-egress",
@@ -649,7 +655,8 @@ describe("sample NetworkPolicies", () => {
                 {
                     from: [
                         {
-                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-system" } },
+                            // The ingress gateway runs in its own namespace.
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-ingress" } },
                             podSelector: { matchLabels: { istio: "ingressgateway", app: "istio-ingressgateway" } },
                         },
                     ],
@@ -657,9 +664,9 @@ describe("sample NetworkPolicies", () => {
                 },
             ],
         });
-        expect(sampleNetworkPolicies({ remoteGatewayAddresses: [] }).map((p) => p.metadata.name)).not.toContain(
-            "allow-cross-network-egress",
-        );
+        expect(
+            sampleNetworkPolicies({ ingressNamespace: "istio-ingress", remoteGatewayAddresses: [] }).map((p) => p.metadata.name),
+        ).not.toContain("allow-cross-network-egress");
     });
 });
 
@@ -782,7 +789,7 @@ describe.each(istioVersions)("Istio %s CRD schemas (v1)", (version) => {
         ["RequestAuthentication (jwksUri)", "requestauthentications.security.istio.io", ingressObjects(ingress).requestAuthentication],
         ["RequestAuthentication (inline jwks)", "requestauthentications.security.istio.io", inline.requestAuthentication],
         ["ingress AuthorizationPolicy", "authorizationpolicies.security.istio.io", ingressObjects(ingress).authorizationPolicy],
-        ...sampleAuthorizationPolicies("cluster.local").map((p): [string, string, { spec: unknown }] => [
+        ...sampleAuthorizationPolicies("cluster.local", "istio-ingress").map((p): [string, string, { spec: unknown }] => [
             `AuthorizationPolicy ${p.metadata.name}`,
             "authorizationpolicies.security.istio.io",
             p,

@@ -158,6 +158,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             releaseNames.eastWest,
             ns,
             eastWestGatewayValues({
+                certTtl: `${args.workloadCertTtlHours}h`,
                 network: c.network,
                 serviceAnnotations: c.loadBalancer.serviceAnnotations,
                 imagePullSecrets: pullSecrets,
@@ -182,10 +183,14 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             child({ dependsOn: [...c.ready] }),
         ));
         const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });
-        const ingress = release("ingress", "gateway", releaseNames.ingress, ingressNs.metadata.name, ingressGatewayValues(pullSecrets), [
-            this.istiodRelease,
-            ...(ingressPullSecret ? [ingressPullSecret] : []),
-        ]);
+        const ingress = release(
+            "ingress",
+            "gateway",
+            releaseNames.ingress,
+            ingressNs.metadata.name,
+            ingressGatewayValues(`${args.workloadCertTtlHours}h`, pullSecrets),
+            [this.istiodRelease, ...(ingressPullSecret ? [ingressPullSecret] : [])],
+        );
 
         // Read back after the release: its id is unknown in a first preview, so the read waits for the install.
         const eastWestService = k8s.core.v1.Service.get(

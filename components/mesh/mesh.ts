@@ -65,7 +65,7 @@ export class Mesh extends pulumi.ComponentResource {
                     systemNamespace: p.controlPlane.systemNamespace,
                     ingressNamespace: p.controlPlane.ingressNamespace,
                     ingressNamespaceName: args.ingressNamespace,
-                    apiServers: args.clusters.map((c) => c.apiServer),
+                    remoteApiServers: args.clusters.filter((c) => c.name !== p.handle.name).map((c) => c.apiServer),
                     hasExternalPeers: args.peers.length > 0,
                 },
                 { parent: this },

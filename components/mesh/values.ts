@@ -83,11 +83,20 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
 }
 
 export interface GatewayValuesInput {
+    /** Workload certificate lifetime the proxies request (e.g. "24h"): a change rolls the gateway pods. */
+    readonly certTtl: string;
     readonly network: string;
     readonly serviceAnnotations: Readonly<Record<string, string>>;
     /** Pull secrets (names) when images come from a private registry. */
     readonly imagePullSecrets?: readonly string[];
 }
+
+/**
+ * Pod annotation carrying the requested certificate lifetime: the proxy's SECRET_TTL is fixed at injection, so a
+ * changed lifetime must restart the gateway pods, or they keep requesting the old one (which istiod's lower
+ * MAX_WORKLOAD_CERT_TTL would refuse at the next rotation). Helm merges it with the chart's own annotations.
+ */
+export const certTtlAnnotation = "zta-testbed.dev/workload-cert-ttl";
 
 function pullSecretsValue(names: readonly string[] | undefined): Record<string, unknown> {
     return names?.length ? { imagePullSecrets: names.map((name) => ({ name })) } : {};
@@ -104,15 +113,17 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
         networkGateway: v.network,
         labels: { istio: "eastwestgateway", app: eastWestGatewayName },
         service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
+        podAnnotations: { [certTtlAnnotation]: v.certTtl },
         ...pullSecretsValue(v.imagePullSecrets),
     };
 }
 
-export function ingressGatewayValues(imagePullSecrets?: readonly string[]): Record<string, unknown> {
+export function ingressGatewayValues(certTtl: string, imagePullSecrets?: readonly string[]): Record<string, unknown> {
     return {
         name: ingressGatewayName,
         labels: { istio: "ingressgateway", app: ingressGatewayName },
         service: { type: "LoadBalancer" },
+        podAnnotations: { [certTtlAnnotation]: certTtl },
         ...pullSecretsValue(imagePullSecrets),
     };
 }

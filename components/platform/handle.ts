@@ -18,10 +18,10 @@ export interface ClusterHandle {
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
     /**
-     * Where this cluster's API server calls admission webhooks from (CIDRs), for NetworkPolicies: the control-plane
-     * address on bare metal; unknown (`0.0.0.0/0`, port-limited) on managed and simulated clusters.
+     * This cluster's API server as pods reach it after the `kubernetes` Service is translated, for NetworkPolicies:
+     * kubeadm's advertise address:6443 (a /32: Cilium never matches a node with 0.0.0.0/0), or 0.0.0.0/0:443.
      */
-    readonly webhookSources: readonly string[];
+    readonly apiServerEndpoints: readonly { readonly address: string; readonly port: number }[];
     /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */
     readonly registry?: { readonly server: string; readonly dockerConfigJson: pulumi.Output<string> };
 }

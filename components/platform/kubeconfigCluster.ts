@@ -34,8 +34,10 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             apiServer: c.apiServer,
             loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [],
-            // A managed control plane calls webhooks from addresses the program cannot know.
-            webhookSources: ["0.0.0.0/0"],
+            // A managed API server's address (behind the kubernetes Service) is not known here, and may differ from the
+            // kubeconfig's URL (private endpoints): port 443, any address, for istiod only. It lies outside the
+            // cluster, so the whole-space block matches it on every CNI (it never matches nodes on Cilium).
+            apiServerEndpoints: [{ address: "0.0.0.0/0", port: 443 }],
         };
         this.registerOutputs({ name: c.name, network: c.network, apiServer: c.apiServer });
     }

@@ -2,8 +2,9 @@
  * The NetworkPolicies of the namespaces the platform and mesh layers create (istio-system, the ingress namespace,
  * metallb-system): default deny in each, then exactly the holes the mesh needs. Pure: tests check every rule.
  *
- * Addresses the program cannot know (an API server behind a DNS name, the webhook callers of a managed control plane)
- * become `0.0.0.0/0` limited to the port, for the one workload that needs it; known ones (bare metal) are /32.
+ * Addresses: a cluster's own API server as its `default/kubernetes` endpoints (and the kubeadm advertise address), as
+ * /32; another cluster's by its URL (/32 for an IP; `0.0.0.0/0` limited to the port for a DNS name, for istiod only).
+ * Webhook ports take any source (the API server's source address differs per platform and cannot be pinned).
  */
 import { istioNamespace } from "../mesh/values";
 import {
@@ -13,6 +14,7 @@ import {
     allowApiServerEgress,
     allowDnsEgress,
     allowEastWestGatewayIngress,
+    allowIngressGatewayIngress,
     allowIstiodEgress,
     allowIstiodIngress,
     defaultDeny,
@@ -68,22 +70,27 @@ const anyPod: NetworkPolicyPeer = { namespaceSelector: {} };
 
 export interface MeshNetworkInput {
     readonly ingressNamespace: string;
-    /** API servers istiod talks to: its own cluster's and every cluster whose remote secret it holds. */
-    readonly apiServers: readonly string[];
-    /** Where this cluster's API server calls webhooks from (CIDRs or addresses); `0.0.0.0/0` when unknown. */
-    readonly webhookSources: readonly string[];
+    /**
+     * This cluster's API server as pods reach it: the endpoints of the `default/kubernetes` Service (what the policy
+     * sees after Service translation), plus any known statically (kubeadm: the advertise address).
+     */
+    readonly localApiServers: readonly Endpoint[];
+    /** API server URLs of the OTHER clusters of this stack, which istiod dials with its remote secrets. */
+    readonly remoteApiServers: readonly string[];
     /** Remote clusters of other stacks exist (their API addresses are only in secret kubeconfigs): allow 443/6443. */
     readonly hasExternalPeers: boolean;
 }
 
 /**
- * istio-system: istiod (xDS/CA 15012 from every pod, webhooks 15017 from the API server, egress to the API servers)
- * and the east-west gateway (15443/15021 from anywhere, egress to the pods it forwards to); the ingress namespace:
- * the ingress gateway (443/80/15021 from anywhere, egress to the pods it routes to). DNS and istiod for all of them.
+ * istio-system: istiod (xDS/CA 15012 from every pod, webhooks 15017, egress to the API servers) and the east-west
+ * gateway (15443/15021 from anywhere, egress to the pods it forwards to); the ingress namespace: the ingress gateway
+ * (443/80/15021 from anywhere, egress to pods and, for endpoints in other networks, to their east-west gateways on
+ * 15443). DNS and istiod for all of them.
  */
 export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
     const apiServers = unique([
-        ...input.apiServers.map(apiServerEndpoint),
+        ...input.localApiServers,
+        ...input.remoteApiServers.map(apiServerEndpoint),
         ...(input.hasExternalPeers ? [443, 6443].map((port) => ({ address: anyAddress, port })) : []),
     ]);
     const ingressGateway = { ...gatewayPodLabels.ingress };
@@ -92,7 +99,8 @@ export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
         // istio-system
         allowDnsEgress(istioNamespace),
         allowIstiodEgress(istioNamespace),
-        allowIstiodIngress({ apiServerSources: input.webhookSources }),
+        // The webhook port is open to any source: see allowIstiodIngress for why the caller cannot be pinned.
+        allowIstiodIngress(),
         allowApiServerEgress({ namespace: istioNamespace, podLabels: { ...istiodPodLabels }, apiServers }),
         allowEastWestGatewayIngress(),
         // The east-west gateway forwards cross-network mTLS to local pods on their own (unknown) ports.
@@ -101,40 +109,37 @@ export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
         // the ingress gateway's namespace
         allowDnsEgress(input.ingressNamespace),
         allowIstiodEgress(input.ingressNamespace),
-        rule("allow-ingress-gateway-ingress", input.ingressNamespace, ingressGateway, {
-            ingress: [{ ports: [443, 80, istioPorts.status].map((port) => ({ protocol: "TCP" as const, port })) }],
-        }),
+        allowIngressGatewayIngress(input.ingressNamespace),
         // Routes decide where requests go (VirtualServices); the pods' AuthorizationPolicies decide whether they may.
-        rule("allow-ingress-gateway-egress", input.ingressNamespace, ingressGateway, { egress: [{ to: [anyPod], ports: [] }] }),
+        // Endpoints in other networks are their east-west gateways' external addresses, on 15443 only.
+        rule("allow-ingress-gateway-egress", input.ingressNamespace, ingressGateway, {
+            egress: [
+                { to: [anyPod], ports: [] },
+                { to: [{ ipBlock: { cidr: anyAddress } }], ports: [{ protocol: "TCP", port: istioPorts.crossNetwork }] },
+            ],
+        }),
         defaultDeny(input.ingressNamespace),
     ];
 }
 
 export interface MetallbNetworkInput {
     readonly namespace: string;
-    /** This cluster's API server URL (the controller watches it). */
-    readonly apiServer: string;
-    /** Where the API server calls the validating webhook from. */
-    readonly webhookSources: readonly string[];
+    /** The API server as the controller reaches it (the advertise address on kubeadm). */
+    readonly apiServers: readonly Endpoint[];
 }
 
 /**
- * metallb-system: the controller's webhook (9443) from the API server and its egress to the API server. The speaker
- * runs on the host network, where NetworkPolicy does not apply.
+ * metallb-system: the controller's webhook (9443, any source: see allowIstiodIngress) and its egress to the API
+ * server. The speaker runs on the host network, where NetworkPolicy does not apply.
  */
 export function metallbNetworkPolicies(input: MetallbNetworkInput): NetworkPolicy[] {
     const controller = { ...metallbControllerLabels };
     return [
         allowDnsEgress(input.namespace),
         rule("allow-controller-webhook", input.namespace, controller, {
-            ingress: [
-                {
-                    from: input.webhookSources.map((cidr) => ({ ipBlock: { cidr: cidr.includes("/") ? cidr : `${cidr}/32` } })),
-                    ports: [{ protocol: "TCP", port: metallbWebhookPort }],
-                },
-            ],
+            ingress: [{ ports: [{ protocol: "TCP", port: metallbWebhookPort }] }],
         }),
-        allowApiServerEgress({ namespace: input.namespace, podLabels: controller, apiServers: [apiServerEndpoint(input.apiServer)] }),
+        allowApiServerEgress({ namespace: input.namespace, podLabels: controller, apiServers: input.apiServers }),
         defaultDeny(input.namespace),
     ];
 }

@@ -13,8 +13,8 @@ export interface MeshPolicyArgs {
     readonly systemNamespace: pulumi.Resource;
     readonly ingressNamespace: pulumi.Resource;
     readonly ingressNamespaceName: string;
-    /** API servers istiod talks to: every cluster of this stack (its own included). */
-    readonly apiServers: readonly pulumi.Input<string>[];
+    /** API server URLs of the OTHER clusters of this stack (istiod's remote secrets point there). */
+    readonly remoteApiServers: readonly pulumi.Input<string>[];
     /** Clusters of other stacks are in the mesh. */
     readonly hasExternalPeers: boolean;
 }
@@ -35,29 +35,35 @@ export class MeshPolicy extends pulumi.ComponentResource {
         this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-strict-mtls`, { ...peerAuthenticationStrict() }, child);
         this.allowNothing = new k8s.apiextensions.CustomResource(`${name}-allow-nothing`, { ...allowNothing() }, child);
 
-        // NetworkPolicies: the count is fixed (addresses may be outputs), the allows of a namespace before its deny.
-        const rendered = pulumi.all(args.apiServers.map((a) => pulumi.output(a))).apply((apiServers) =>
+        const rendered = pulumi.all(args.remoteApiServers.map((a) => pulumi.output(a))).apply((remoteApiServers) =>
             meshNetworkPolicies({
                 ingressNamespace: args.ingressNamespaceName,
-                apiServers,
-                webhookSources: args.cluster.webhookSources,
+                localApiServers: args.cluster.apiServerEndpoints,
+                remoteApiServers,
                 hasExternalPeers: args.hasExternalPeers,
             }),
         );
-        // The same list with placeholder addresses: only its length, names and namespaces are used here.
+        // Which policies exist does not depend on addresses: render once with placeholders to create the resources,
+        // then give each its real content, matched by namespace and name.
         const shape = meshNetworkPolicies({
             ingressNamespace: args.ingressNamespaceName,
-            apiServers: ["https://192.0.2.1:6443"],
-            webhookSources: ["0.0.0.0/0"],
+            localApiServers: [{ address: "192.0.2.1/32", port: 443 }],
+            remoteApiServers: [],
             hasExternalPeers: false,
         });
         const allows = new Map<string, pulumi.Resource[]>();
-        this.networkPolicies = shape.map((p, i) => {
+        this.networkPolicies = shape.map((p) => {
             const ns = p.metadata.namespace;
             const deps = isDefaultDeny(p) ? (allows.get(ns) ?? []) : [];
             const resource = new k8s.networking.v1.NetworkPolicy(
                 `${name}-${ns === istioNamespace ? "system" : "ingress"}-${p.metadata.name}`,
-                rendered.apply((list) => list[i]),
+                rendered.apply((list) => {
+                    const found = list.find((q) => q.metadata.namespace === ns && q.metadata.name === p.metadata.name);
+                    if (!found) {
+                        throw new Error(`NetworkPolicy ${ns}/${p.metadata.name} missing from the rendered list`);
+                    }
+                    return found;
+                }),
                 {
                     parent: this,
                     provider: args.cluster.provider,

@@ -4,12 +4,13 @@
  * AuthorizationPolicy then decide per identity on top (NIST SP 800-207A: network-tier and identity-tier policy).
  *
  * NetworkPolicy sees pod-to-pod packets after Service translation: ports are the pods' (target) ports and addresses
- * the real endpoints, never a ClusterIP. Traffic between a pod and its own node (kubelet probes, including the ones
- * Istio rewrites to the agent on 15020/15021) is always allowed by the Kubernetes NetworkPolicy model.
+ * the real endpoints, never a ClusterIP. Traffic from a pod's own node into the pod (kubelet probes, including the
+ * ones Istio rewrites to the agent on 15020/15021) is always allowed by the Kubernetes NetworkPolicy model.
  *
  * Host-network sources and destinations (the API server, other nodes) cannot be selected by pod or namespace labels,
  * only by `ipBlock`. On Cilium an ipBlock matches cluster node addresses only with `policyCIDRMatchMode: nodes`
- * (Helm value, Cilium >= 1.15); without it those rules match nothing from or to nodes.
+ * (Helm value, Cilium >= 1.15), and a 0.0.0.0/0 block never matches a node even then (cilium#47827): name nodes by /32.
+ * NetworkPolicy guarantees traffic from a node INTO its pods (probes); traffic from a pod to its node needs a rule.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { eastWestGatewayName, ingressGatewayName, istioNamespace } from "../mesh/values";
@@ -155,21 +156,21 @@ export function allowIstiodEgress(namespace: string): NetworkPolicy {
 
 export interface IstiodIngressArgs {
     /**
-     * Where the API server calls the webhooks from: the control-plane node addresses (or the node CIDR). The API
-     * server runs on the host network, so no pod or namespace selector can match it; only an ipBlock can.
+     * Where the API server calls the webhooks from, when that is known and stable; absent: the port is open to any
+     * source. The caller differs per platform — the local host, another node's cilium_host address, a konnectivity
+     * agent POD on AKS/GKE — and an ipBlock can match none of the latter on Cilium, so an unknown caller must not be
+     * guessed: the webhook is TLS-served and only the API server uses it.
      */
-    readonly apiServerSources: readonly string[];
+    readonly apiServerSources?: readonly string[];
 }
 
 /**
  * istiod (in istio-system): xDS/CA on 15012 from any pod of the cluster (every meshed namespace); the injection and
- * validation webhooks on 15017 from the API server's addresses only. If istiod runs on a control-plane node, the
- * API server reaches it from the same host, which NetworkPolicy always allows; from another node it needs the ipBlock
- * (and, on Cilium, policyCIDRMatchMode: nodes). Without this rule pod creation in injected namespaces fails closed
- * (the injection webhook's failurePolicy is Fail).
+ * validation webhooks on 15017. Without the webhook rule pod creation in injected namespaces fails closed (the
+ * injection webhook's failurePolicy is Fail).
  */
-export function allowIstiodIngress(args: IstiodIngressArgs): NetworkPolicy {
-    const sources = nonEmpty("apiServerSources", args.apiServerSources).map((s, i) => ipBlock(`apiServerSources[${i}]`, s));
+export function allowIstiodIngress(args: IstiodIngressArgs = {}): NetworkPolicy {
+    const sources = (args.apiServerSources ?? []).map((s, i) => ipBlock(`apiServerSources[${i}]`, s));
     return policy(
         "allow-istiod-ingress",
         istioNamespace,
@@ -177,7 +178,7 @@ export function allowIstiodIngress(args: IstiodIngressArgs): NetworkPolicy {
         {
             ingress: [
                 { from: [{ namespaceSelector: {} }], ports: tcp(istioPorts.xds) },
-                { from: sources, ports: tcp(istioPorts.webhook) },
+                sources.length > 0 ? { from: sources, ports: tcp(istioPorts.webhook) } : { ports: tcp(istioPorts.webhook) },
             ],
         },
     );
@@ -200,14 +201,14 @@ export function allowEastWestGatewayIngress(): NetworkPolicy {
 }
 
 /**
- * Ingress gateway: HTTPS 443 from anywhere, 80 only because its Gateway server answers every plain-HTTP request with a
- * redirect to HTTPS, and 15021 for health checks. The gateway chart (1.24-1.30) binds 80/443 itself (Service
- * targetPort = port, unprivileged-port sysctl), so these are the pod's ports as well.
+ * Ingress gateway (in its own namespace): HTTPS 443 from anywhere, 80 only because its Gateway server answers every
+ * plain-HTTP request with a redirect to HTTPS, and 15021 for health checks. The gateway chart (1.24-1.30) binds 80/443
+ * itself (Service targetPort = port, unprivileged-port sysctl), so these are the pod's ports as well.
  */
-export function allowIngressGatewayIngress(): NetworkPolicy {
+export function allowIngressGatewayIngress(gatewayNamespace: string): NetworkPolicy {
     return policy(
         "allow-ingress-gateway-ingress",
-        istioNamespace,
+        gatewayNamespace,
         { matchLabels: { ...gatewayPodLabels.ingress } },
         {
             ingress: [{ ports: tcp(443, 80, istioPorts.status) }],
@@ -223,19 +224,24 @@ export interface Destination {
     readonly podLabels?: Readonly<Record<string, string>>;
 }
 
-/** A gateway's egress to the application pods it forwards to (after routing, the gateway dials pod IP:targetPort). */
-export function allowGatewayEgress(gateway: GatewayKind, destinations: readonly Destination[]): NetworkPolicy {
+/**
+ * A gateway's egress to the application pods it forwards to (after routing, the gateway dials pod IP:targetPort).
+ * `gatewayNamespace`: istio-system for the east-west gateway, the ingress namespace for the ingress gateway.
+ */
+export function allowGatewayEgress(gateway: GatewayKind, destinations: readonly Destination[], gatewayNamespace: string): NetworkPolicy {
     const egress = nonEmpty("destinations", destinations).map((d, i) => ({
         to: [inNamespace(dnsLabel(`destinations[${i}].namespace`, d.namespace), d.podLabels)],
         ports: tcp(...appPorts(`destinations[${i}].ports`, d.ports)),
     }));
     const name = gateway === "ingress" ? "allow-ingress-gateway-egress" : "allow-eastwest-gateway-egress";
-    return policy(name, istioNamespace, { matchLabels: { ...gatewayPodLabels[gateway] } }, { egress });
+    return policy(name, gatewayNamespace, { matchLabels: { ...gatewayPodLabels[gateway] } }, { egress });
 }
 
 export interface FromGatewayArgs {
     readonly namespace: string;
     readonly gateway: GatewayKind;
+    /** Where that gateway runs: istio-system (east-west) or the ingress namespace. */
+    readonly gatewayNamespace: string;
     readonly ports: readonly number[];
     /** Pods the gateway may reach; default every pod of the namespace. */
     readonly podLabels?: Readonly<Record<string, string>>;
@@ -245,7 +251,12 @@ export interface FromGatewayArgs {
 export function allowFromGateway(args: FromGatewayArgs): NetworkPolicy {
     const name = args.gateway === "ingress" ? "allow-from-ingress-gateway" : "allow-from-eastwest-gateway";
     return policy(name, args.namespace, args.podLabels ? { matchLabels: { ...args.podLabels } } : {}, {
-        ingress: [{ from: [inNamespace(istioNamespace, gatewayPodLabels[args.gateway])], ports: tcp(...appPorts("ports", args.ports)) }],
+        ingress: [
+            {
+                from: [inNamespace(dnsLabel("gatewayNamespace", args.gatewayNamespace), gatewayPodLabels[args.gateway])],
+                ports: tcp(...appPorts("ports", args.ports)),
+            },
+        ],
     });
 }
 

@@ -346,6 +346,8 @@ export function sampleObjects(input: SampleInput): SampleObjects {
 }
 
 export interface SampleNetworkInput {
+    /** Namespace of the ingress gateway (its pods call httpbin). */
+    readonly ingressNamespace: string;
     /** East-west gateway addresses of the OTHER networks (cross-network calls go there on 15443). */
     readonly remoteGatewayAddresses: readonly string[];
     /** Namespace of the Prometheus that scrapes the proxies; none: no scrape allowance. */
@@ -365,10 +367,17 @@ export function sampleNetworkPolicies(input: SampleNetworkInput): NetworkPolicy[
         allowFromGateway({
             namespace: sampleNamespace,
             gateway: "eastWest",
+            gatewayNamespace: istioNamespace,
             ports: [samplePorts.helloworld],
             podLabels: { app: "helloworld" },
         }),
-        allowFromGateway({ namespace: sampleNamespace, gateway: "ingress", ports: [samplePorts.httpbin], podLabels: { app: "httpbin" } }),
+        allowFromGateway({
+            namespace: sampleNamespace,
+            gateway: "ingress",
+            gatewayNamespace: input.ingressNamespace,
+            ports: [samplePorts.httpbin],
+            podLabels: { app: "httpbin" },
+        }),
         ...(input.remoteGatewayAddresses.length > 0 ? [allowCrossNetworkEgress(sampleNamespace, input.remoteGatewayAddresses)] : []),
         ...(input.monitoringNamespace !== undefined ? [allowMetricsScrape(sampleNamespace, input.monitoringNamespace)] : []),
     ];
@@ -379,7 +388,7 @@ export function sampleNetworkPolicies(input: SampleNetworkInput): NetworkPolicy[
  * /hello from helloworld on 5000, and the ingress gateway's identity may call httpbin (container port 8080). The same
  * trust domain spans all clusters, so curl in any cluster is covered, and nothing else is.
  */
-export function sampleAuthorizationPolicies(trustDomain: string): AuthorizationPolicy[] {
+export function sampleAuthorizationPolicies(trustDomain: string, ingressNamespace: string): AuthorizationPolicy[] {
     return [
         allowFrom({
             name: "helloworld",
@@ -394,7 +403,8 @@ export function sampleAuthorizationPolicies(trustDomain: string): AuthorizationP
             name: "httpbin",
             namespace: sampleNamespace,
             selector: { app: "httpbin" },
-            principals: [principal(trustDomain, istioNamespace, ingressGatewayName)],
+            // The gateway chart names the service account after the release (components/mesh/values.ts).
+            principals: [principal(trustDomain, ingressNamespace, ingressGatewayName)],
             ports: [String(samplePorts.httpbin)],
         }),
     ];

@@ -157,7 +157,9 @@ describe("Cilium values", () => {
             ipam: { mode: "kubernetes" },
             // NetworkPolicy ipBlocks (API server, webhooks) must be able to select nodes.
             policyCIDRMatchMode: ["nodes"],
-            operator: { replicas: 1 },
+            // Config changes roll the agents and the operator.
+            rollOutCiliumPods: true,
+            operator: { replicas: 1, rollOutPods: true },
             cluster: { name: "zta-1", id: 1 },
         });
     });

@@ -88,8 +88,11 @@ export function ciliumValues(input: CiliumInput): Record<string, unknown> {
         // NetworkPolicy ipBlocks must match nodes: the API server (istiod's and MetalLB's egress, the webhook calls) runs
         // on the host network, and by default Cilium's CIDR selectors never match cluster nodes (Cilium >= 1.15).
         policyCIDRMatchMode: ["nodes"],
+        // A changed cilium-config must reach the running agents (e.g. policyCIDRMatchMode on an existing cluster): the
+        // chart then stamps the pods with the ConfigMap's checksum, so Helm rolls them.
+        rollOutCiliumPods: true,
         // Single-node clusters: the default 2 replicas would leave one Pending (host ports, anti-affinity).
-        operator: { replicas: 1 },
+        operator: { replicas: 1, rollOutPods: true },
         // Distinct per cluster so identities and (future) clustermesh never collide between the two clusters.
         cluster: { name: input.clusterName, id: input.clusterId },
     };

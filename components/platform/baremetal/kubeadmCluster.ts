@@ -216,11 +216,10 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             [metallbNamespace, cilium],
         );
         // metallb-system's NetworkPolicies: the allows first, the default deny last (no window with nothing allowed).
-        const metallbAllows = metallbNetworkPolicies({
-            namespace: metallbChart.namespace,
-            apiServer: c.apiServer,
-            webhookSources: [`${cpHost.management.address}/32`],
-        });
+        // Pods reach the API server at the advertise address (after Service translation): a /32, which Cilium's
+        // CIDR selectors match on nodes (policyCIDRMatchMode), unlike 0.0.0.0/0 (cilium#47827).
+        const apiServerAt = { address: `${cpHost.management.address}/32`, port: apiServerPort };
+        const metallbAllows = metallbNetworkPolicies({ namespace: metallbChart.namespace, apiServers: [apiServerAt] });
         const allowResources = metallbAllows
             .filter((p) => !isDefaultDeny(p))
             .map(
@@ -259,7 +258,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             apiServer: c.apiServer,
             loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [cilium, poolResource, l2Resource, ...metallbPolicies],
-            webhookSources: [`${cpHost.management.address}/32`],
+            apiServerEndpoints: [apiServerAt],
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
         };
         this.registerOutputs({ name: c.name, apiServer: c.apiServer, controlPlane: cpHost.name });
