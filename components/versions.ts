@@ -76,5 +76,5 @@ export function isVersionProfileName(name: string): name is VersionProfileName {
 }
 
 /** The Istio charts the control plane installs, in install order. */
-export const istioCharts = ["base", "istiod", "gateway"] as const;
+export const istioCharts = ["base", "cni", "istiod", "gateway"] as const;
 export type IstioChart = (typeof istioCharts)[number];

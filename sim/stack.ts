@@ -48,7 +48,7 @@ export function missingToolchain(): string[] {
     };
     need(path.join(simToolchain.pulumi, "pulumi"), "pulumi CLI");
     need(simToolchain.kubernetesProvider.binary, `kubernetes provider ${simToolchain.kubernetesProvider.version}`);
-    for (const chart of ["base", "istiod", "gateway"]) {
+    for (const chart of ["base", "cni", "istiod", "gateway"]) {
         need(path.join(simToolchain.istioCharts.dir, chart, "Chart.yaml"), `Istio ${chart} chart`);
     }
     return missing;

@@ -349,6 +349,7 @@ test("an air-gapped chartDir must hold the Cilium and MetalLB charts of the prof
     try {
         for (const [product, version, chart] of [
             ["istio", "1.24.3", "base"],
+            ["istio", "1.24.3", "cni"],
             ["istio", "1.24.3", "istiod"],
             ["istio", "1.26.4", "gateway"],
             ["cilium", "1.17.18", "cilium"],

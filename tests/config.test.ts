@@ -147,6 +147,11 @@ describe("bad configs are rejected with the key and value named", () => {
             () => parseCloud({ helmTimeoutSeconds: "10m" }),
             /zta-testbed:helmTimeoutSeconds: must be an integer from 60 to 7200, got "10m"/,
         ],
+        [
+            "an Istio platform the cni chart does not know",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], istioPlatform: "eks" }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.istioPlatform: must be one of "gke", "k3d", "k3s", "microk8s", "minikube", "openshift" \(got "eks"\)/,
+        ],
         ["a relative chartDir", () => parseCloud({ chartDir: "charts" }), /zta-testbed:chartDir: must be an absolute path, got "charts"/],
         [
             "a chartDir without the profile's charts",

@@ -142,6 +142,10 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     });
                 };
                 expectChart(cp(c.name, "base"), "base", "istio-base", "istio-system");
+                // The istio-cni node agent in kube-system (privileged allow-list), so injected pods need no istio-init.
+                const cni = cp(c.name, "cni");
+                expectChart(cni, "cni", "istio-cni", "kube-system");
+                expect(cni.inputs.values).toEqual(c.name === "gke" ? { global: { platform: "gke" } } : {});
                 const istiod = cp(c.name, "istiod");
                 expectChart(istiod, "istiod", "istiod", "istio-system");
                 expect(istiod.inputs.values.global).toEqual({
@@ -158,6 +162,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     defaultConfig: { proxyMetadata: { SECRET_TTL: "24h" } },
                 });
                 expect(istiod.inputs.values.pilot.env).toEqual({ DEFAULT_WORKLOAD_CERT_TTL: "24h", MAX_WORKLOAD_CERT_TTL: "24h" });
+                expect(istiod.inputs.values.pilot.cni).toEqual({ enabled: true });
                 expect(istiod.inputs.values.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toMatch(/^[0-9a-f]{64}$/);
                 const ew = cp(c.name, "eastwest");
                 expectChart(ew, "gateway", "istio-eastwestgateway", "istio-system");
@@ -265,7 +270,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
-        test("ordering: base after namespace, istiod after cacerts and base, gateways after istiod, token after base", () => {
+        test("ordering: base after namespace, CNI after base, istiod after cacerts, base and CNI, gateways after istiod, token after base", () => {
             for (const c of s.clusters) {
                 const [ns, cacerts, base, istiod, ew, ingress, gw] = [
                     "istio-system",
@@ -280,6 +285,10 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 expect(rec.dependsOn(base, ns)).toBe(true);
                 expect(rec.dependsOn(istiod, cacerts)).toBe(true);
                 expect(rec.dependsOn(istiod, base)).toBe(true);
+                // The CNI agent (after base) before istiod, which injects pods that rely on it.
+                const cni = cp(c.name, "cni");
+                expect(rec.dependsOn(cni, base)).toBe(true);
+                expect(rec.dependsOn(istiod, cni)).toBe(true);
                 expect(rec.dependsOn(ew, istiod)).toBe(true);
                 expect(rec.dependsOn(ingress, istiod)).toBe(true);
                 expect(rec.dependsOn(gw, ew)).toBe(true);

@@ -214,7 +214,7 @@ describe("istiod values fragment", () => {
         expect(Object.keys(merged).sort()).toEqual(["global", "meshConfig", "pilot"]);
         expect(merged.meshConfig.trustDomain).toBe(td);
         expect(merged.meshConfig.outboundTrafficPolicy).toEqual({ mode: "REGISTRY_ONLY" });
-        expect(Object.keys(merged.pilot).sort()).toEqual(["env", "podAnnotations"]);
+        expect(Object.keys(merged.pilot).sort()).toEqual(["cni", "env", "podAnnotations"]);
         expect(merged.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toBe("0".repeat(64));
         expect(merged.meshConfig.defaultConfig.proxyMetadata.SECRET_TTL).toBe(`${input.workloadCertTtlHours}h`);
     });

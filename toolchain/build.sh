@@ -52,7 +52,7 @@ KWOK_VERSION=v0.8.0
 # v1.30.4-0.2026…); tag 1.30.3 itself (56df41f63e51) and anything 1.24.x are not served.
 ISTIO_130_MODVER=v0.0.0-20260826214018-9739e10eb9d7
 ISTIO_124_MODVER=v0.0.0-20250130153555-44d0e58e49d0   # tag 1.24.3 - not served (403)
-ISTIO_CHARTS="base=charts/base istiod=charts/istio-control/istio-discovery gateway=charts/gateway"
+ISTIO_CHARTS="base=charts/base istiod=charts/istio-control/istio-discovery gateway=charts/gateway cni=charts/istio-cni"
 
 # github.com/cilium/charts: only this pseudo-version is served (the one cilium v1.20.0-pre.1
 # requires); it embeds cilium up to 1.20.0-pre.1 / 1.19.2 / 1.17.14, not 1.20.0 / 1.17.18.

@@ -1,4 +1,5 @@
 import { VersionProfile, VersionProfileName } from "../versions";
+import type { IstioPlatform } from "../mesh/values";
 import { Sensitive } from "./sensitive";
 
 /** Where clusters come from: bare metal, managed cloud clusters, or the local simulation (`npm run sim`). */
@@ -23,6 +24,8 @@ export interface ClusterConfig {
     readonly access: ClusterAccess;
     /** How LoadBalancer Services get addresses; default per platform: `cloud`, `metallb` (testbed), `sim`. */
     readonly loadBalancer: LoadBalancerKind;
+    /** Istio's platform name when the node layout differs (`gke`, ...): configures the istio-cni agent. */
+    readonly istioPlatform?: IstioPlatform;
     /** Extra annotations for the east-west gateway Service (e.g. an internal-LB annotation); default none. */
     readonly eastWestServiceAnnotations: Readonly<Record<string, string>>;
 }

@@ -11,6 +11,7 @@ import {
     versionProfiles,
 } from "../versions";
 import { apiServerProblem } from "./addresses";
+import { istioPlatforms } from "../mesh/values";
 import { kubeadmApiServerProblem, kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
 import { summarizeKubeconfig } from "./kubeconfig";
 import {
@@ -90,6 +91,7 @@ const clusterSchema = z
         apiServer: z.string().optional(),
         loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
         eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
+        istioPlatform: z.enum(istioPlatforms).optional(),
         ...kubeadmClusterFields,
     })
     .strict();
@@ -299,6 +301,7 @@ function readClusters(
             access,
             loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
             eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
+            ...(entry.istioPlatform !== undefined ? { istioPlatform: entry.istioPlatform } : {}),
         });
     });
     return clusters;

@@ -11,6 +11,8 @@ import { IntermediateBundle } from "./ca";
 import { cacertsData } from "./caProfile";
 import {
     baseValues,
+    cniNamespace,
+    cniValues,
     chartSource,
     crossNetworkGatewayName,
     crossNetworkGatewaySpec,
@@ -120,6 +122,8 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             );
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
+        // The CNI agent before istiod: pods injected without istio-init need their redirection set up by it.
+        const cni = release("cni", "cni", releaseNames.cni, cniNamespace, cniValues(c.istioPlatform), [this.baseRelease]);
 
         // Bare metal pulls from the private registry: a pull secret in each namespace with pods (none elsewhere).
         const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, { parent: this });
@@ -148,7 +152,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 }),
             ),
             // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
-            [this.baseRelease, cacerts, ...pullSecretDeps],
+            [this.baseRelease, cni, cacerts, ...pullSecretDeps],
         );
 
         // Gateway pods get their image injected by istiod ("auto"), so istiod must be serving first.

@@ -20,6 +20,7 @@ export const cacertsHashAnnotation = "zta-testbed.dev/cacerts-sha256";
 
 export const releaseNames = {
     base: "istio-base",
+    cni: "istio-cni",
     istiod: "istiod",
     eastWest: eastWestGatewayName,
     ingress: ingressGatewayName,
@@ -45,6 +46,23 @@ export function istioNamespacePsaLabels(): Record<string, string> {
 
 export function namespaceLabels(network: string): Record<string, string> {
     return { ...istioNamespacePsaLabels(), [networkLabel]: network };
+}
+
+/** Namespace of the istio-cni node agent: kube-system, already on the short `privileged` allow-list (components/policy/psa.ts). */
+export const cniNamespace = "kube-system";
+
+/** Platforms whose node layout Istio's cni chart knows (`files/profile-platform-<name>.yaml`, 1.24-1.30). */
+export const istioPlatforms = ["gke", "k3d", "k3s", "microk8s", "minikube", "openshift"] as const;
+export type IstioPlatform = (typeof istioPlatforms)[number];
+
+/**
+ * The istio-cni node agent sets up each pod's traffic redirection, so injected pods need no istio-init container with
+ * NET_ADMIN/NET_RAW and application namespaces can enforce Pod Security `restricted`. Chained after the cluster's CNI
+ * (Cilium keeps other CNI configurations: `cni.exclusive: false`). `platform` picks Istio's node paths (GKE's CNI
+ * binaries live elsewhere).
+ */
+export function cniValues(platform?: IstioPlatform): Record<string, unknown> {
+    return platform !== undefined ? { global: { platform } } : {};
 }
 
 /** The base chart needs nothing for this topology (CRDs, reader service account). */
@@ -78,7 +96,12 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
         },
         meshConfig: { trustDomain: v.trustDomain, ...v.meshPolicy.meshConfig },
         // istiod picks its CA once at start-up: a new cacerts must restart it.
-        pilot: { podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash }, ...v.meshPolicy.pilot },
+        pilot: {
+            podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash },
+            ...v.meshPolicy.pilot,
+            // Injection relies on the istio-cni agent instead of an istio-init container (see cniValues).
+            cni: { enabled: true },
+        },
     };
 }
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerKind } from "../config/model";
+import type { IstioPlatform } from "../mesh/values";
 
 /**
  * What the mesh layer needs from a cluster this stack deploys into, whatever created it
@@ -22,6 +23,8 @@ export interface ClusterHandle {
      * kubeadm's advertise address:6443 (a /32: Cilium never matches a node with 0.0.0.0/0), or 0.0.0.0/0:443.
      */
     readonly apiServerEndpoints: readonly { readonly address: string; readonly port: number }[];
+    /** Istio's name for the cluster's platform when its node layout differs (e.g. `gke`), for the istio-cni agent. */
+    readonly istioPlatform?: IstioPlatform;
     /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */
     readonly registry?: { readonly server: string; readonly dockerConfigJson: pulumi.Output<string> };
 }

@@ -34,6 +34,7 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             apiServer: c.apiServer,
             loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [],
+            ...(c.istioPlatform !== undefined ? { istioPlatform: c.istioPlatform } : {}),
             // A managed API server's address (behind the kubernetes Service) is not known here, and may differ from the
             // kubeconfig's URL (private endpoints): port 443, any address, for istiod only. It lies outside the
             // cluster, so the whole-space block matches it on every CNI (it never matches nodes on Cilium).

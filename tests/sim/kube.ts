@@ -101,6 +101,7 @@ export function objectPath(apiVersion: string, kind: string, name: string, names
         Service: "services",
         ConfigMap: "configmaps",
         Deployment: "deployments",
+        DaemonSet: "daemonsets",
         ClusterRole: "clusterroles",
         ClusterRoleBinding: "clusterrolebindings",
         Gateway: "gateways",

@@ -54,7 +54,14 @@ function createdObjects(resources: StateResource[]): { cluster: string; path: st
                 path: objectPath("v1", "Secret", `sh.helm.release.v1.${rel.name}.v${rel.revision}`, rel.namespace),
                 what: `release ${rel.name}`,
             });
-            if (rel.name !== "istio-base") {
+            if (rel.name === "istio-cni") {
+                // The CNI agent runs on every node.
+                objects.push({
+                    cluster,
+                    path: objectPath("apps/v1", "DaemonSet", "istio-cni-node", rel.namespace),
+                    what: "daemonset istio-cni-node",
+                });
+            } else if (rel.name !== "istio-base") {
                 objects.push({
                     cluster,
                     path: objectPath("apps/v1", "Deployment", rel.name, rel.namespace),
