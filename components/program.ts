@@ -19,6 +19,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         hub: config.istioHub,
         ingressNamespace: config.ingressNamespace,
         workloadCertTtlHours: config.workloadCertTtlHours,
+        sampleRegistry: config.sampleRegistry,
         ca: config.ca,
         clusters,
         peers,

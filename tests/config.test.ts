@@ -148,6 +148,11 @@ describe("bad configs are rejected with the key and value named", () => {
             /zta-testbed:helmTimeoutSeconds: must be an integer from 60 to 7200, got "10m"/,
         ],
         [
+            "a sample registry with a scheme",
+            () => parseCloud({ sampleRegistry: "https://10.5.0.2:5000/samples" }),
+            /zta-testbed:sampleRegistry: must be an image repository prefix like 10\.5\.0\.2:5000\/samples, got "https:\/\/10\.5\.0\.2:5000\/samples"/,
+        ],
+        [
             "an Istio platform the cni chart does not know",
             () => parseCloud({ clusters: [{ ...cloudClusters[0], istioPlatform: "eks" }, cloudClusters[1]] }),
             /zta-testbed:clusters\[0\]\.istioPlatform: must be one of "gke", "k3d", "k3s", "microk8s", "minikube", "openshift" \(got "eks"\)/,

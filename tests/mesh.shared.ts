@@ -249,6 +249,47 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
+        test("sample workloads per cluster: injected, Pod Security restricted, helloworld v1/v2 alternating, after the mesh and their policies", () => {
+            s.clusters.forEach((c, i) => {
+                const prefix = `mesh-${c.name}-samples`;
+                const ns = rec.get(`${prefix}-namespace`);
+                expect(ns.inputs.metadata.name).toBe("sample");
+                expect(ns.inputs.metadata.labels).toMatchObject({
+                    "istio-injection": "enabled",
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                });
+                // Injection needs istiod's webhook and the CNI agent.
+                expect(rec.dependsOn(ns, cp(c.name, "istiod"))).toBe(true);
+                expect(rec.dependsOn(ns, cp(c.name, "cni"))).toBe(true);
+                const deployments = rec.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name.startsWith(`${prefix}-`));
+                const version = i % 2 === 0 ? "v1" : "v2";
+                expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(["curl", `helloworld-${version}`, "httpbin"]);
+                const policies = rec.find(
+                    (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name.startsWith(`${prefix}-`),
+                );
+                const authz = rec.find((r) => r.name.startsWith(`${prefix}-authz-`));
+                expect(authz.map((a) => a.inputs.metadata.name).sort()).toEqual(["helloworld", "httpbin"]);
+                const deny = policies.filter((p) => p.inputs.metadata.name === "default-deny");
+                expect(deny).toHaveLength(1);
+                for (const d of deployments) {
+                    for (const dep of [...policies, ...authz]) {
+                        expect(rec.dependsOn(d, dep)).toBe(true);
+                    }
+                    expect(Recording.providerUrn(d.provider)).toBe(providerOf(c.name).urn);
+                    // The registry pull secret is named on bare metal, where it exists in the namespace.
+                    const pulls = d.inputs.spec.template.spec.imagePullSecrets;
+                    expect(pulls).toEqual(s.stack === "testbed" ? [{ name: "zta-registry" }] : undefined);
+                }
+                const httpbinAllow = authz.find((a) => a.inputs.metadata.name === "httpbin");
+                expect(httpbinAllow?.inputs.spec.rules[0].from[0].source.principals).toEqual([
+                    "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
+                ]);
+                if (s.stack === "testbed") {
+                    expect(rec.get(`${prefix}-pull-secret`).inputs.type).toBe("kubernetes.io/dockerconfigjson");
+                }
+            });
+        });
+
         test("cross-network-gateway passes *.local mTLS through on 15443", () => {
             for (const c of s.clusters) {
                 const gw = cp(c.name, "cross-network-gateway");

@@ -173,6 +173,8 @@ export interface TestbedConfig {
     readonly istioHub?: string;
     /** Namespace of the ingress gateway; default `istio-ingress`. */
     readonly ingressNamespace: string;
+    /** Image repository prefix of the sample workloads (a private mirror); default the upstream repositories. */
+    readonly sampleRegistry?: string;
     /** Workload certificate lifetime in hours (1-24). */
     readonly workloadCertTtlHours: number;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */

@@ -549,6 +549,10 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
     }
     // Short-lived workload identities: at most a day (zero-trust reference; Istio's default is 24 h too).
     const workloadCertTtlHours = readInt(problems, raw, "workloadCertTtlHours", configDefaults.workloadCertTtlHours, 1, 24);
+    const sampleRegistry = raw.get("sampleRegistry");
+    if (sampleRegistry !== undefined && !/^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(sampleRegistry)) {
+        problems.add("sampleRegistry", `must be an image repository prefix like 10.5.0.2:5000/samples, got ${show(sampleRegistry)}`);
+    }
     const istioHub = raw.get("istioHub");
     if (istioHub !== undefined && !/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9._-]+)*$/.test(istioHub)) {
         problems.add("istioHub", `must be an image repository prefix like registry.example:5000/istio, got ${show(istioHub)}`);
@@ -595,6 +599,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         istioHub,
         ingressNamespace,
         workloadCertTtlHours,
+        ...(sampleRegistry !== undefined ? { sampleRegistry } : {}),
         baremetal,
     };
 }

@@ -42,6 +42,8 @@ export interface MeshSettings {
     readonly ingressNamespace: string;
     /** Workload certificate lifetime, hours (at most 24). */
     readonly workloadCertTtlHours: number;
+    /** Image repository prefix of the sample workloads; default the upstream repositories. */
+    readonly sampleRegistry?: string;
 }
 
 export interface IstioControlPlaneArgs extends MeshSettings {
@@ -62,6 +64,8 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     /** The base release (CRDs and the istio-reader service account): reader tokens wait for it. */
     public readonly baseRelease: k8s.helm.v3.Release;
     public readonly istiodRelease: k8s.helm.v3.Release;
+    /** The istio-cni node agent (kube-system). */
+    public readonly cniRelease: k8s.helm.v3.Release;
     /** istio-system in this cluster (remote secrets go here). */
     public readonly systemNamespace: k8s.core.v1.Namespace;
     /** The ingress gateway's namespace. */
@@ -123,7 +127,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
         // The CNI agent before istiod: pods injected without istio-init need their redirection set up by it.
-        const cni = release("cni", "cni", releaseNames.cni, cniNamespace, cniValues(c.istioPlatform), [this.baseRelease]);
+        const cni = (this.cniRelease = release("cni", "cni", releaseNames.cni, cniNamespace, cniValues(c.istioPlatform), [
+            this.baseRelease,
+        ]));
 
         // Bare metal pulls from the private registry: a pull secret in each namespace with pods (none elsewhere).
         const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, { parent: this });

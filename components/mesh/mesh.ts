@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MeshPolicy } from "../policy/meshPolicy";
+import { SampleApps } from "../workloads/sampleApps";
 import { CaConfig } from "../config/model";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
@@ -71,6 +72,22 @@ export class Mesh extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+
+        // Workloads: the samples in every cluster, helloworld v1 and v2 alternating so each version lives in one network.
+        planes.forEach((p, i) => {
+            new SampleApps(
+                `${name}-${p.handle.name}-samples`,
+                {
+                    cluster: p.handle,
+                    trustDomain: args.trustDomain,
+                    ingressNamespace: args.ingressNamespace,
+                    helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
+                    registry: args.sampleRegistry,
+                    meshReady: [p.controlPlane.istiodRelease, p.controlPlane.cniRelease],
+                },
+                { parent: this },
+            );
+        });
 
         const discovery = new EndpointDiscovery(`${name}-discovery`, { clusters: planes, peers: args.peers }, { parent: this });
         this.readerKubeconfigs = discovery.readerKubeconfigs;

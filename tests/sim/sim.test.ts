@@ -246,6 +246,27 @@ describe("sim: the real program on two simulated clusters", () => {
         }
     });
 
+    test("d. the sample pods were admitted under Pod Security `restricted` (the API server's PodSecurity admission)", async () => {
+        for (const c of clusters) {
+            const ns = (await c.admin.get(objectPath("v1", "Namespace", "sample"))).body;
+            expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+            const pods = (await c.admin.get("/api/v1/namespaces/sample/pods")).body.items as {
+                metadata: { labels: Record<string, string> };
+            }[];
+            // One pod per Deployment (curl, httpbin, this cluster's helloworld version): each passed admission.
+            expect(pods.map((p) => p.metadata.labels.app).sort()).toEqual(["curl", "helloworld", "httpbin"]);
+            // ...and admission is really enforcing: a privileged pod is refused (server-side dry run).
+            const privileged = await c.admin.request("POST", "/api/v1/namespaces/sample/pods?dryRun=All", {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: "zta-psa-probe" },
+                spec: { containers: [{ name: "c", image: "docker.io/curlimages/curl:8.16.0", securityContext: { privileged: true } }] },
+            });
+            expect(privileged.status).toBe(403);
+            expect(JSON.stringify(privileged.body)).toContain("violates PodSecurity");
+        }
+    });
+
     test("e. a second pulumi up changes nothing", async () => {
         const result = await timed("e. pulumi up (no-op)", () => stack.up({ color: "never" }));
         const changes = result.summary.resourceChanges ?? {};

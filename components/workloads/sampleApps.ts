@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterHandle } from "../platform/handle";
+import { createPullSecret } from "../platform/pullSecret";
+import { HelloworldVersion, sampleAuthorizationPolicies, sampleNamespace, sampleNetworkPolicies, sampleObjects } from "./samples";
+
+export interface SampleAppsArgs {
+    readonly cluster: ClusterHandle;
+    readonly trustDomain: string;
+    readonly ingressNamespace: string;
+    /** helloworld versions this cluster runs (v1 in one cluster, v2 in the other: cross-network balancing shows). */
+    readonly helloworldVersions: readonly HelloworldVersion[];
+    /** Image repository prefix of the sample images; default the upstream repositories. */
+    readonly registry?: string;
+    /** istiod (injection webhook, CRDs' validation) and the CNI agent: injected pods need both. */
+    readonly meshReady: readonly pulumi.Resource[];
+}
+
+/**
+ * The sample workloads of one cluster in namespace `sample` (sidecars injected, Pod Security restricted thanks to
+ * istio-cni): helloworld (this cluster's versions) behind one Service name, the curl client, httpbin behind the
+ * ingress; one service account each; default-deny NetworkPolicies with the allows they need; ALLOW policies naming
+ * exactly the identities that may call them (the mesh-wide allow-nothing denies everything else).
+ */
+export class SampleApps extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
+    public readonly deployments: k8s.apps.v1.Deployment[];
+
+    constructor(name: string, args: SampleAppsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:workloads:SampleApps", name, {}, opts);
+        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: args.cluster.provider,
+            ...extra,
+        });
+        // Bare metal: the registry pull secret is in the namespace (and named by the pods) whatever the image source.
+        const pullSecret = args.cluster.registry !== undefined;
+        const objects = sampleObjects({
+            sidecarInit: "istio-cni",
+            registry: args.registry,
+            pullSecret,
+            helloworldVersions: args.helloworldVersions,
+        });
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, child({ dependsOn: [...args.meshReady] }));
+        const inNamespace = child({ dependsOn: [this.namespace] });
+        const secret = createPullSecret(`${name}-pull-secret`, args.cluster, sampleNamespace, {
+            parent: this,
+            dependsOn: [this.namespace],
+        });
+
+        // Default deny after its allows (no window with nothing allowed); all before the pods start.
+        const policies = sampleNetworkPolicies({
+            ingressNamespace: args.ingressNamespace,
+            // Other networks' east-west gateways: addresses of other clusters (and stacks) are not all known here.
+            remoteGatewayAddresses: ["0.0.0.0/0"],
+        });
+        const allows = policies
+            .filter((p) => p.metadata.name !== "default-deny")
+            .map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, inNamespace));
+        const deny = policies
+            .filter((p) => p.metadata.name === "default-deny")
+            .map(
+                (p) =>
+                    new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, child({ dependsOn: [this.namespace, ...allows] })),
+            );
+
+        const authz = sampleAuthorizationPolicies(args.trustDomain, args.ingressNamespace).map(
+            (p) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-authz-${p.metadata.name}`,
+                    { ...p },
+                    child({ dependsOn: [this.namespace, ...args.meshReady] }),
+                ),
+        );
+        const accounts = objects.serviceAccounts.map(
+            (sa) => new k8s.core.v1.ServiceAccount(`${name}-sa-${sa.metadata.name}`, sa, inNamespace),
+        );
+        objects.services.forEach((svc) => new k8s.core.v1.Service(`${name}-svc-${svc.metadata.name}`, svc, inNamespace));
+        this.deployments = objects.deployments.map(
+            (d) =>
+                new k8s.apps.v1.Deployment(
+                    `${name}-${d.metadata.name}`,
+                    d,
+                    child({ dependsOn: [this.namespace, ...accounts, ...allows, ...deny, ...authz, ...(secret ? [secret] : [])] }),
+                ),
+        );
+        this.registerOutputs({ namespace: sampleNamespace });
+    }
+}
