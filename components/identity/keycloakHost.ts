@@ -21,7 +21,7 @@
  * - Not hardened like the cluster pod: no read-only root file system, since `start` rebuilds the server into the
  *   image's lib/quarkus (keycloak.ts); capabilities are dropped and privilege escalation is off.
  */
-import { readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
+import { ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
 import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
 import {
     bootstrapAdminPasswordEnv,
@@ -232,18 +232,7 @@ fi
 if ! installed curl; then
     die "curl: not installed (the post-start check needs it); the registry setup installs it on this server: run it first"
 fi
-# \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
-state="$(systemctl show --property=UnitFileState --value docker)"
-if [[ "$state" != enabled ]]; then
-    systemctl enable docker
-    changed "enabled docker"
-fi
-state="$(systemctl show --property=ActiveState --value docker)"
-if [[ "$state" != active ]]; then
-    systemctl start docker
-    changed "started docker"
-fi
-`);
+${ensureServiceStep("docker")}`);
 
     const envLines = [
         `${bootstrapAdminUsernameEnv}=$admin_user`,

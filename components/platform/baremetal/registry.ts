@@ -9,7 +9,7 @@
  * 0600 files (or, for the login, only on curl's stdin).
  */
 import bcrypt from "bcryptjs";
-import { readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
+import { ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
@@ -230,18 +230,7 @@ if ((\${#missing[@]})); then
     apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold "\${missing[@]}"
     changed "installed \${missing[*]}"
 fi
-# \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
-state="$(systemctl show --property=UnitFileState --value docker)"
-if [[ "$state" != enabled ]]; then
-    systemctl enable docker
-    changed "enabled docker"
-fi
-state="$(systemctl show --property=ActiveState --value docker)"
-if [[ "$state" != active ]]; then
-    systemctl start docker
-    changed "started docker"
-fi
-`);
+${ensureServiceStep("docker")}`);
 
     sections.push(`# Persistent storage, and the configuration mounted read-only into the container.
 if [[ ! -d "$ROOT$DATA_DIR" ]]; then

@@ -182,3 +182,20 @@ exec </dev/null
 ${decodes}
 `;
 }
+
+/** Bash that enables and starts a systemd unit unless it already is (`systemctl show` exits 0 whatever the state). */
+export function ensureServiceStep(unit: string): string {
+    const u = shellQuote(unit);
+    return `# \`systemctl show\` exits 0 whatever the state, so a failing systemctl stops the script.
+state="$(systemctl show --property=UnitFileState --value ${u})"
+if [[ "$state" != enabled ]]; then
+    systemctl enable ${u}
+    changed "enabled ${unit}"
+fi
+state="$(systemctl show --property=ActiveState --value ${u})"
+if [[ "$state" != active ]]; then
+    systemctl start ${u}
+    changed "started ${unit}"
+fi
+`;
+}
