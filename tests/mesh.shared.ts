@@ -145,7 +145,13 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 // The istio-cni node agent in kube-system (privileged allow-list), so injected pods need no istio-init.
                 const cni = cp(c.name, "cni");
                 expectChart(cni, "cni", "istio-cni", "kube-system");
-                expect(cni.inputs.values).toEqual(c.name === "gke" ? { global: { platform: "gke" } } : {});
+                // gke's node paths from 1.25 on (1.24 detects GKE itself and has no gke profile); bare metal's registry.
+                const gkeProfile = c.name === "gke" && s.profile !== "nist-2025";
+                const cniGlobal = {
+                    ...(gkeProfile ? { platform: "gke" } : {}),
+                    ...(s.stack === "testbed" ? { imagePullSecrets: ["zta-registry"] } : {}),
+                };
+                expect(cni.inputs.values).toEqual(Object.keys(cniGlobal).length > 0 ? { global: cniGlobal } : {});
                 const istiod = cp(c.name, "istiod");
                 expectChart(istiod, "istiod", "istiod", "istio-system");
                 expect(istiod.inputs.values.global).toEqual({
@@ -280,6 +286,25 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     const pulls = d.inputs.spec.template.spec.imagePullSecrets;
                     expect(pulls).toEqual(s.stack === "testbed" ? [{ name: "zta-registry" }] : undefined);
                 }
+                // The zero-trust baseline is in place before any sample workload exists.
+                expect(rec.dependsOn(ns, rec.get(`mesh-${c.name}-policy-strict-mtls`))).toBe(true);
+                expect(rec.dependsOn(ns, rec.get(`mesh-${c.name}-policy-allow-nothing`))).toBe(true);
+                for (const allow of policies.filter((p) => p !== deny[0])) {
+                    expect(rec.dependsOn(deny[0], allow)).toBe(true);
+                }
+                const helloworldAllow = authz.find((a) => a.inputs.metadata.name === "helloworld");
+                expect(helloworldAllow?.inputs.spec.rules).toEqual([
+                    {
+                        from: [{ source: { principals: ["cluster.local/ns/sample/sa/curl"] } }],
+                        to: [{ operation: { ports: ["5000"], methods: ["GET"], paths: ["/hello"] } }],
+                    },
+                ]);
+                // East-west gateway → helloworld and httpbin (both run behind one name in every network).
+                const fromEastWest = policies.find((p) => p.inputs.metadata.name === "allow-from-eastwest-gateway");
+                expect(fromEastWest?.inputs.spec.ingress[0].ports).toEqual([
+                    { protocol: "TCP", port: 5000 },
+                    { protocol: "TCP", port: 8080 },
+                ]);
                 const httpbinAllow = authz.find((a) => a.inputs.metadata.name === "httpbin");
                 expect(httpbinAllow?.inputs.spec.rules[0].from[0].source.principals).toEqual([
                     "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",

@@ -127,9 +127,21 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
         // The CNI agent before istiod: pods injected without istio-init need their redirection set up by it.
-        const cni = (this.cniRelease = release("cni", "cni", releaseNames.cni, cniNamespace, cniValues(c.istioPlatform), [
-            this.baseRelease,
-        ]));
+        // Its image comes from the same hub as istiod's; on bare metal with the pull secret in kube-system.
+        const cniPullSecret = createPullSecret(`${name}-cni-pull-secret`, c, cniNamespace, { parent: this });
+        const cni = (this.cniRelease = release(
+            "cni",
+            "cni",
+            releaseNames.cni,
+            cniNamespace,
+            cniValues({
+                istio: args.versions.istio,
+                platform: c.istioPlatform,
+                hub: args.hub,
+                imagePullSecrets: cniPullSecret ? [pullSecretName] : undefined,
+            }),
+            [this.baseRelease, ...(cniPullSecret ? [cniPullSecret] : [])],
+        ));
 
         // Bare metal pulls from the private registry: a pull secret in each namespace with pods (none elsewhere).
         const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, { parent: this });

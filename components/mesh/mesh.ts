@@ -57,21 +57,22 @@ export class Mesh extends pulumi.ComponentResource {
         }));
 
         // Zero-trust baseline per cluster: STRICT mTLS, allow-nothing, NetworkPolicies (policy layer, after the control plane).
-        for (const p of planes) {
-            new MeshPolicy(
-                `${name}-${p.handle.name}-policy`,
-                {
-                    cluster: p.handle,
-                    istiod: p.controlPlane.istiodRelease,
-                    systemNamespace: p.controlPlane.systemNamespace,
-                    ingressNamespace: p.controlPlane.ingressNamespace,
-                    ingressNamespaceName: args.ingressNamespace,
-                    remoteApiServers: args.clusters.filter((c) => c.name !== p.handle.name).map((c) => c.apiServer),
-                    hasExternalPeers: args.peers.length > 0,
-                },
-                { parent: this },
-            );
-        }
+        const policies = planes.map(
+            (p) =>
+                new MeshPolicy(
+                    `${name}-${p.handle.name}-policy`,
+                    {
+                        cluster: p.handle,
+                        istiod: p.controlPlane.istiodRelease,
+                        systemNamespace: p.controlPlane.systemNamespace,
+                        ingressNamespace: p.controlPlane.ingressNamespace,
+                        ingressNamespaceName: args.ingressNamespace,
+                        remoteApiServers: args.clusters.filter((c) => c.name !== p.handle.name).map((c) => c.apiServer),
+                        hasExternalPeers: args.peers.length > 0,
+                    },
+                    { parent: this },
+                ),
+        );
 
         // Workloads: the samples in every cluster, helloworld v1 and v2 alternating so each version lives in one network.
         planes.forEach((p, i) => {
@@ -83,7 +84,13 @@ export class Mesh extends pulumi.ComponentResource {
                     ingressNamespace: args.ingressNamespace,
                     helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
                     registry: args.sampleRegistry,
-                    meshReady: [p.controlPlane.istiodRelease, p.controlPlane.cniRelease],
+                    // Injection (istiod, CNI agent) and the zero-trust baseline before any workload starts.
+                    meshReady: [
+                        p.controlPlane.istiodRelease,
+                        p.controlPlane.cniRelease,
+                        policies[i].peerAuthentication,
+                        policies[i].allowNothing,
+                    ],
                 },
                 { parent: this },
             );

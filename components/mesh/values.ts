@@ -51,18 +51,39 @@ export function namespaceLabels(network: string): Record<string, string> {
 /** Namespace of the istio-cni node agent: kube-system, already on the short `privileged` allow-list (components/policy/psa.ts). */
 export const cniNamespace = "kube-system";
 
-/** Platforms whose node layout Istio's cni chart knows (`files/profile-platform-<name>.yaml`, 1.24-1.30). */
+/** Platforms whose node layout Istio's cni chart knows (`files/profile-platform-<name>.yaml`; `gke` from 1.25 on). */
 export const istioPlatforms = ["gke", "k3d", "k3s", "microk8s", "minikube", "openshift"] as const;
 export type IstioPlatform = (typeof istioPlatforms)[number];
+
+export interface CniValuesInput {
+    /** Istio release of the chart (decides which platform profiles exist). */
+    readonly istio: string;
+    readonly platform?: IstioPlatform;
+    /** Image hub override (the private registry), as istiod's. */
+    readonly hub?: string;
+    readonly imagePullSecrets?: readonly string[];
+}
+
+/** Whether `version` (x.y.z) is at least `major.minor`. */
+function atLeast(version: string, major: number, minor: number): boolean {
+    const [a, b] = version.split(".").map(Number);
+    return a > major || (a === major && b >= minor);
+}
 
 /**
  * The istio-cni node agent sets up each pod's traffic redirection, so injected pods need no istio-init container with
  * NET_ADMIN/NET_RAW and application namespaces can enforce Pod Security `restricted`. Chained after the cluster's CNI
- * (Cilium keeps other CNI configurations: `cni.exclusive: false`). `platform` picks Istio's node paths (GKE's CNI
- * binaries live elsewhere).
+ * (Cilium keeps other CNI configurations: `cni.exclusive: false`). `platform` picks Istio's node paths; the 1.24
+ * chart has no `gke` profile (it fails on an unknown platform) but detects GKE by its Kubernetes version itself.
  */
-export function cniValues(platform?: IstioPlatform): Record<string, unknown> {
-    return platform !== undefined ? { global: { platform } } : {};
+export function cniValues(v: CniValuesInput): Record<string, unknown> {
+    const platform = v.platform === "gke" && !atLeast(v.istio, 1, 25) ? undefined : v.platform;
+    const global = {
+        ...(platform !== undefined ? { platform } : {}),
+        ...(v.hub !== undefined ? { hub: v.hub } : {}),
+        ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
+    };
+    return Object.keys(global).length > 0 ? { global } : {};
 }
 
 /** The base chart needs nothing for this topology (CRDs, reader service account). */

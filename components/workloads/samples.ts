@@ -364,12 +364,13 @@ export function sampleNetworkPolicies(input: SampleNetworkInput): NetworkPolicy[
         allowDnsEgress(sampleNamespace),
         allowIstiodEgress(sampleNamespace),
         allowAppTraffic(sampleNamespace, [samplePorts.helloworld]),
+        // Other networks reach helloworld, and httpbin (every cluster runs one behind the same name, so an ingress
+        // gateway balances across networks), through this cluster's east-west gateway.
         allowFromGateway({
             namespace: sampleNamespace,
             gateway: "eastWest",
             gatewayNamespace: istioNamespace,
-            ports: [samplePorts.helloworld],
-            podLabels: { app: "helloworld" },
+            ports: [samplePorts.helloworld, samplePorts.httpbin],
         }),
         allowFromGateway({
             namespace: sampleNamespace,
