@@ -21,7 +21,15 @@
  * - Not hardened like the cluster pod: no read-only root file system, since `start` rebuilds the server into the
  *   image's lib/quarkus (keycloak.ts); capabilities are dropped and privilege escalation is off.
  */
-import { ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "../platform/baremetal/script";
+import {
+    containerStateStep,
+    ensureServiceStep,
+    readBundleStep,
+    renderBundle,
+    renderScript,
+    shellQuote,
+    writeFileStep,
+} from "../platform/baremetal/script";
 import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
 import {
     bootstrapAdminPasswordEnv,
@@ -261,13 +269,7 @@ config_hash="$({
     done
 } | sha256sum)"
 config_hash="\${config_hash%% *}"
-# All names, matched exactly here: docker's name filter is a substring/regex match.
-names="$(docker ps --all --format '{{.Names}}')"
-current=""
-if listed ${keycloakContainer} <<<"$names"; then
-    current="$(docker inspect --format '{{.State.Running}} {{index .Config.Labels "${configHashLabel}"}}' ${keycloakContainer})"
-fi
-if [[ "$current" != "true $config_hash" ]]; then
+${containerStateStep(keycloakContainer, configHashLabel)}if [[ "$current" != "true $config_hash" ]]; then
     if [[ -n "$current" ]]; then
         docker rm --force ${keycloakContainer} >/dev/null
         changed "removed the outdated Keycloak container"

@@ -9,7 +9,7 @@
  * 0600 files (or, for the login, only on curl's stdin).
  */
 import bcrypt from "bcryptjs";
-import { ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
+import { containerStateStep, ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
@@ -258,13 +258,7 @@ config_hash="$({
     done
 } | sha256sum)"
 config_hash="\${config_hash%% *}"
-# All names, matched exactly here: docker's name filter is a substring/regex match.
-names="$(docker ps --all --format '{{.Names}}')"
-current=""
-if listed ${registryContainer} <<<"$names"; then
-    current="$(docker inspect --format '{{.State.Running}} {{index .Config.Labels "${configHashLabel}"}}' ${registryContainer})"
-fi
-if [[ "$current" != "true $config_hash" ]]; then
+${containerStateStep(registryContainer, configHashLabel)}if [[ "$current" != "true $config_hash" ]]; then
     if [[ -n "$current" ]]; then
         docker rm --force ${registryContainer} >/dev/null
         changed "removed the outdated registry container"

@@ -199,3 +199,17 @@ if [[ "$state" != active ]]; then
 fi
 `;
 }
+
+/**
+ * Bash that sets `current` to "<running> <label value>" of the container `name`, or "" when there is none: the
+ * scripts compare it with "true <config hash>" to decide whether to (re)create the container.
+ */
+export function containerStateStep(name: string, label: string): string {
+    return `# All names, matched exactly here: docker's name filter is a substring/regex match.
+names="$(docker ps --all --format '{{.Names}}')"
+current=""
+if listed ${shellQuote(name)} <<<"$names"; then
+    current="$(docker inspect --format '{{.State.Running}} {{index .Config.Labels "${label}"}}' ${shellQuote(name)})"
+fi
+`;
+}
