@@ -427,12 +427,12 @@ const firstRunCalls = [
 
 /**
  * Stubs for this file (tests/fixtures/identity/*.sh), run like the shared ones: shared stub library, call
- * recording and failure injection, then the body. docker: the shared emulation plus --cap-drop/--security-opt and
- * kc.sh's arguments after the image. curl: the discovery document and token endpoint of a running Keycloak (state
+ * recording and failure injection, then the body (docker is the shared stub, which keeps kc.sh's arguments after
+ * the image in state "container-command"). curl: the discovery document and token endpoint of a running Keycloak (state
  * "keycloak"). chown: records only.
  */
 const fixtures = path.join(__dirname, "fixtures", "identity");
-const localStubs: Record<string, boolean> = { docker: false, curl: true, chown: false };
+const localStubs: Record<string, boolean> = { curl: true, chown: false };
 
 function installLocalStubs(host: StubHost): void {
     const shebang = fs.readFileSync(path.join(host.bin, "docker"), "utf8").split("\n")[0];
@@ -600,8 +600,8 @@ describe("renderKeycloakSetup: a new Keycloak on the registry's server, run twic
 
     test("the container runs the pinned image with kc.sh start --import-realm, secrets only via --env-file", () => {
         expect(host.readState("containers")).toEqual([`zta-keycloak true ${hash} ${keycloakImage}`]);
-        expect(host.readState("keycloak-command")).toEqual(keycloakArgs("https://keycloak.lab:8443"));
-        expect(host.readState("keycloak-command")).not.toContain("start-dev");
+        expect(host.readState("container-command")).toEqual(keycloakArgs("https://keycloak.lab:8443"));
+        expect(host.readState("container-command")).not.toContain("start-dev");
         const docker = first.calls.find((c) => c.name === "docker" && c.argv[0] === "run");
         expect(docker?.argv).toContain("--env-file");
         expect(docker?.argv.filter((a) => a === "-e" || a === "--env" || /KC_BOOTSTRAP|ZTA_/.test(a))).toEqual([]);

@@ -418,6 +418,8 @@ run)
         --detach) ;;
         --name) name="$2"; shift ;;
         --restart) [[ "$2" == unless-stopped ]] || stub_unsupported run "$@"; shift ;;
+        --cap-drop) [[ "$2" == ALL ]] || stub_unsupported run "$@"; shift ;;
+        --security-opt) [[ "$2" == no-new-privileges ]] || stub_unsupported run "$@"; shift ;;
         --publish | --volume) shift ;;
         --env-file)
             if [[ ! -f "$2" || "$(stat -c %a -- "$2")" != 600 ]]; then
@@ -427,11 +429,13 @@ run)
             shift ;;
         --label) [[ "$2" == zta.config-sha256=* ]] || stub_unsupported run "$@"; label="\${2#*=}"; shift ;;
         -*) stub_unsupported run "$@" ;;
-        *) [[ -z "$image" ]] || stub_unsupported run "$@"; image="$1" ;;
+        # The image; what follows is the container's command (arguments), kept in state "container-command".
+        *) image="$1"; shift; break ;;
         esac
         shift
     done
     [[ -n "$name" && -n "$image" && -n "$label" ]] || stub_unsupported run
+    printf '%s\n' "$@" >"$STATE/container-command"
     if state_has containers "$name"; then
         echo "docker: Error response from daemon: Conflict. The container name /$name is already in use." >&2
         exit 125
@@ -678,7 +682,7 @@ export class StubHost {
 
     /**
      * Replaces an emulated state file: "dpkg" (package version), "holds", "modules", "swaps", "enabled", "active",
-     * "containers" (docker), "registry" (what curl gets from the registry: down, anonymous, authenticated, login),
+     * "containers" (docker; the last run's command after the image in "container-command"), "registry" (what curl gets from the registry: down, anonymous, authenticated, login),
      * "apiserver" (unready N|never: failed /readyz answers before "ok"), "taints" (KEY:EFFECT of the node),
      * "user" (uid N: `id -u`), "addresses" (IFNAME ADDRESS/PREFIX: `ip -o -4 addr show`), "kernel" (hostname N: the
      * transient host name), "cluster" (token T: the only token kubeadm join accepts), "dryrun" (outcomes of
