@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TestbedConfig } from "./config/model";
+import { Identity, keycloakAdminUser } from "./identity/identity";
 import { Mesh } from "./mesh/mesh";
+import { checkLabel, verifyNamespace } from "./verification/checks";
+import { ClusterVerification } from "./verification/verification";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
+
+/** How long each check may keep retrying before it fails (configuration takes a while to reach every proxy). */
+export const verificationTimeoutSeconds = 300;
 
 /**
  * The whole program for a validated config: platform → mesh. Returns the stack outputs.
@@ -11,6 +17,12 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
     const peers = await resolvePeers(config);
     const platform = createPlatform(config);
     const clusters = platform.clusters;
+    const identity = new Identity("identity", {
+        config: config.identity,
+        clusters,
+        bareMetal: platform.bareMetal,
+        clients: { namespace: verifyNamespace, podLabels: { [checkLabel]: "ingress-jwt" } },
+    });
     const mesh = new Mesh("mesh", {
         meshId: config.meshId,
         trustDomain: config.trustDomain,
@@ -23,7 +35,47 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         ca: config.ca,
         clusters,
         peers,
+        ingress: {
+            issuer: identity.realm.issuer,
+            audience: identity.realm.audience,
+            jwks: identity.jwks,
+            host: config.identity.ingressHost,
+            tls: identity.ingressTls,
+        },
     });
+
+    // Verification last, in every cluster: the zero-trust claims as Jobs the engine awaits (a failure fails `up`).
+    const keycloak = identity.endpoint;
+    const verificationInputs = pulumi.all([identity.jwks, mesh.rootCertPem]).apply(([jwks, root]) => ({
+        config: { ...config, baremetal: undefined, identity: { ...config.identity, tls: undefined } },
+        jwks,
+        root,
+    }));
+    const verification = clusters.map(
+        (cluster) =>
+            new ClusterVerification(`verify-${cluster.name}`, {
+                cluster,
+                ingressNamespace: config.ingressNamespace,
+                sampleRegistry: config.sampleRegistry,
+                identity: {
+                    tokenUrl: `${identity.realm.issuer}/protocol/openid-connect/token`,
+                    clientId: identity.realm.clientId,
+                    clientSecret: identity.clientSecret,
+                    caCertPem: identity.tls.caCertPem,
+                    badTokens: identity.badTokens,
+                    keycloak,
+                    ingressHost: config.identity.ingressHost,
+                },
+                skip:
+                    keycloak.kind === "cluster" && keycloak.cluster !== cluster.name
+                        ? { "ingress-jwt": `Keycloak is cluster-local to ${keycloak.cluster} (its Service name is the issuer)` }
+                        : {},
+                after: [...mesh.underTest, ...identity.ready],
+                inputs: verificationInputs,
+                simulated: config.platform === "sim",
+                timeoutSeconds: verificationTimeoutSeconds,
+            }),
+    );
 
     const meshPeering: pulumi.Output<MeshPeering> = mesh.rootCertPem.apply((rootCert) => ({
         meshId: config.meshId,
@@ -41,6 +93,18 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         peerClusters: peers.map((p) => ({ name: p.name, network: p.network, stack: p.stack })),
         meshPeering,
         readerKubeconfigs: pulumi.secret(mesh.readerKubeconfigs),
+        identity: {
+            issuer: identity.realm.issuer,
+            clientId: identity.realm.clientId,
+            audience: identity.realm.audience,
+            ingressHost: config.identity.ingressHost,
+            caCert: identity.tls.caCertPem,
+            clientSecret: identity.clientSecret,
+            keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))),
+        },
+        verification: pulumi
+            .all(verification.map((v) => v.results))
+            .apply((results) => Object.fromEntries(clusters.map((c, i) => [c.name, results[i]]))),
         ...platform.outputs,
     };
 }

@@ -59,9 +59,9 @@ describe("program with an external root", () => {
     });
 
     test("no root key or root certificate is generated", () => {
-        // (The bare-metal infrastructure CA for the registry is not part of the mesh.)
+        // (The bare-metal infrastructure CA for the registry, and the identity layer's certificates, are not part of the mesh.)
         const tlsTypes = run.recording.resources
-            .filter((r) => r.type.startsWith("tls:") && !/^(infra-ca|registry-tls)-/.test(r.name))
+            .filter((r) => r.type.startsWith("tls:") && !/^(infra-ca|registry-tls|identity)-/.test(r.name))
             .map((r) => r.type);
         expect(tlsTypes.filter((t) => t.endsWith("SelfSignedCert"))).toHaveLength(0);
         // One key per intermediate only.

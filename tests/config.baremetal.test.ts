@@ -178,8 +178,8 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         ],
         [
             "an unknown role",
-            () => parseTestbed({ hosts: withHost(0, { roles: ["registry", "dns"] }) }),
-            /^zta-testbed:hosts\[0\]\.roles\[1\]: must be one of "control-plane", "worker", "registry", "keycloak", got "dns"$/,
+            () => parseTestbed({ hosts: withHost(0, { roles: ["registry", "keycloak", "dns"] }) }),
+            /^zta-testbed:hosts\[0\]\.roles\[2\]: must be one of "control-plane", "worker", "registry", "keycloak", got "dns"$/,
         ],
         [
             "no registry host",

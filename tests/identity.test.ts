@@ -101,16 +101,38 @@ describe("realmImport", () => {
                     realmRoles: [],
                 },
             ],
+            // The realm signs with the key Pulumi made (placeholder only), above the generated keys' priority.
+            components: {
+                "org.keycloak.keys.KeyProvider": [
+                    {
+                        name: "zta-rs256",
+                        providerId: "rsa",
+                        subComponents: {},
+                        config: {
+                            priority: ["1000"],
+                            enabled: ["true"],
+                            active: ["true"],
+                            algorithm: ["RS256"],
+                            keyUse: ["SIG"],
+                            privateKey: ["${ZTA_REALM_SIGNING_KEY}"],
+                        },
+                    },
+                ],
+            },
         });
         expect(JSON.parse(realm.json)).toEqual(realm.representation);
         expect(realm.json.endsWith("}\n")).toBe(true);
     });
 
     test("the only ${...} in the file are the secret placeholders Keycloak resolves at import", () => {
-        expect(realm.json.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}"]);
-        expect(realmWithUser.json.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}", "${ZTA_TEST_USER_PASSWORD}"]);
-        expect(realm.secretEnv).toEqual(["ZTA_CLIENT_SECRET"]);
-        expect(realmWithUser.secretEnv).toEqual(["ZTA_CLIENT_SECRET", "ZTA_TEST_USER_PASSWORD"]);
+        expect(realm.json.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}", "${ZTA_REALM_SIGNING_KEY}"]);
+        expect(realmWithUser.json.match(/\$\{[^}]*\}/g)).toEqual([
+            "${ZTA_CLIENT_SECRET}",
+            "${ZTA_TEST_USER_PASSWORD}",
+            "${ZTA_REALM_SIGNING_KEY}",
+        ]);
+        expect(realm.secretEnv).toEqual(["ZTA_CLIENT_SECRET", "ZTA_REALM_SIGNING_KEY"]);
+        expect(realmWithUser.secretEnv).toEqual(["ZTA_CLIENT_SECRET", "ZTA_REALM_SIGNING_KEY", "ZTA_TEST_USER_PASSWORD"]);
     });
 
     test("issuer, audience and the pinned service-account subject are returned for the mesh policies", () => {
@@ -291,6 +313,10 @@ describe("keycloakManifests", () => {
                 valueFrom: { secretKeyRef: { name: "keycloak-admin", key: "password", optional: false } },
             },
             { name: "ZTA_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "keycloak-client", key: "client-secret", optional: false } } },
+            {
+                name: "ZTA_REALM_SIGNING_KEY",
+                valueFrom: { secretKeyRef: { name: "keycloak-client", key: "realm-signing-key", optional: false } },
+            },
         ]);
         for (const c of allContainers) {
             for (const e of c.env ?? []) {
@@ -303,7 +329,7 @@ describe("keycloakManifests", () => {
         }
         const userRealm = realmImport({ ...realmInput, issuerUrlBase: kubeRealm.issuerUrlBase, testUser: { username: "alice" } });
         const withUser = keycloakManifests({ ...kubeInput, realm: userRealm });
-        expect(withUser.deployment.spec.template.spec.containers[0].env?.[3]).toEqual({
+        expect(withUser.deployment.spec.template.spec.containers[0].env?.[4]).toEqual({
             name: "ZTA_TEST_USER_PASSWORD",
             valueFrom: { secretKeyRef: { name: "keycloak-client", key: "test-user-password", optional: false } },
         });
@@ -380,12 +406,14 @@ const secrets: KeycloakSecrets = {
     adminUser: "zta-admin",
     adminPassword: 'Adm1n "pass" $HOME `x`',
     clientSecret: "ClientSecret_0123456789abcdefABCDEF-xyz",
+    realmSigningKey: "MIIE" + "RealmKeyMaterial0123456789+/".repeat(50),
 };
 const stdin = renderKeycloakSecrets(secrets);
 const secretValues: Record<string, string> = {
     key: "KcKeyMaterialSecretW9x",
     adminPassword: secrets.adminPassword,
     clientSecret: secrets.clientSecret,
+    realmSigningKey: secrets.realmSigningKey,
     testUserPassword: "TestUserPassword_42",
 };
 const hostInput: KeycloakSetupInput = { hostname: "keycloak.lab", tlsCertPem: certPem, caPem, realm };
@@ -521,6 +549,7 @@ describe("renderKeycloakSetup: rendering", () => {
             secrets.adminUser,
             secrets.adminPassword,
             secrets.clientSecret,
+            secrets.realmSigningKey,
             "",
             "",
         ]);
@@ -628,7 +657,7 @@ describe("renderKeycloakSetup: a new Keycloak on the registry's server, run twic
             "/etc/zta-keycloak/tls/tls.key": "640",
         });
         expect(filesAfterFirst["/etc/zta-keycloak/keycloak.env"].content).toBe(
-            `KC_BOOTSTRAP_ADMIN_USERNAME=zta-admin\nKC_BOOTSTRAP_ADMIN_PASSWORD=${secrets.adminPassword}\nZTA_CLIENT_SECRET=${secrets.clientSecret}\n`,
+            `KC_BOOTSTRAP_ADMIN_USERNAME=zta-admin\nKC_BOOTSTRAP_ADMIN_PASSWORD=${secrets.adminPassword}\nZTA_CLIENT_SECRET=${secrets.clientSecret}\nZTA_REALM_SIGNING_KEY=${secrets.realmSigningKey}\n`,
         );
         expect(filesAfterFirst["/etc/zta-keycloak/tls/tls.key"].content).toBe(keyPem);
         expect(filesAfterFirst["/etc/zta-keycloak/import/realm.json"].content).toBe(realm.json);
@@ -803,7 +832,7 @@ describe("renderKeycloakSetup: the secret bundle", () => {
     test.each<[string, string, string]>([
         ["no stdin", "", "no header line"],
         ["another header", stdin.replace("zta-keycloak-secrets-v1", "v0"), "wrong header line"],
-        ["a missing test user password line", `${bundle.slice(0, 5).join("\n")}\n`, "no test user password line"],
+        ["a missing test user password line", `${bundle.slice(0, 6).join("\n")}\n`, "no test user password line"],
         ["extra data", `${stdin}more\n`, "data after the test user password line"],
         ["a key that is not PEM", [bundle[0], b64("hello"), ...bundle.slice(2)].join("\n"), "server key is not a PEM private key"],
         [

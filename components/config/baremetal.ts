@@ -376,6 +376,11 @@ export function readBareMetal(problems: Problems, raw: BareMetalRaw): BareMetalC
 /** Names of host entries that were rejected (already reported): references to them are not reported again. */
 const invalidHostNames = new WeakMap<BareMetalConfig, string[]>();
 
+/** True when some host entry was rejected (and reported): a role it carried may be missing from `hosts`. */
+export function hasRejectedHosts(baremetal: BareMetalConfig): boolean {
+    return (invalidHostNames.get(baremetal) ?? []).length > 0;
+}
+
 function hostEntryNames(text: string | undefined): string[] {
     try {
         const data: unknown = JSON.parse(text ?? "[]");

@@ -1,5 +1,6 @@
 import { VersionProfile, VersionProfileName } from "../versions";
 import type { IstioPlatform } from "../mesh/values";
+import type { IdentityConfig } from "./identity";
 import { Sensitive } from "./sensitive";
 
 /** Where clusters come from: bare metal, managed cloud clusters, or the local simulation (`npm run sim`). */
@@ -177,6 +178,8 @@ export interface TestbedConfig {
     readonly sampleRegistry?: string;
     /** Workload certificate lifetime in hours (1-24). */
     readonly workloadCertTtlHours: number;
+    /** Keycloak realm and placement, the ingress host, optional ready-made TLS material. */
+    readonly identity: IdentityConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
 }

@@ -33,6 +33,7 @@ import {
 import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
+import { readIdentity } from "./identity";
 import { parseStructured } from "./structured";
 
 /** Raw stack config, keys without the project namespace; objects arrive as JSON text. */
@@ -583,6 +584,18 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         peers.length > 0,
     );
     const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined, platform);
+    const identity = readIdentity(
+        problems,
+        {
+            identity: raw.get("identity"),
+            ingressHost: raw.get("ingressHost"),
+            identityTls: raw.get("identityTls"),
+            identityTlsIsSecret: raw.isSecret("identityTls"),
+        },
+        platform,
+        clusters[0]?.name,
+        baremetal,
+    );
 
     problems.throwIfAny();
     const versionProfile = profileName as keyof typeof versionProfiles;
@@ -600,6 +613,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         ingressNamespace,
         workloadCertTtlHours,
         ...(sampleRegistry !== undefined ? { sampleRegistry } : {}),
+        identity,
         baremetal,
     };
 }

@@ -44,7 +44,7 @@ import {
     keycloakUid,
     realmFileName,
 } from "./keycloak";
-import { clientSecretEnv, issuerUrl, placeholderSafeSecret, RealmImport, testUserPasswordEnv } from "./realm";
+import { clientSecretEnv, issuerUrl, placeholderSafeSecret, RealmImport, realmSigningKeyEnv, testUserPasswordEnv } from "./realm";
 
 export interface KeycloakSetupInput {
     /** Default `keycloakImage`; must be pinned by tag. */
@@ -76,6 +76,8 @@ export interface KeycloakSecrets {
     readonly adminPassword: string;
     /** The client secret: 32-128 characters of [A-Za-z0-9_-] (it is substituted into the realm file). */
     readonly clientSecret: string;
+    /** The realm's signing key as Keycloak imports it: base64 of PKCS#8 DER, one line (jwt.ts keycloakPrivateKeyValue). */
+    readonly realmSigningKey: string;
     /** Required exactly when the realm has a test user: 12-128 characters of [A-Za-z0-9_-]. */
     readonly testUserPassword?: string;
 }
@@ -185,7 +187,17 @@ export function renderKeycloakSecrets(secrets: KeycloakSecrets): string {
     ) {
         throw new Error("testUserPassword: expected 12-128 characters of [A-Za-z0-9_-]");
     }
-    return renderBundle(secretsHeader, [`${key}\n`, secrets.adminUser, secrets.adminPassword, secret, testPassword ?? ""]);
+    if (!/^[A-Za-z0-9+/]{1000,}={0,2}$/.test(secrets.realmSigningKey)) {
+        throw new Error("realmSigningKey: expected one line of base64 (an RSA key's PKCS#8 DER)");
+    }
+    return renderBundle(secretsHeader, [
+        `${key}\n`,
+        secrets.adminUser,
+        secrets.adminPassword,
+        secret,
+        secrets.realmSigningKey,
+        testPassword ?? "",
+    ]);
 }
 
 /** Renders the Keycloak setup script; throws an Error naming the offending field on invalid input. */
@@ -219,12 +231,14 @@ ${args.map((a) => `    ${shellQuote(a)}`).join("\n")}
         { variable: "admin_user", label: "admin user" },
         { variable: "admin_password", label: "admin password" },
         { variable: "client_secret", label: "client secret" },
+        { variable: "realm_key", label: "realm signing key" },
         { variable: "test_password", label: "test user password" },
     ])}[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
 [[ "$admin_user" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || bundle_error "admin user is not 1-64 characters of [A-Za-z0-9._-]"
 [[ \${#admin_password} -ge 12 && "$admin_password" != *[[:cntrl:]]* ]] || bundle_error "admin password is not 12+ characters without control characters"
 # [A-Za-z0-9_-] only: Keycloak substitutes it into the realm file's JSON text.
 [[ "$client_secret" =~ ^[A-Za-z0-9_-]{32,128}$ ]] || bundle_error "client secret is not 32-128 characters of [A-Za-z0-9_-]"
+[[ "$realm_key" =~ ^[A-Za-z0-9+/]{1000,}={0,2}$ ]] || bundle_error "realm signing key is not one line of base64"
 ${testCheck}
 `);
 
@@ -246,6 +260,7 @@ ${ensureServiceStep("docker")}`);
         `${bootstrapAdminUsernameEnv}=$admin_user`,
         `${bootstrapAdminPasswordEnv}=$admin_password`,
         `${clientSecretEnv}=$client_secret`,
+        `${realmSigningKeyEnv}=$realm_key`,
         ...(testUser ? [`${testUserPasswordEnv}=$test_password`] : []),
     ];
     sections.push(`# What the container reads: certificate and realm file (public), key and env file (secret, from the bundle;

@@ -35,7 +35,7 @@ import {
     keycloakUid,
     realmFileName,
 } from "./keycloak";
-import { clientSecretEnv, issuerUrl, RealmImport, testUserPasswordEnv } from "./realm";
+import { clientSecretEnv, issuerUrl, RealmImport, realmSigningKeyEnv, testUserPasswordEnv } from "./realm";
 
 export interface ResourceList {
     readonly cpu: string;
@@ -59,7 +59,11 @@ export const defaultKeycloakResources: KeycloakResources = {
 /** Keys of the Secret named by `adminSecretName`. */
 export const adminSecretKeys = { username: "username", password: "password" } as const;
 /** Keys of the Secret named by `clientSecretName` (`test-user-password` only when the realm has a test user). */
-export const clientSecretKeys = { clientSecret: "client-secret", testUserPassword: "test-user-password" } as const;
+export const clientSecretKeys = {
+    clientSecret: "client-secret",
+    realmSigningKey: "realm-signing-key",
+    testUserPassword: "test-user-password",
+} as const;
 
 export interface KeycloakKubeInput {
     readonly namespace: string;
@@ -73,7 +77,10 @@ export interface KeycloakKubeInput {
     readonly tlsSecretName: string;
     /** Secret with the bootstrap admin's `username` and `password`. */
     readonly adminSecretName: string;
-    /** Secret with `client-secret` (32+ characters of [A-Za-z0-9_-]) and, with a test user, `test-user-password`. */
+    /**
+     * Secret with `client-secret` (32+ characters of [A-Za-z0-9_-]), `realm-signing-key` (jwt.ts
+     * keycloakPrivateKeyValue) and, with a test user, `test-user-password`.
+     */
     readonly clientSecretName: string;
     readonly realmConfigMapName: string;
     /** The realm file (realm.ts); its issuer must be this Keycloak's. */
@@ -305,6 +312,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
         secretEnv(bootstrapAdminUsernameEnv, input.adminSecretName, adminSecretKeys.username),
         secretEnv(bootstrapAdminPasswordEnv, input.adminSecretName, adminSecretKeys.password),
         secretEnv(clientSecretEnv, input.clientSecretName, clientSecretKeys.clientSecret),
+        secretEnv(realmSigningKeyEnv, input.clientSecretName, clientSecretKeys.realmSigningKey),
     ];
     if (input.realm.secretEnv.includes(testUserPasswordEnv)) {
         env.push(secretEnv(testUserPasswordEnv, input.clientSecretName, clientSecretKeys.testUserPassword));

@@ -20,6 +20,14 @@ import { checkHttpsBase } from "./inputs";
 
 /** Environment variable Keycloak reads the client secret from at import. */
 export const clientSecretEnv = "ZTA_CLIENT_SECRET";
+/**
+ * Environment variable Keycloak reads the realm's RSA signing key from at import: base64 of its PKCS#8 DER on one
+ * line (jwt.ts keycloakPrivateKeyValue), which the `rsa` key provider accepts without PEM armour.
+ */
+export const realmSigningKeyEnv = "ZTA_REALM_SIGNING_KEY";
+/** Name of the imported key provider; its priority outranks the realm's generated keys, so it signs every token. */
+export const realmKeyProviderName = "zta-rs256";
+export const realmKeyPriority = 1000;
 /** Environment variable Keycloak reads the test user's password from at import (only with `testUser`). */
 export const testUserPasswordEnv = "ZTA_TEST_USER_PASSWORD";
 /** Characters allowed in secrets that are substituted into the realm file (see above). */
@@ -221,9 +229,28 @@ export function realmImport(input: RealmImportInput): RealmImport {
         refreshTokenMaxReuse: 0,
         clients: [client],
         users,
+        // The signing key Pulumi made (secret; only its placeholder is here): the mesh's inline JWKS is derived from
+        // the same key, and a Keycloak that starts from an empty database keeps signing with it.
+        components: {
+            "org.keycloak.keys.KeyProvider": [
+                {
+                    name: realmKeyProviderName,
+                    providerId: "rsa",
+                    subComponents: {},
+                    config: {
+                        priority: [String(realmKeyPriority)],
+                        enabled: ["true"],
+                        active: ["true"],
+                        algorithm: ["RS256"],
+                        keyUse: ["SIG"],
+                        privateKey: [placeholder(realmSigningKeyEnv)],
+                    },
+                },
+            ],
+        },
     };
 
-    const secretEnv = testUser === undefined ? [clientSecretEnv] : [clientSecretEnv, testUserPasswordEnv];
+    const secretEnv = [clientSecretEnv, realmSigningKeyEnv, ...(testUser === undefined ? [] : [testUserPasswordEnv])];
     return {
         realm: input.realm,
         issuerUrlBase: input.issuerUrlBase,

@@ -72,6 +72,8 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     public readonly ingressNamespace: k8s.core.v1.Namespace;
     /** Helm status per release, e.g. `deployed`. */
     public readonly status: pulumi.Output<Record<string, string>>;
+    /** The gateways (east-west with its cross-network Gateway, ingress): traffic across networks and in flows once done. */
+    public readonly gateways: pulumi.Resource[];
     /** LoadBalancer address of the east-west gateway (IP or hostname), undefined until assigned. */
     public readonly eastWestAddress: pulumi.Output<string | undefined>;
 
@@ -188,7 +190,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             [this.istiodRelease, ...pullSecretDeps],
         );
 
-        new k8s.apiextensions.CustomResource(
+        const crossNetwork = new k8s.apiextensions.CustomResource(
             `${name}-cross-network-gateway`,
             {
                 apiVersion: "networking.istio.io/v1",
@@ -214,6 +216,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             [this.istiodRelease, ...(ingressPullSecret ? [ingressPullSecret] : [])],
         );
 
+        this.gateways = [eastWest, crossNetwork, ingress];
         // Read back after the release: its id is unknown in a first preview, so the read waits for the install.
         const eastWestService = k8s.core.v1.Service.get(
             `${name}-eastwest-service`,

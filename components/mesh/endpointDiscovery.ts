@@ -25,6 +25,8 @@ export interface EndpointDiscoveryArgs {
 export class EndpointDiscovery extends pulumi.ComponentResource {
     /** Per owned cluster: the reader kubeconfig other clusters use (secret). */
     public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
+    /** The remote secrets: cross-network endpoints are known once istiod has read them. */
+    public readonly remoteSecrets: k8s.core.v1.Secret[] = [];
 
     constructor(name: string, args: EndpointDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:EndpointDiscovery", name, {}, opts);
@@ -76,7 +78,7 @@ export class EndpointDiscovery extends pulumi.ComponentResource {
                 if (source.name === target.handle.name) {
                     continue;
                 }
-                new k8s.core.v1.Secret(
+                const remote = new k8s.core.v1.Secret(
                     `${name}-${source.name}-in-${target.handle.name}`,
                     {
                         metadata: remoteSecretMetadata(source.name),
@@ -86,6 +88,7 @@ export class EndpointDiscovery extends pulumi.ComponentResource {
                     },
                     { parent: this, provider: target.handle.provider, dependsOn: [target.controlPlane.systemNamespace] },
                 );
+                this.remoteSecrets.push(remote);
             }
         }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MeshPolicy } from "../policy/meshPolicy";
 import { SampleApps } from "../workloads/sampleApps";
+import { IngressIdentity, SampleIngress } from "../workloads/sampleIngress";
 import { CaConfig } from "../config/model";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
@@ -14,6 +15,8 @@ export interface MeshArgs extends MeshSettings {
     readonly clusters: readonly ClusterHandle[];
     /** Clusters of other stacks that join (remote secrets only). */
     readonly peers: readonly PeerClusterHandle[];
+    /** The realm and the ingress certificate the JWT-protected ingress of every cluster uses. */
+    readonly ingress: IngressIdentity;
 }
 
 export interface ClusterMeshStatus {
@@ -30,6 +33,8 @@ export class Mesh extends pulumi.ComponentResource {
     public readonly clusters: pulumi.Output<Record<string, ClusterMeshStatus>>;
     /** Per owned cluster: Istio reader kubeconfig (secret). */
     public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
+    /** Everything the verification layer tests, in every cluster (samples, ingress, gateways, remote secrets). */
+    public readonly underTest: pulumi.Resource[];
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:Mesh", name, {}, opts);
@@ -75,8 +80,9 @@ export class Mesh extends pulumi.ComponentResource {
         );
 
         // Workloads: the samples in every cluster, helloworld v1 and v2 alternating so each version lives in one network.
+        const underTest: pulumi.Resource[] = [];
         planes.forEach((p, i) => {
-            new SampleApps(
+            const samples = new SampleApps(
                 `${name}-${p.handle.name}-samples`,
                 {
                     cluster: p.handle,
@@ -94,10 +100,30 @@ export class Mesh extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            // The JWT-protected HTTPS ingress in front of httpbin.
+            const ingress = new SampleIngress(
+                `${name}-${p.handle.name}-jwt-ingress`,
+                {
+                    cluster: p.handle,
+                    ingressNamespace: args.ingressNamespace,
+                    identity: args.ingress,
+                    after: [p.controlPlane.istiodRelease, p.controlPlane.ingressNamespace, ...samples.deployments],
+                },
+                { parent: this },
+            );
+            underTest.push(
+                ...samples.deployments,
+                ...p.controlPlane.gateways,
+                ...ingress.resources,
+                policies[i].peerAuthentication,
+                policies[i].allowNothing,
+                ...policies[i].networkPolicies,
+            );
         });
 
         const discovery = new EndpointDiscovery(`${name}-discovery`, { clusters: planes, peers: args.peers }, { parent: this });
         this.readerKubeconfigs = discovery.readerKubeconfigs;
+        this.underTest = [...underTest, ...discovery.remoteSecrets];
 
         this.clusters = pulumi
             .all(planes.map((p) => pulumi.all([p.controlPlane.status, p.controlPlane.eastWestAddress])))

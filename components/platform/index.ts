@@ -3,6 +3,7 @@ import { BareMetal, bareMetalOutputs, createBareMetal } from "./baremetal";
 import { ClusterHandle } from "./handle";
 import { KubeconfigCluster } from "./kubeconfigCluster";
 
+export type { BareMetal } from "./baremetal";
 export type { ClusterHandle, PeerClusterHandle } from "./handle";
 export type { MeshPeering } from "./peers";
 export { resolvePeers, peeringOutputs } from "./peers";
@@ -11,6 +12,8 @@ export interface Platform {
     readonly clusters: ClusterHandle[];
     /** Outputs of the platform layer (bare metal: hosts, registry, infrastructure CA). */
     readonly outputs: Record<string, unknown>;
+    /** The bare-metal layer (testbed): hosts, registry, infrastructure CA. */
+    readonly bareMetal?: BareMetal;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface Platform {
 export function createPlatform(config: TestbedConfig): Platform {
     if (config.platform === "testbed") {
         const bm: BareMetal = createBareMetal(config);
-        return { clusters: bm.clusters, outputs: bareMetalOutputs(config, bm) };
+        return { clusters: bm.clusters, outputs: bareMetalOutputs(config, bm), bareMetal: bm };
     }
     const clusters = config.clusters.map((cluster) => {
         if (cluster.access.kind !== "kubeconfig") {

@@ -346,3 +346,50 @@ export function allowRegistryEgress(args: EndpointEgressArgs & { readonly regist
 
 export { psaLabels, privilegedNamespaces } from "./psa";
 export type { PsaLevel } from "./psa";
+
+export interface PodPeerArgs {
+    /** Name of the policy (unique in its namespace). */
+    readonly name: string;
+    readonly namespace: string;
+    /** Pods of `namespace` the policy applies to. */
+    readonly podLabels: Readonly<Record<string, string>>;
+    /** The other side: its namespace and pods. */
+    readonly peerNamespace: string;
+    readonly peerPodLabels: Readonly<Record<string, string>>;
+    /** Pod (container) ports of the receiving side. */
+    readonly ports: readonly number[];
+}
+
+/** Pods of `namespace` accept connections from the named pods of `peerNamespace` on `ports`. */
+export function allowIngressFromPods(args: PodPeerArgs): NetworkPolicy {
+    return policy(
+        args.name,
+        args.namespace,
+        { matchLabels: { ...args.podLabels } },
+        {
+            ingress: [
+                {
+                    from: [inNamespace(dnsLabel("peerNamespace", args.peerNamespace), args.peerPodLabels)],
+                    ports: tcp(...appPorts("ports", args.ports)),
+                },
+            ],
+        },
+    );
+}
+
+/** Pods of `namespace` may connect to the named pods of `peerNamespace` on `ports`. */
+export function allowEgressToPods(args: PodPeerArgs): NetworkPolicy {
+    return policy(
+        args.name,
+        args.namespace,
+        { matchLabels: { ...args.podLabels } },
+        {
+            egress: [
+                {
+                    to: [inNamespace(dnsLabel("peerNamespace", args.peerNamespace), args.peerPodLabels)],
+                    ports: tcp(...appPorts("ports", args.ports)),
+                },
+            ],
+        },
+    );
+}

@@ -310,6 +310,7 @@ describe("lifecycle: replacing or moving a host-bound command never undoes work 
             "cluster1-server2-init",
             "cluster2-server3-init",
             "cluster2-server4-join",
+            "identity-server1-setup",
             "registry-server1-setup",
         ]);
         for (const c of withDelete) {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 /**
  * Pulumi mocks that also RECORD what the engine would receive for each resource: parent, provider,
  * dependencies (explicit dependsOn + implicit from inputs), inputs with secret markers. Tests assert on
@@ -208,6 +209,13 @@ export function mockMarker(kind: "CERT" | "KEY" | "CSR", resourceName: string): 
     return `MOCK+${kind}+${resourceName.replace(/[^A-Za-z0-9]/g, "+")}`;
 }
 
+let rsaKey: string | undefined;
+/** One RSA key per test process (generating one takes ~100 ms), PKCS#8 PEM as the tls provider gives it. */
+export function testRsaKey(): string {
+    rsaKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    return rsaKey;
+}
+
 function mockRandom(name: string, length: number, alphabet: string): string {
     let out = "";
     for (let i = 0; out.length < length; i++) {
@@ -222,6 +230,10 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
     const inputs = args.inputs;
     switch (args.type) {
         case "tls:index/privateKey:PrivateKey":
+            if (args.name.endsWith("-realm-key")) {
+                // A real key: the program derives the realm's JWKS and signs test tokens with it.
+                return { ...inputs, privateKeyPem: testRsaKey(), privateKeyPemPkcs8: testRsaKey(), publicKeyPem: `PUB-${args.name}` };
+            }
             return {
                 ...inputs,
                 privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${mockMarker("KEY", args.name)}\n-----END PRIVATE KEY-----\n`,
@@ -263,6 +275,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
                 return { ...inputs, data: { token: b64(`token-of-${args.name}`), "ca.crt": b64(fakeCa), namespace: b64("istio-system") } };
             }
             return inputs;
+        case "kubernetes:batch/v1:Job":
+            // The provider returns a Job once it completed (the engine awaits it).
+            return { ...inputs, status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] } };
         case "kubernetes:helm.sh/v3:Release":
             return {
                 ...inputs,

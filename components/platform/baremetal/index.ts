@@ -11,6 +11,8 @@ export interface BareMetal {
     readonly clusters: ClusterHandle[];
     readonly registry: PrivateRegistry;
     readonly infraCa: InfraCa;
+    /** Every host by its config name. */
+    readonly hosts: ReadonlyMap<string, BareMetalHost>;
 }
 
 /**
@@ -51,7 +53,7 @@ export function createBareMetal(config: TestbedConfig): BareMetal {
             helm: config.helm,
         }).handle;
     });
-    return { clusters, registry, infraCa };
+    return { clusters, registry, infraCa, hosts };
 }
 
 /** Stack outputs of the bare-metal layer; the registry login is a secret output. */

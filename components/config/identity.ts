@@ -1,0 +1,256 @@
+/**
+ * The identity and ingress part of the config model: the Keycloak realm (client, audience, token lifetime), where
+ * Keycloak runs and is reached, the ingress host name, and optionally ready-made TLS material (`identityTls`) for
+ * stacks that cannot or should not mint it in Pulumi (the sim: no tls provider offline; or a CA of your own).
+ */
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { z } from "zod";
+import { hasRejectedHosts } from "./baremetal";
+import { BareMetalConfig, PlatformKind } from "./model";
+import { keyMatchProblem, splitPemBundle } from "./pem";
+import { Problems, show } from "./problems";
+import { Sensitive } from "./sensitive";
+import { parseStructured } from "./structured";
+
+/** How RequestAuthentication gets the realm's public keys. */
+export type JwksSource = "inline";
+
+/** Where Keycloak runs: a container on the testbed's `keycloak` host, or a Deployment in the first cluster. */
+export type KeycloakPlacement =
+    | { readonly kind: "host"; readonly host: string; readonly address: string }
+    | { readonly kind: "cluster"; readonly cluster: string; readonly namespace: string };
+
+/** Ready-made TLS material (`identityTls`, secret): certificates for the two host names and the realm's key. */
+export interface ExternalIdentityTls {
+    /** CA that issued both server certificates (clients verify against it). */
+    readonly caCertPem: string;
+    readonly ingress: { readonly certPem: string; readonly keyPem: Sensitive };
+    readonly keycloak: { readonly certPem: string; readonly keyPem: Sensitive };
+    /** RSA private key (PEM) the realm signs tokens with. */
+    readonly realmSigningKeyPem: Sensitive;
+}
+
+export interface IdentityConfig {
+    /** Keycloak realm name (not "master"). */
+    readonly realm: string;
+    /** The confidential client test callers use (client-credentials grant only). */
+    readonly clientId: string;
+    /** `aud` of the access tokens; RequestAuthentication's `audiences`. */
+    readonly audience: string;
+    /** Access token lifetime, 60-900 s. */
+    readonly accessTokenLifespanSeconds: number;
+    /** Always inline: every stack's Keycloak has a private-CA certificate istiod cannot verify (istio#53260). */
+    readonly jwks: JwksSource;
+    /** Host name (or IPv4 address) in Keycloak's URL, hence in the issuer. */
+    readonly hostname: string;
+    /** HTTPS port in Keycloak's URL. */
+    readonly port: number;
+    readonly placement: KeycloakPlacement;
+    /** Host name of the HTTPS ingress (the Gateway's host, the certificate's SAN). */
+    readonly ingressHost: string;
+    /** Validity of generated server certificates, hours. */
+    readonly certValidityHours: number;
+    /** Ready-made TLS material instead of generated. */
+    readonly tls?: ExternalIdentityTls;
+}
+
+export const identityDefaults = {
+    realm: "zta",
+    clientId: "zta-client",
+    audience: "zta-ingress",
+    accessTokenLifespanSeconds: 300,
+    port: 8443,
+    ingressHost: "httpbin.zta.test",
+    certValidityDays: 365,
+    /** In-cluster Keycloak: namespace and the Service's cluster-local name (reachable by in-cluster callers). */
+    namespace: "keycloak",
+} as const;
+
+const identitySchema = z
+    .object({
+        realm: z.string().optional(),
+        clientId: z.string().optional(),
+        audience: z.string().optional(),
+        accessTokenLifespanSeconds: z.number().optional(),
+        jwks: z.enum(["inline"]).optional(),
+        hostname: z.string().optional(),
+        port: z.number().optional(),
+        certValidityDays: z.number().optional(),
+    })
+    .strict();
+
+const identityTlsSchema = z
+    .object({
+        caCert: z.string(),
+        ingressCert: z.string(),
+        ingressKey: z.string(),
+        keycloakCert: z.string(),
+        keycloakKey: z.string(),
+        realmSigningKey: z.string(),
+    })
+    .strict();
+
+const realmPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const audiencePattern = /^[A-Za-z0-9._:/-]{1,255}$/;
+const dnsName = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const ipv4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** In-cluster Keycloak's default host name: its Service, resolvable by every pod of its cluster. */
+export function inClusterKeycloakHostname(namespace: string): string {
+    return `keycloak.${namespace}.svc.cluster.local`;
+}
+
+/** Problems of a ready-made server certificate: parsable, valid for `host`, issued by `ca`, key matching. */
+function serverCertProblems(certPem: string, keyPem: string, caPem: string, host: string, what: string): string[] {
+    const blocks = splitPemBundle(certPem);
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(blocks[0] ?? "");
+    } catch {
+        return [`${what} certificate is not a parsable PEM certificate`];
+    }
+    const problems: string[] = [];
+    const valid = ipv4.test(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
+    if (!valid) {
+        problems.push(`${what} certificate is not valid for ${show(host)} (no matching subjectAltName)`);
+    }
+    try {
+        if (!cert.checkIssued(new X509Certificate(caPem)) || !cert.verify(new X509Certificate(caPem).publicKey)) {
+            problems.push(`${what} certificate is not issued by identityTls.caCert`);
+        }
+    } catch {
+        problems.push("identityTls.caCert is not a parsable PEM certificate");
+    }
+    if (new Date(cert.validTo) <= new Date()) {
+        problems.push(`${what} certificate expired on ${cert.validTo}`);
+    }
+    const mismatch = keyMatchProblem(certPem, keyPem, what);
+    return mismatch ? [...problems, mismatch] : problems;
+}
+
+export interface IdentityRaw {
+    readonly identity?: string;
+    readonly ingressHost?: string;
+    readonly identityTls?: string;
+    readonly identityTlsIsSecret: boolean;
+}
+
+/** Reads and validates the identity/ingress keys; every problem goes to `problems`, named by key and value. */
+export function readIdentity(
+    problems: Problems,
+    raw: IdentityRaw,
+    platform: PlatformKind | undefined,
+    firstCluster: string | undefined,
+    baremetal: BareMetalConfig | undefined,
+): IdentityConfig {
+    const entry = (raw.identity === undefined ? undefined : parseStructured(problems, "identity", raw.identity, identitySchema)) ?? {};
+    const realm = entry.realm ?? identityDefaults.realm;
+    if (!realmPattern.test(realm) || realm === "master") {
+        problems.add(
+            "identity.realm",
+            realm === "master"
+                ? 'must not be "master" (Keycloak\'s administration realm)'
+                : `must be 1-63 characters of [a-z0-9-], got ${show(realm)}`,
+        );
+    }
+    const clientId = entry.clientId ?? identityDefaults.clientId;
+    if (!realmPattern.test(clientId)) {
+        problems.add("identity.clientId", `must be 1-63 characters of [a-z0-9-], got ${show(clientId)}`);
+    }
+    const audience = entry.audience ?? identityDefaults.audience;
+    if (!audiencePattern.test(audience)) {
+        problems.add("identity.audience", `must be 1-255 characters of [A-Za-z0-9._:/-], got ${show(audience)}`);
+    }
+    const lifespan = entry.accessTokenLifespanSeconds ?? identityDefaults.accessTokenLifespanSeconds;
+    if (!Number.isInteger(lifespan) || lifespan < 60 || lifespan > 900) {
+        problems.add(
+            "identity.accessTokenLifespanSeconds",
+            `must be an integer from 60 to 900 (short-lived tokens), got ${show(lifespan)}`,
+        );
+    }
+    const port = entry.port ?? identityDefaults.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535 || port === 9000) {
+        problems.add("identity.port", `must be an integer from 1 to 65535 other than 9000 (Keycloak's management port), got ${show(port)}`);
+    }
+    const certDays = entry.certValidityDays ?? identityDefaults.certValidityDays;
+    if (!Number.isInteger(certDays) || certDays < 1 || certDays > 825) {
+        problems.add("identity.certValidityDays", `must be an integer from 1 to 825, got ${show(certDays)}`);
+    }
+
+    let placement: KeycloakPlacement;
+    let defaultHostname: string;
+    if (platform === "testbed" && baremetal) {
+        const hosts = baremetal.hosts.filter((h) => h.roles.includes("keycloak"));
+        if (hosts.length !== 1 && !(hosts.length === 0 && hasRejectedHosts(baremetal))) {
+            problems.add(
+                "hosts",
+                `exactly one host needs the role "keycloak" (the realm's issuer), got ${hosts.length === 0 ? "none" : hosts.map((h) => show(h.name)).join(", ")}`,
+            );
+        } else if (hosts.length === 1 && baremetal.registry.host !== "" && hosts[0].name !== baremetal.registry.host) {
+            problems.add(
+                `hosts.${hosts[0].name}.roles`,
+                `"keycloak" must be on the registry host ${show(baremetal.registry.host)} (its setup installs the Docker Engine Keycloak runs on)`,
+            );
+        }
+        const host = hosts[0];
+        placement = { kind: "host", host: host?.name ?? "", address: host?.management.address ?? "" };
+        defaultHostname = host?.management.address ?? "";
+    } else {
+        placement = { kind: "cluster", cluster: firstCluster ?? "", namespace: identityDefaults.namespace };
+        defaultHostname = inClusterKeycloakHostname(identityDefaults.namespace);
+    }
+    const hostname = entry.hostname ?? defaultHostname;
+    if (entry.hostname !== undefined && !dnsName.test(hostname) && !ipv4.test(hostname)) {
+        problems.add("identity.hostname", `must be a lower-case DNS name or an IPv4 address, got ${show(hostname)}`);
+    }
+
+    const ingressHost = raw.ingressHost ?? identityDefaults.ingressHost;
+    if (!dnsName.test(ingressHost)) {
+        problems.add("ingressHost", `must be a lower-case DNS name with at least two labels and no wildcard, got ${show(ingressHost)}`);
+    }
+
+    let tls: ExternalIdentityTls | undefined;
+    if (raw.identityTls !== undefined) {
+        if (!raw.identityTlsIsSecret) {
+            problems.add("identityTls", "holds private keys and must be set with --secret (it is stored in plain text now)");
+        }
+        const t = parseStructured(problems, "identityTls", raw.identityTls, identityTlsSchema, true);
+        if (t) {
+            for (const p of serverCertProblems(t.ingressCert, t.ingressKey, t.caCert, ingressHost, "identityTls.ingressCert")) {
+                problems.add("identityTls.ingressCert", p);
+            }
+            for (const p of serverCertProblems(t.keycloakCert, t.keycloakKey, t.caCert, hostname, "identityTls.keycloakCert")) {
+                problems.add("identityTls.keycloakCert", p);
+            }
+            try {
+                const key = createPrivateKey(t.realmSigningKey);
+                const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+                if (key.asymmetricKeyType !== "rsa" || bits < 2048) {
+                    problems.add("identityTls.realmSigningKey", "must be an RSA private key of at least 2048 bits (Keycloak signs RS256)");
+                }
+            } catch {
+                problems.add("identityTls.realmSigningKey", "is not a parsable PEM private key");
+            }
+            tls = {
+                caCertPem: t.caCert,
+                ingress: { certPem: t.ingressCert, keyPem: new Sensitive(t.ingressKey) },
+                keycloak: { certPem: t.keycloakCert, keyPem: new Sensitive(t.keycloakKey) },
+                realmSigningKeyPem: new Sensitive(t.realmSigningKey),
+            };
+        }
+    }
+
+    return {
+        realm,
+        clientId,
+        audience,
+        accessTokenLifespanSeconds: lifespan,
+        jwks: entry.jwks ?? "inline",
+        hostname,
+        port,
+        placement,
+        ingressHost,
+        certValidityHours: certDays * 24,
+        ...(tls ? { tls } : {}),
+    };
+}

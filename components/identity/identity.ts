@@ -1,0 +1,270 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { IdentityConfig } from "../config/identity";
+import { BareMetal } from "../platform/baremetal";
+import { remoteScript } from "../platform/baremetal/remoteScript";
+import { ClusterHandle } from "../platform/handle";
+import { allowDnsEgress, allowIngressFromPods, defaultDeny, psaLabels } from "../policy/network";
+import { BadTokens, badTokens, keycloakPrivateKeyValue, realmJwks } from "./jwt";
+import { keycloakHttpsPort, keycloakImage } from "./keycloak";
+import { renderKeycloakRemove, renderKeycloakSecrets, renderKeycloakSetup } from "./keycloakHost";
+import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakManifests, keycloakName } from "./keycloakKube";
+import { RealmImport, realmImport } from "./realm";
+import { IdentityTlsMaterial, ServerTls, identityTlsMaterial } from "./tlsMaterial";
+
+/** Pods allowed to ask Keycloak for tokens (in-cluster placement): the verification layer's token client. */
+export interface KeycloakClientPods {
+    readonly namespace: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** How pods reach Keycloak, for NetworkPolicies: an address outside the cluster, or pods of one cluster. */
+export type KeycloakEndpoint =
+    | { readonly kind: "host"; readonly address: string; readonly port: number }
+    | {
+          readonly kind: "cluster";
+          readonly cluster: string;
+          readonly namespace: string;
+          readonly podLabels: Readonly<Record<string, string>>;
+          /** The pod's port (NetworkPolicies see pod ports). */
+          readonly port: number;
+      };
+
+export interface IdentityArgs {
+    readonly config: IdentityConfig;
+    /** Every cluster of the stack; in-cluster Keycloak goes to the one the placement names. */
+    readonly clusters: readonly ClusterHandle[];
+    /** The bare-metal layer (testbed): the Keycloak host, the infrastructure CA, the registry setup it follows. */
+    readonly bareMetal?: BareMetal;
+    /** Token clients to let in (in-cluster placement). */
+    readonly clients: KeycloakClientPods;
+}
+
+/** Bootstrap admin of Keycloak's master realm. */
+export const keycloakAdminUser = "zta-admin";
+
+/**
+ * The identity provider: Keycloak with the realm as code (a confidential client for test callers, an audience, a
+ * realm signing key made by Pulumi), TLS from the lab's CA, random admin and client credentials kept as secrets.
+ * Bare metal: a container on the `keycloak` host (after the registry setup that installs Docker). Cloud and sim: a
+ * Deployment in the first cluster, outside the mesh (it terminates its own TLS), behind default-deny policies.
+ */
+export class Identity extends pulumi.ComponentResource {
+    public readonly realm: RealmImport;
+    /** The realm's public keys for RequestAuthentication (inline). */
+    public readonly jwks: pulumi.Output<string>;
+    public readonly tls: IdentityTlsMaterial;
+    public readonly ingressTls: ServerTls;
+    /** Secret. */
+    public readonly clientSecret: pulumi.Output<string>;
+    /** Secret. */
+    public readonly adminPassword: pulumi.Output<string>;
+    /** Tokens the ingress must refuse (secret). */
+    public readonly badTokens: pulumi.Output<BadTokens>;
+    public readonly endpoint: KeycloakEndpoint;
+    /** Keycloak answers (and has the realm) once these are done. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:identity:Identity", name, {}, opts);
+        const config = args.config;
+        const publicUrl = config.port === 443 ? `https://${config.hostname}` : `https://${config.hostname}:${config.port}`;
+        this.realm = realmImport({
+            realm: config.realm,
+            issuerUrlBase: publicUrl,
+            audience: config.audience,
+            clientId: config.clientId,
+            accessTokenLifespanSeconds: config.accessTokenLifespanSeconds,
+        });
+        this.tls = identityTlsMaterial(name, config, args.bareMetal?.infraCa, this);
+        this.ingressTls = this.tls.ingress;
+        // Placeholder-safe characters only: Keycloak substitutes the client secret into the realm file's JSON text.
+        const clientSecret = new random.RandomPassword(`${name}-client-secret`, { length: 48, special: false }, { parent: this });
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+        this.clientSecret = pulumi.secret(clientSecret.result);
+        this.adminPassword = pulumi.secret(adminPassword.result);
+        // Public keys only; derived from the secret key, so unmarked explicitly (a secret JWKS would hide diffs).
+        this.jwks = pulumi.unsecret(this.tls.realmSigningKeyPem.apply(realmJwks));
+        const realm = this.realm;
+        this.badTokens = pulumi.secret(
+            this.tls.realmSigningKeyPem.apply((signingKeyPem) =>
+                badTokens({ signingKeyPem, issuer: realm.issuer, audience: realm.audience, subject: realm.serviceAccountSubject }),
+            ),
+        );
+        const signingKeyValue = pulumi.secret(this.tls.realmSigningKeyPem.apply(keycloakPrivateKeyValue));
+
+        const placement = config.placement;
+        if (placement.kind === "host") {
+            const bm = args.bareMetal;
+            const host = bm?.hosts.get(placement.host);
+            if (!bm || !host) {
+                throw new Error(`identity: Keycloak host ${placement.host} is not part of the bare-metal layer`);
+            }
+            const secrets = pulumi
+                .all([this.tls.keycloak.keyPem, adminPassword.result, clientSecret.result, signingKeyValue])
+                .apply(([serverKeyPem, admin, client, realmSigningKey]) =>
+                    renderKeycloakSecrets({
+                        serverKeyPem,
+                        adminUser: keycloakAdminUser,
+                        adminPassword: admin,
+                        clientSecret: client,
+                        realmSigningKey,
+                    }),
+                );
+            // Named by host, like the registry: moving Keycloak removes it from the old host first.
+            const setup = remoteScript(
+                `${name}-${placement.host}-setup`,
+                {
+                    connection: host.connection,
+                    sshUser: host.sshUser,
+                    script: pulumi
+                        .all([this.tls.keycloak.certPem, this.tls.caCertPem])
+                        .apply(([tlsCertPem, caPem]) =>
+                            renderKeycloakSetup({ hostname: config.hostname, port: config.port, tlsCertPem, caPem, realm }),
+                        ),
+                    destroy: renderKeycloakRemove(),
+                    stdin: secrets,
+                },
+                // Docker comes from the registry setup on the same host.
+                { parent: this, dependsOn: [host.ready, bm.registry.setup] },
+            );
+            this.endpoint = { kind: "host", address: placement.address, port: config.port };
+            this.ready = [setup];
+        } else {
+            const cluster = args.clusters.find((c) => c.name === placement.cluster);
+            if (!cluster) {
+                throw new Error(`identity: Keycloak's cluster ${placement.cluster} is not one of this stack's clusters`);
+            }
+            const deployment = this.inCluster(name, config, cluster, placement.namespace, args.clients, signingKeyValue);
+            this.endpoint = {
+                kind: "cluster",
+                cluster: cluster.name,
+                namespace: placement.namespace,
+                podLabels: { "app.kubernetes.io/name": keycloakName },
+                port: keycloakHttpsPort,
+            };
+            this.ready = [deployment];
+        }
+        this.registerOutputs({ issuer: realm.issuer, jwks: this.jwks, caCertPem: this.tls.caCertPem });
+    }
+
+    private inCluster(
+        name: string,
+        identity: IdentityConfig,
+        cluster: ClusterHandle,
+        namespace: string,
+        clients: KeycloakClientPods,
+        signingKeyValue: pulumi.Output<string>,
+    ): k8s.apps.v1.Deployment {
+        const config = this.realm;
+        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: cluster.provider,
+            ...extra,
+        });
+        const manifests = keycloakManifests({
+            namespace,
+            image: keycloakImage,
+            hostname: identity.hostname,
+            port: identity.port,
+            tlsSecretName: "keycloak-tls",
+            adminSecretName: "keycloak-admin",
+            clientSecretName: "keycloak-realm-secrets",
+            realmConfigMapName: "keycloak-realm",
+            realm: config,
+            resources: defaultKeycloakResources,
+        });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                // Outside the mesh on purpose: Keycloak terminates its own TLS for callers in and out of the mesh.
+                metadata: { name: namespace, labels: { ...psaLabels("restricted"), "istio-injection": "disabled" } },
+            },
+            child({ dependsOn: [...cluster.ready] }),
+        );
+        const inNs = child({ dependsOn: [ns] });
+        const allows = [
+            allowDnsEgress(namespace),
+            allowIngressFromPods({
+                name: "allow-token-clients",
+                namespace,
+                podLabels: { "app.kubernetes.io/name": keycloakName },
+                peerNamespace: clients.namespace,
+                peerPodLabels: clients.podLabels,
+                ports: [keycloakHttpsPort],
+            }),
+        ].map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, inNs));
+        const deny = new k8s.networking.v1.NetworkPolicy(
+            `${name}-default-deny`,
+            defaultDeny(namespace),
+            child({ dependsOn: [ns, ...allows] }),
+        );
+
+        const tlsSecret = new k8s.core.v1.Secret(
+            `${name}-tls`,
+            {
+                metadata: { name: "keycloak-tls", namespace },
+                type: "kubernetes.io/tls",
+                stringData: pulumi.secret(
+                    pulumi
+                        .all([this.tls.keycloak.certPem, this.tls.keycloak.keyPem])
+                        .apply(([crt, key]) => ({ "tls.crt": crt, "tls.key": key })),
+                ),
+            },
+            inNs,
+        );
+        const admin = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: "keycloak-admin", namespace },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    this.adminPassword.apply((password) => ({
+                        [adminSecretKeys.username]: keycloakAdminUser,
+                        [adminSecretKeys.password]: password,
+                    })),
+                ),
+            },
+            inNs,
+        );
+        const realmSecrets = new k8s.core.v1.Secret(
+            `${name}-realm-secrets`,
+            {
+                metadata: { name: "keycloak-realm-secrets", namespace },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    pulumi.all([this.clientSecret, signingKeyValue]).apply(([client, key]) => ({
+                        [clientSecretKeys.clientSecret]: client,
+                        [clientSecretKeys.realmSigningKey]: key,
+                    })),
+                ),
+            },
+            inNs,
+        );
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-realm`, manifests.configMap, inNs);
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, manifests.serviceAccount, inNs);
+        new k8s.core.v1.Service(`${name}-service`, manifests.service as unknown as k8s.core.v1.ServiceArgs, inNs);
+        // The pod rolls when a secret it imports changes (the hash annotation covers the realm file only).
+        const secretHash = pulumi
+            .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem])
+            .apply(([a, b, c]) => createHash("sha256").update(`${a}\n${b}\n${c}`).digest("hex"));
+        const template = manifests.deployment.spec.template;
+        const deploymentArgs = {
+            ...manifests.deployment,
+            spec: {
+                ...manifests.deployment.spec,
+                template: {
+                    ...template,
+                    metadata: { ...template.metadata, annotations: { ...template.metadata.annotations, "zta.secrets-sha256": secretHash } },
+                },
+            },
+        };
+        return new k8s.apps.v1.Deployment(
+            `${name}-keycloak`,
+            deploymentArgs as unknown as k8s.apps.v1.DeploymentArgs,
+            child({ dependsOn: [ns, tlsSecret, admin, realmSecrets, configMap, sa, ...allows, deny] }),
+        );
+    }
+}
