@@ -6,9 +6,6 @@ import { checkLabel, verifyNamespace } from "./verification/checks";
 import { ClusterVerification } from "./verification/verification";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
-/** How long each check may keep retrying before it fails (configuration takes a while to reach every proxy). */
-export const verificationTimeoutSeconds = 300;
-
 /**
  * The whole program for a validated config: platform → mesh. Returns the stack outputs.
  * Peers are read and validated before any resource is created.
@@ -73,7 +70,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                 after: [...mesh.underTest, ...identity.ready],
                 inputs: verificationInputs,
                 simulated: config.platform === "sim",
-                timeoutSeconds: verificationTimeoutSeconds,
+                timeoutSeconds: config.verificationTimeoutSeconds,
             }),
     );
 

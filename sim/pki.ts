@@ -124,3 +124,93 @@ export function ensureMeshPki(dir: string, clusters: readonly string[]): MeshPki
     pki.cleanup();
     return bundle;
 }
+
+export interface IdentityPki {
+    caCert: string;
+    ingressCert: string;
+    ingressKey: string;
+    keycloakCert: string;
+    keycloakKey: string;
+    realmSigningKey: string;
+}
+
+/**
+ * The sim's `identityTls`: a P-256 CA, server certificates for the ingress host and Keycloak's host name, and the
+ * realm's RSA 2048 signing key, made once with openssl and kept in `dir` (the tls provider cannot be built offline).
+ */
+export function ensureIdentityPki(dir: string, ingressHost: string, keycloakHost: string): IdentityPki {
+    const bundleFile = path.join(dir, "identity-pki.json");
+    const tag = `${ingressHost} ${keycloakHost}`;
+    if (fs.existsSync(bundleFile)) {
+        const existing = JSON.parse(fs.readFileSync(bundleFile, "utf8")) as { tag: string; pki: IdentityPki };
+        if (existing.tag === tag) {
+            return existing.pki;
+        }
+    }
+    const work = path.join(dir, "identity-work");
+    fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+    const ssl = (args: string[]) => execFileSync("openssl", args, { cwd: work, stdio: ["ignore", "ignore", "pipe"] });
+    const read = (f: string) => fs.readFileSync(path.join(work, f), "utf8");
+    const p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    fs.writeFileSync(
+        path.join(work, "ca.cnf"),
+        `[req]\ndistinguished_name=dn\n[dn]\n[v3]\nbasicConstraints=critical,CA:true\n${keyUsage}\nsubjectKeyIdentifier=hash\n`,
+    );
+    ssl([
+        "req",
+        "-x509",
+        "-sha256",
+        ...p256,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/O=zta-testbed/CN=zta-testbed sim CA",
+        "-config",
+        "ca.cnf",
+        "-extensions",
+        "v3",
+    ]);
+    const server = (name: string, host: string) => {
+        fs.writeFileSync(
+            path.join(work, `${name}.ext`),
+            `basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${host}\n`,
+        );
+        ssl(["req", "-new", ...p256, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/O=zta-testbed/CN=${host}`]);
+        ssl([
+            "x509",
+            "-req",
+            "-sha256",
+            "-in",
+            `${name}.csr`,
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            `${name}.crt`,
+            "-days",
+            "365",
+            "-extfile",
+            `${name}.ext`,
+        ]);
+    };
+    server("ingress", ingressHost);
+    server("keycloak", keycloakHost);
+    ssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "realm.key"]);
+    const pki: IdentityPki = {
+        caCert: read("ca.crt"),
+        ingressCert: read("ingress.crt"),
+        ingressKey: read("ingress.key"),
+        keycloakCert: read("keycloak.crt"),
+        keycloakKey: read("keycloak.key"),
+        realmSigningKey: read("realm.key"),
+    };
+    fs.writeFileSync(bundleFile, JSON.stringify({ tag, pki }), { mode: 0o600 });
+    fs.rmSync(work, { recursive: true, force: true });
+    return pki;
+}

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { versionProfiles } from "../components/versions";
-import { ensureMeshPki } from "./pki";
+import { identityDefaults, inClusterKeycloakHostname } from "../components/config/identity";
+import { ensureIdentityPki, ensureMeshPki } from "./pki";
 
 export const repoRoot = path.resolve(__dirname, "..");
 export const simDir = process.env.ZTA_SIM_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "sim");
@@ -140,6 +141,16 @@ export async function simStack(): Promise<Stack> {
         path.join(simDir, "pki"),
         clusters.map((c) => c.name),
     );
+    // The identity layer's TLS and credentials, made here for the same reason (no tls/random provider offline).
+    const identityPki = ensureIdentityPki(
+        path.join(simDir, "pki"),
+        identityDefaults.ingressHost,
+        inClusterKeycloakHostname(identityDefaults.namespace),
+    );
+    const credentials = {
+        clientSecret: readOrCreateSecretFile(path.join(simDir, "pki", "client-secret"), () => randomBytes(36).toString("base64url")),
+        adminPassword: readOrCreateSecretFile(path.join(simDir, "pki", "admin-password"), () => randomBytes(24).toString("base64url")),
+    };
     const kubeconfigs = Object.fromEntries(
         clusters.map((c, i) => [c.name, fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")]),
     );
@@ -150,6 +161,8 @@ export async function simStack(): Promise<Stack> {
         "zta-testbed:caRootCert": plain(pki.rootCertPem),
         "zta-testbed:caIntermediates": { value: JSON.stringify(pki.intermediates), secret: true },
         "zta-testbed:kubeconfigs": { value: JSON.stringify(kubeconfigs), secret: true },
+        "zta-testbed:identityTls": { value: JSON.stringify(identityPki), secret: true },
+        "zta-testbed:identityCredentials": { value: JSON.stringify(credentials), secret: true },
     });
     return stack;
 }

@@ -23,7 +23,14 @@ function normalize(value: unknown): unknown {
         return Object.fromEntries(
             Object.entries(value)
                 .sort(([a], [b]) => a.localeCompare(b))
-                .map(([k, v]) => [k, k === "zta-testbed.dev/cacerts-sha256" ? "<sha256 of cacerts chain>" : normalize(v)]),
+                .map(([k, v]) => [
+                    k,
+                    k === "zta-testbed.dev/cacerts-sha256"
+                        ? "<sha256 of cacerts chain>"
+                        : k === "zta.verify/inputs-sha256"
+                          ? "<sha256 of what the checks verify>"
+                          : normalize(v),
+                ]),
         );
     }
     return value;

@@ -52,7 +52,12 @@ export interface IdentityConfig {
     readonly certValidityHours: number;
     /** Ready-made TLS material instead of generated. */
     readonly tls?: ExternalIdentityTls;
+    /** Given credentials instead of random ones made by Pulumi (for stacks without the random provider: the sim). */
+    readonly credentials?: { readonly clientSecret: Sensitive; readonly adminPassword: Sensitive };
 }
+
+/** Also in parse.ts configDefaults (Pulumi.yaml declares it). */
+const configDefaultIngressHost = "httpbin.zta.test";
 
 export const identityDefaults = {
     realm: "zta",
@@ -60,7 +65,7 @@ export const identityDefaults = {
     audience: "zta-ingress",
     accessTokenLifespanSeconds: 300,
     port: 8443,
-    ingressHost: "httpbin.zta.test",
+    ingressHost: configDefaultIngressHost,
     certValidityDays: 365,
     /** In-cluster Keycloak: namespace and the Service's cluster-local name (reachable by in-cluster callers). */
     namespace: "keycloak",
@@ -100,32 +105,35 @@ export function inClusterKeycloakHostname(namespace: string): string {
     return `keycloak.${namespace}.svc.cluster.local`;
 }
 
-/** Problems of a ready-made server certificate: parsable, valid for `host`, issued by `ca`, key matching. */
-function serverCertProblems(certPem: string, keyPem: string, caPem: string, host: string, what: string): string[] {
-    const blocks = splitPemBundle(certPem);
+/** A DNS name with a letter in its last label (so "10.5.0.300" is not taken for a name). */
+function isDnsName(host: string): boolean {
+    return dnsName.test(host) && /[a-z]/.test(host.split(".").pop() ?? "");
+}
+
+/** Problems of a ready-made server certificate: parsable, valid now and for `host`, issued by `ca`. */
+function serverCertProblems(certPem: string, ca: X509Certificate | undefined, host: string): string[] {
     let cert: X509Certificate;
     try {
-        cert = new X509Certificate(blocks[0] ?? "");
+        cert = new X509Certificate(splitPemBundle(certPem)[0] ?? "");
     } catch {
-        return [`${what} certificate is not a parsable PEM certificate`];
+        return ["is not a parsable PEM certificate"];
     }
     const problems: string[] = [];
     const valid = ipv4.test(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
     if (!valid) {
-        problems.push(`${what} certificate is not valid for ${show(host)} (no matching subjectAltName)`);
+        problems.push(`is not valid for ${show(host)} (no matching subjectAltName)`);
     }
-    try {
-        if (!cert.checkIssued(new X509Certificate(caPem)) || !cert.verify(new X509Certificate(caPem).publicKey)) {
-            problems.push(`${what} certificate is not issued by identityTls.caCert`);
-        }
-    } catch {
-        problems.push("identityTls.caCert is not a parsable PEM certificate");
+    if (ca && (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))) {
+        problems.push("is not issued by identityTls.caCert");
     }
-    if (new Date(cert.validTo) <= new Date()) {
-        problems.push(`${what} certificate expired on ${cert.validTo}`);
+    const now = new Date();
+    if (new Date(cert.validTo) <= now) {
+        problems.push(`expired on ${cert.validTo}`);
     }
-    const mismatch = keyMatchProblem(certPem, keyPem, what);
-    return mismatch ? [...problems, mismatch] : problems;
+    if (new Date(cert.validFrom) > now) {
+        problems.push(`is not valid before ${cert.validFrom}`);
+    }
+    return problems;
 }
 
 export interface IdentityRaw {
@@ -133,7 +141,11 @@ export interface IdentityRaw {
     readonly ingressHost?: string;
     readonly identityTls?: string;
     readonly identityTlsIsSecret: boolean;
+    readonly identityCredentials?: string;
+    readonly identityCredentialsIsSecret: boolean;
 }
+
+const credentialsSchema = z.object({ clientSecret: z.string(), adminPassword: z.string() }).strict();
 
 /** Reads and validates the identity/ingress keys; every problem goes to `problems`, named by key and value. */
 export function readIdentity(
@@ -200,12 +212,14 @@ export function readIdentity(
         defaultHostname = inClusterKeycloakHostname(identityDefaults.namespace);
     }
     const hostname = entry.hostname ?? defaultHostname;
-    if (entry.hostname !== undefined && !dnsName.test(hostname) && !ipv4.test(hostname)) {
+    if (entry.hostname !== undefined && !isDnsName(hostname) && !ipv4.test(hostname)) {
         problems.add("identity.hostname", `must be a lower-case DNS name or an IPv4 address, got ${show(hostname)}`);
+    } else if (entry.hostname !== undefined && (/^127\./.test(hostname) || hostname === "localhost")) {
+        problems.add("identity.hostname", `must be reachable from the clusters, not loopback, got ${show(hostname)}`);
     }
 
     const ingressHost = raw.ingressHost ?? identityDefaults.ingressHost;
-    if (!dnsName.test(ingressHost)) {
+    if (!isDnsName(ingressHost)) {
         problems.add("ingressHost", `must be a lower-case DNS name with at least two labels and no wildcard, got ${show(ingressHost)}`);
     }
 
@@ -216,11 +230,27 @@ export function readIdentity(
         }
         const t = parseStructured(problems, "identityTls", raw.identityTls, identityTlsSchema, true);
         if (t) {
-            for (const p of serverCertProblems(t.ingressCert, t.ingressKey, t.caCert, ingressHost, "identityTls.ingressCert")) {
-                problems.add("identityTls.ingressCert", p);
+            let ca: X509Certificate | undefined;
+            try {
+                ca = new X509Certificate(splitPemBundle(t.caCert)[0] ?? "");
+                if (!ca.ca) {
+                    problems.add("identityTls.caCert", "is not a CA certificate (basicConstraints CA:FALSE)");
+                }
+            } catch {
+                problems.add("identityTls.caCert", "is not a parsable PEM certificate");
             }
-            for (const p of serverCertProblems(t.keycloakCert, t.keycloakKey, t.caCert, hostname, "identityTls.keycloakCert")) {
-                problems.add("identityTls.keycloakCert", p);
+            const servers = [
+                ["ingress", t.ingressCert, t.ingressKey, ingressHost],
+                ["keycloak", t.keycloakCert, t.keycloakKey, hostname],
+            ] as const;
+            for (const [role, certPem, keyPem, host] of servers) {
+                for (const p of serverCertProblems(certPem, ca, host)) {
+                    problems.add(`identityTls.${role}Cert`, p);
+                }
+                const mismatch = keyMatchProblem(certPem, keyPem, "the");
+                if (mismatch && !mismatch.endsWith("certificate is not parsable")) {
+                    problems.add(`identityTls.${role}Key`, mismatch.replace(/^the /, ""));
+                }
             }
             try {
                 const key = createPrivateKey(t.realmSigningKey);
@@ -240,6 +270,25 @@ export function readIdentity(
         }
     }
 
+    let credentials: IdentityConfig["credentials"];
+    if (raw.identityCredentials !== undefined) {
+        if (!raw.identityCredentialsIsSecret) {
+            problems.add("identityCredentials", "holds credentials and must be set with --secret (it is stored in plain text now)");
+        }
+        const c = parseStructured(problems, "identityCredentials", raw.identityCredentials, credentialsSchema, true);
+        if (c) {
+            // Substituted into the realm file's JSON text by Keycloak: placeholder-safe characters only.
+            if (!/^[A-Za-z0-9_-]{32,128}$/.test(c.clientSecret)) {
+                problems.add("identityCredentials.clientSecret", "must be 32-128 characters of [A-Za-z0-9_-]");
+            }
+            // eslint-disable-next-line no-control-regex
+            if (c.adminPassword.length < 16 || c.adminPassword.length > 256 || /[\u0000-\u001f\u007f]/.test(c.adminPassword)) {
+                problems.add("identityCredentials.adminPassword", "must be 16-256 characters without control characters");
+            }
+            credentials = { clientSecret: new Sensitive(c.clientSecret), adminPassword: new Sensitive(c.adminPassword) };
+        }
+    }
+
     return {
         realm,
         clientId,
@@ -252,5 +301,6 @@ export function readIdentity(
         ingressHost,
         certValidityHours: certDays * 24,
         ...(tls ? { tls } : {}),
+        ...(credentials ? { credentials } : {}),
     };
 }

@@ -178,6 +178,8 @@ export interface TestbedConfig {
     readonly sampleRegistry?: string;
     /** Workload certificate lifetime in hours (1-24). */
     readonly workloadCertTtlHours: number;
+    /** How long each verification check retries before it fails `up`, seconds (30-1800). */
+    readonly verificationTimeoutSeconds: number;
     /** Keycloak realm and placement, the ingress host, optional ready-made TLS material. */
     readonly identity: IdentityConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */

@@ -71,6 +71,8 @@ export const configDefaults = {
     chartRepository: istioChartRepo,
     ingressNamespace: "istio-ingress",
     workloadCertTtlHours: 24,
+    verificationTimeoutSeconds: 300,
+    ingressHost: "httpbin.zta.test",
 } as const;
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
@@ -550,6 +552,15 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
     }
     // Short-lived workload identities: at most a day (zero-trust reference; Istio's default is 24 h too).
     const workloadCertTtlHours = readInt(problems, raw, "workloadCertTtlHours", configDefaults.workloadCertTtlHours, 1, 24);
+    // How long each in-cluster check keeps retrying before it fails `up` (configuration reaches proxies eventually).
+    const verificationTimeoutSeconds = readInt(
+        problems,
+        raw,
+        "verificationTimeoutSeconds",
+        configDefaults.verificationTimeoutSeconds,
+        30,
+        1800,
+    );
     const sampleRegistry = raw.get("sampleRegistry");
     if (sampleRegistry !== undefined && !/^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(sampleRegistry)) {
         problems.add("sampleRegistry", `must be an image repository prefix like 10.5.0.2:5000/samples, got ${show(sampleRegistry)}`);
@@ -591,6 +602,8 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
             ingressHost: raw.get("ingressHost"),
             identityTls: raw.get("identityTls"),
             identityTlsIsSecret: raw.isSecret("identityTls"),
+            identityCredentials: raw.get("identityCredentials"),
+            identityCredentialsIsSecret: raw.isSecret("identityCredentials"),
         },
         platform,
         clusters[0]?.name,
@@ -612,6 +625,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         istioHub,
         ingressNamespace,
         workloadCertTtlHours,
+        verificationTimeoutSeconds,
         ...(sampleRegistry !== undefined ? { sampleRegistry } : {}),
         identity,
         baremetal,

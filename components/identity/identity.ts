@@ -81,10 +81,13 @@ export class Identity extends pulumi.ComponentResource {
         this.tls = identityTlsMaterial(name, config, args.bareMetal?.infraCa, this);
         this.ingressTls = this.tls.ingress;
         // Placeholder-safe characters only: Keycloak substitutes the client secret into the realm file's JSON text.
-        const clientSecret = new random.RandomPassword(`${name}-client-secret`, { length: 48, special: false }, { parent: this });
-        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
-        this.clientSecret = pulumi.secret(clientSecret.result);
-        this.adminPassword = pulumi.secret(adminPassword.result);
+        const given = config.credentials;
+        this.clientSecret = given
+            ? given.clientSecret.output()
+            : pulumi.secret(new random.RandomPassword(`${name}-client-secret`, { length: 48, special: false }, { parent: this }).result);
+        this.adminPassword = given
+            ? given.adminPassword.output()
+            : pulumi.secret(new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result);
         // Public keys only; derived from the secret key, so unmarked explicitly (a secret JWKS would hide diffs).
         this.jwks = pulumi.unsecret(this.tls.realmSigningKeyPem.apply(realmJwks));
         const realm = this.realm;
@@ -103,7 +106,7 @@ export class Identity extends pulumi.ComponentResource {
                 throw new Error(`identity: Keycloak host ${placement.host} is not part of the bare-metal layer`);
             }
             const secrets = pulumi
-                .all([this.tls.keycloak.keyPem, adminPassword.result, clientSecret.result, signingKeyValue])
+                .all([this.tls.keycloak.keyPem, this.adminPassword, this.clientSecret, signingKeyValue])
                 .apply(([serverKeyPem, admin, client, realmSigningKey]) =>
                     renderKeycloakSecrets({
                         serverKeyPem,

@@ -47,7 +47,7 @@ const prelude = (check: CheckName, timeoutSeconds: number) => `set -u
 check=${check}
 deadline=$(( $(date +%s) + ${timeoutSeconds} ))
 verdict() {
-    printf '%s %s: %s\\n' "$1" "$check" "$2" | tee /dev/termination-log
+    printf '%s %s: %s\\n' "$1" "$check" "$2" | tee "\${TERMINATION_LOG:-/dev/termination-log}"
     [ "$1" = PASS ]
     exit $?
 }

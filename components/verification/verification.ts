@@ -67,7 +67,7 @@ const clientLabels = (check: CheckName) => ({ [checkLabel]: check });
 
 /** Runs the zero-trust checks in one cluster; `results` maps each check to "passed" (or why it was not run). */
 export class ClusterVerification extends pulumi.ComponentResource {
-    public readonly results: pulumi.Output<Record<CheckName, CheckResult>>;
+    public readonly results: pulumi.Output<Record<string, CheckResult>>;
 
     constructor(name: string, args: ClusterVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:verification:ClusterVerification", name, {}, opts);

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 /**
  * Pulumi mocks that also RECORD what the engine would receive for each resource: parent, provider,
  * dependencies (explicit dependsOn + implicit from inputs), inputs with secret markers. Tests assert on
@@ -209,11 +208,12 @@ export function mockMarker(kind: "CERT" | "KEY" | "CSR", resourceName: string): 
     return `MOCK+${kind}+${resourceName.replace(/[^A-Za-z0-9]/g, "+")}`;
 }
 
-let rsaKey: string | undefined;
-/** One RSA key per test process (generating one takes ~100 ms), PKCS#8 PEM as the tls provider gives it. */
+/**
+ * The mock realm signing key: a fixed throw-away RSA 2048 test key (PKCS#8 PEM, as the tls provider gives it), so
+ * what derives from it (JWKS, test tokens, the checks' input hash) is the same in every run and in the plans.
+ */
 export function testRsaKey(): string {
-    rsaKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    return rsaKey;
+    return fs.readFileSync(path.join(__dirname, "..", "fixtures", "test-realm-signing-key.pem"), "utf8");
 }
 
 function mockRandom(name: string, length: number, alphabet: string): string {

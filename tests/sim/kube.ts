@@ -59,7 +59,7 @@ export class Kube {
                     timeout: 10_000,
                     headers: {
                         Accept: "application/json",
-                        ...(payload ? { "Content-Type": "application/json" } : {}),
+                        ...(payload ? { "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json" } : {}),
                         ...(this.#token ? { Authorization: `Bearer ${this.#token}` } : {}),
                     },
                 },

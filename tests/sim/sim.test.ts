@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { splitPemBundle } from "../../components/config/pem";
+import { keycloakPrivateKeyValue, realmJwks } from "../../components/identity/jwt";
 import { kwokClusterOf, repoRoot, simDir, simStack } from "../../sim/stack";
 import { Kube, objectPath } from "./kube";
 
@@ -70,7 +71,7 @@ function createdObjects(resources: StateResource[]): { cluster: string; path: st
             }
             continue;
         }
-        if (r.urn.includes("::mesh-") && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
+        if (/::(mesh|identity|verify)-/.test(r.urn) && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
             objects.push({
                 cluster,
                 path: objectPath(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace),
@@ -250,9 +251,12 @@ describe("sim: the real program on two simulated clusters", () => {
         for (const c of clusters) {
             const ns = (await c.admin.get(objectPath("v1", "Namespace", "sample"))).body;
             expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-            const pods = (await c.admin.get("/api/v1/namespaces/sample/pods")).body.items as {
-                metadata: { labels: Record<string, string> };
-            }[];
+            // (The verification Jobs' pods are checked in h.)
+            const pods = (
+                (await c.admin.get("/api/v1/namespaces/sample/pods")).body.items as {
+                    metadata: { labels: Record<string, string> };
+                }[]
+            ).filter((p) => p.metadata.labels["zta.verify/check"] === undefined);
             // One pod per Deployment (curl, httpbin, this cluster's helloworld version): each passed admission.
             expect(pods.map((p) => p.metadata.labels.app).sort()).toEqual(["curl", "helloworld", "httpbin"]);
             // ...and the level enforced is `restricted`, not just `baseline`: a pod that baseline admits (no seccomp
@@ -267,6 +271,84 @@ describe("sim: the real program on two simulated clusters", () => {
             expect(JSON.stringify(baselineOnly.body)).toContain('violates PodSecurity \\"restricted:latest\\"');
         }
     });
+
+    test("h. identity, JWT ingress and verification: Keycloak in cluster 1 with the realm (placeholders only), the ingress's inline JWKS is the realm key's, one completed Job per check, and outputs that say plainly the sim ran none", async () => {
+        const pki = JSON.parse(fs.readFileSync(path.join(simDir, "pki", "identity-pki.json"), "utf8")) as {
+            pki: { realmSigningKey: string };
+        };
+        const first = clusters[0];
+        const cm = (await first.admin.get(objectPath("v1", "ConfigMap", "keycloak-realm", "keycloak"))).body;
+        const realmJson = cm.data["realm.json"] as string;
+        expect(realmJson.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}", "${ZTA_REALM_SIGNING_KEY}"]);
+        expect(realmJson).not.toContain(keycloakPrivateKeyValue(pki.pki.realmSigningKey).slice(0, 64));
+        const deployment = (await first.admin.get(objectPath("apps/v1", "Deployment", "keycloak", "keycloak"))).body;
+        expect(deployment.status.readyReplicas).toBe(1);
+        const jwks = realmJwks(pki.pki.realmSigningKey);
+        for (const c of clusters) {
+            const ra = (await c.admin.get(objectPath("security.istio.io/v1", "RequestAuthentication", "ingress-jwt", "istio-ingress")))
+                .body;
+            expect(ra.spec.jwtRules).toEqual([
+                { issuer: "https://keycloak.keycloak.svc.cluster.local:8443/realms/zta", audiences: ["zta-ingress"], jwks },
+            ]);
+            const jobs = (await c.admin.get("/apis/batch/v1/namespaces/zta-verify/jobs")).body.items.concat(
+                (await c.admin.get("/apis/batch/v1/namespaces/sample/jobs")).body.items,
+            ) as { metadata: { name: string }; status: { succeeded?: number } }[];
+            const expected = ["verify-cross-network", "verify-plaintext-refused", "verify-unauthorized-identity"];
+            if (c === first) {
+                expected.push("verify-ingress-jwt");
+            }
+            expect(jobs.map((j) => j.metadata.name).sort()).toEqual(expected.sort());
+            expect(jobs.every((j) => j.status.succeeded === 1)).toBe(true);
+        }
+        const outputs = await stack.outputs();
+        const verification = outputs.verification.value as Record<string, Record<string, string>>;
+        expect(verification[first.name]["ingress-jwt"]).toMatch(
+            /^simulated: Job completed without running \(kwok pods run no containers\)/,
+        );
+        expect(verification[clusters[1].name]["ingress-jwt"]).toMatch(/^not run: Keycloak is cluster-local to cluster1/);
+        expect(verification[clusters[1].name]["cross-network"]).toMatch(/^simulated:/);
+        expect((outputs.identity.value as { issuer: string }).issuer).toBe("https://keycloak.keycloak.svc.cluster.local:8443/realms/zta");
+    });
+
+    test("i. a check that cannot pass fails `pulumi up` naming it; with the cause gone the next up passes", async () => {
+        // kwok completes every Job pod it runs, so the failure here is a check pod that never runs: cluster2's node
+        // is cordoned, the re-run checks there stay Pending until their deadline (verificationTimeoutSeconds + 120 s),
+        // and the engine's Job await reports DeadlineExceeded under each Job's name. Cluster1's checks still pass.
+        const c = clusters[1];
+        const nodes = (await c.admin.get("/api/v1/nodes")).body.items as { metadata: { name: string } }[];
+        const cordon = async (unschedulable: boolean) => {
+            for (const n of nodes) {
+                const r = await c.admin.request("PATCH", `/api/v1/nodes/${n.metadata.name}`, { spec: { unschedulable } });
+                expect(r.status).toBe(200);
+            }
+        };
+        await cordon(true);
+        let failure = "";
+        try {
+            // A changed input re-runs every check (the Jobs carry a hash of what they verify).
+            await stack.setConfig("zta-testbed:verificationTimeoutSeconds", { value: "30" });
+            failure = await timed("i. pulumi up (failing checks)", () =>
+                stack.up({ color: "never" }).then(
+                    () => "succeeded",
+                    (e: Error) => e.message,
+                ),
+            );
+        } finally {
+            await cordon(false);
+            await stack.removeConfig("zta-testbed:verificationTimeoutSeconds");
+        }
+        expect(failure).not.toBe("succeeded");
+        // The engine's error names each failing check's Job and the reason; cluster1's checks are not among them.
+        for (const check of ["cross-network", "plaintext-refused", "unauthorized-identity"]) {
+            expect(failure).toMatch(
+                new RegExp(`Job::verify-${c.name}-${check}\\\\?" was successfully created, but .* failed to initialize`),
+            );
+        }
+        expect(failure).toContain("[DeadlineExceeded] Job was active longer than specified deadline");
+        expect(failure).not.toMatch(new RegExp(`Job::verify-${clusters[0].name}-[a-z-]+\\\\?" was successfully created`));
+        const result = await timed("i. pulumi up (checks pass again)", () => stack.up({ color: "never" }));
+        expect(result.summary.result).toBe("succeeded");
+    }, 1_200_000);
 
     test("e. a second pulumi up changes nothing", async () => {
         const result = await timed("e. pulumi up (no-op)", () => stack.up({ color: "never" }));
