@@ -360,36 +360,23 @@ export interface PodPeerArgs {
     readonly ports: readonly number[];
 }
 
-/** Pods of `namespace` accept connections from the named pods of `peerNamespace` on `ports`. */
-export function allowIngressFromPods(args: PodPeerArgs): NetworkPolicy {
+function podPeerPolicy(direction: "ingress" | "egress", args: PodPeerArgs): NetworkPolicy {
+    const peer = [inNamespace(dnsLabel("peerNamespace", args.peerNamespace), args.peerPodLabels)];
+    const ports = tcp(...appPorts("ports", args.ports));
     return policy(
         args.name,
         args.namespace,
         { matchLabels: { ...args.podLabels } },
-        {
-            ingress: [
-                {
-                    from: [inNamespace(dnsLabel("peerNamespace", args.peerNamespace), args.peerPodLabels)],
-                    ports: tcp(...appPorts("ports", args.ports)),
-                },
-            ],
-        },
+        direction === "ingress" ? { ingress: [{ from: peer, ports }] } : { egress: [{ to: peer, ports }] },
     );
+}
+
+/** Pods of `namespace` accept connections from the named pods of `peerNamespace` on `ports`. */
+export function allowIngressFromPods(args: PodPeerArgs): NetworkPolicy {
+    return podPeerPolicy("ingress", args);
 }
 
 /** Pods of `namespace` may connect to the named pods of `peerNamespace` on `ports`. */
 export function allowEgressToPods(args: PodPeerArgs): NetworkPolicy {
-    return policy(
-        args.name,
-        args.namespace,
-        { matchLabels: { ...args.podLabels } },
-        {
-            egress: [
-                {
-                    to: [inNamespace(dnsLabel("peerNamespace", args.peerNamespace), args.peerPodLabels)],
-                    ports: tcp(...appPorts("ports", args.ports)),
-                },
-            ],
-        },
-    );
+    return podPeerPolicy("egress", args);
 }

@@ -17,7 +17,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ingressGatewayName } from "../mesh/values";
-import { clusterDomain, ingressExpectations, sampleNamespace, samplePorts } from "../workloads/samples";
+import { clusterDomain, hardenedContainer, ingressExpectations, sampleNamespace, samplePorts } from "../workloads/samples";
 
 export type CheckName = "cross-network" | "plaintext-refused" | "unauthorized-identity" | "ingress-jwt";
 export const checkNames: readonly CheckName[] = ["cross-network", "plaintext-refused", "unauthorized-identity", "ingress-jwt"];
@@ -221,16 +221,8 @@ export function checkJob(input: CheckJobInput): Job {
                             command: ["/bin/sh", "-c", input.script],
                             terminationMessagePolicy: "FallbackToLogsOnError",
                             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-                            securityContext: {
-                                allowPrivilegeEscalation: false,
-                                capabilities: { drop: ["ALL"] },
-                                privileged: false,
-                                readOnlyRootFilesystem: true,
-                                runAsNonRoot: true,
-                                // The curl image's curl_user.
-                                runAsUser: 100,
-                                runAsGroup: 101,
-                            },
+                            // The curl image's curl_user (uid 100, group 101).
+                            securityContext: hardenedContainer(100, 101),
                             volumeMounts: [
                                 { name: "tmp", mountPath: "/tmp" },
                                 ...(input.secretName ? [{ name: "check", mountPath: ingressSecretMount, readOnly: true }] : []),

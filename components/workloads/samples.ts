@@ -182,6 +182,19 @@ interface Workload {
     readonly tmp: boolean;
 }
 
+/** The container security context of every pod we deploy (PSS restricted and more): explicit non-root ids. */
+export function hardenedContainer(uid: number, gid: number) {
+    return {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: gid,
+    } satisfies k8s.types.input.core.v1.SecurityContext;
+}
+
 function serviceAccount(name: string): ServiceAccount {
     // No token in the pods: the sidecar authenticates to istiod with its own projected `istio-token` volume
     // (audience istio-ca, 12 h), which the injection template adds regardless of this setting; the apps never call
@@ -204,15 +217,7 @@ function deployment(w: Workload, pullSecret: boolean): Deployment {
         resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
         readinessProbe: w.probe,
         livenessProbe: { ...w.probe, periodSeconds: 20, failureThreshold: 3 },
-        securityContext: {
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ["ALL"] },
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            runAsUser: w.uid,
-            runAsGroup: w.gid,
-        },
+        securityContext: hardenedContainer(w.uid, w.gid),
         ...(w.tmp ? { volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] } : {}),
     } satisfies k8s.types.input.core.v1.Container;
     return {
