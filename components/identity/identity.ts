@@ -7,6 +7,7 @@ import { BareMetal } from "../platform/baremetal";
 import { remoteScript } from "../platform/baremetal/remoteScript";
 import { ClusterHandle } from "../platform/handle";
 import { allowDnsEgress, allowIngressFromPods, defaultDeny, psaLabels } from "../policy/network";
+import { publicBaseUrl } from "./inputs";
 import { BadTokens, badTokens, keycloakPrivateKeyValue, realmJwks } from "./jwt";
 import { keycloakHttpsPort, keycloakImage } from "./keycloak";
 import { renderKeycloakRemove, renderKeycloakSecrets, renderKeycloakSetup } from "./keycloakHost";
@@ -70,7 +71,7 @@ export class Identity extends pulumi.ComponentResource {
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:identity:Identity", name, {}, opts);
         const config = args.config;
-        const publicUrl = config.port === 443 ? `https://${config.hostname}` : `https://${config.hostname}:${config.port}`;
+        const publicUrl = publicBaseUrl(config.hostname, config.port);
         this.realm = realmImport({
             realm: config.realm,
             issuerUrlBase: publicUrl,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
-import { ingressObjects } from "./samples";
+import { IngressObjects, ingressObjects } from "./samples";
 
 export interface IngressIdentity {
     /** The realm URL, exactly as the tokens' `iss`. */
@@ -62,42 +62,31 @@ export class SampleIngress extends pulumi.ComponentResource {
                 jwks,
             }),
         );
+        // apiVersion and kind are known before the JWKS is: the engine needs them to plan the resource.
+        const istioObject = (role: string, key: keyof IngressObjects, apiVersion: string, kind: string, dependsOn: pulumi.Resource[]) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${role}`,
+                { apiVersion, kind, metadata: objects[key].metadata, spec: objects[key].spec },
+                child(dependsOn),
+            );
         // JWT policies first: the route never serves a moment without them.
-        const requestAuthentication = new k8s.apiextensions.CustomResource(
-            `${name}-request-authentication`,
-            {
-                apiVersion: "security.istio.io/v1",
-                kind: "RequestAuthentication",
-                metadata: objects.requestAuthentication.metadata,
-                spec: objects.requestAuthentication.spec,
-            },
-            child(args.after),
+        const requestAuthentication = istioObject(
+            "request-authentication",
+            "requestAuthentication",
+            "security.istio.io/v1",
+            "RequestAuthentication",
+            [...args.after],
         );
-        const authorization = new k8s.apiextensions.CustomResource(
-            `${name}-require-jwt`,
-            {
-                apiVersion: "security.istio.io/v1",
-                kind: "AuthorizationPolicy",
-                metadata: objects.authorizationPolicy.metadata,
-                spec: objects.authorizationPolicy.spec,
-            },
-            child(args.after),
-        );
-        const gateway = new k8s.apiextensions.CustomResource(
-            `${name}-gateway`,
-            { apiVersion: "networking.istio.io/v1", kind: "Gateway", metadata: objects.gateway.metadata, spec: objects.gateway.spec },
-            child([...args.after, secret, requestAuthentication, authorization]),
-        );
-        const route = new k8s.apiextensions.CustomResource(
-            `${name}-route`,
-            {
-                apiVersion: "networking.istio.io/v1",
-                kind: "VirtualService",
-                metadata: objects.virtualService.metadata,
-                spec: objects.virtualService.spec,
-            },
-            child([...args.after, gateway]),
-        );
+        const authorization = istioObject("require-jwt", "authorizationPolicy", "security.istio.io/v1", "AuthorizationPolicy", [
+            ...args.after,
+        ]);
+        const gateway = istioObject("gateway", "gateway", "networking.istio.io/v1", "Gateway", [
+            ...args.after,
+            secret,
+            requestAuthentication,
+            authorization,
+        ]);
+        const route = istioObject("route", "virtualService", "networking.istio.io/v1", "VirtualService", [...args.after, gateway]);
         this.resources = [secret, requestAuthentication, authorization, gateway, route];
         this.registerOutputs({ host: id.host });
     }
