@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { TestbedConfig } from "./config/model";
 import { Identity, keycloakAdminUser } from "./identity/identity";
 import { Mesh } from "./mesh/mesh";
+import { loadIstioDashboards } from "./observability/istioDashboards";
+import { kialiClientId, kialiLabels, kialiRedirectUris, kialiWebRoot, observabilityNamespace } from "./observability/objects";
+import { Observability } from "./observability/observability";
 import { checkLabel, verifyNamespace } from "./verification/checks";
 import { ClusterVerification } from "./verification/verification";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
@@ -12,13 +15,33 @@ import { MeshPeering, createPlatform, resolvePeers } from "./platform";
  */
 export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
     const peers = await resolvePeers(config);
+    // Istio's dashboards are fetched (and checked against their pins) before anything is created.
+    const obs = config.observability;
+    const istioDashboards =
+        obs.istioDashboards.kind === "none"
+            ? {}
+            : await loadIstioDashboards({
+                  istioVersion: config.versions.istio,
+                  ...(obs.istioDashboards.kind === "directory" ? { directory: obs.istioDashboards.path } : { baseUrl: obs.istioDashboards.baseUrl }),
+              });
     const platform = createPlatform(config);
     const clusters = platform.clusters;
     const identity = new Identity("identity", {
         config: config.identity,
         clusters,
         bareMetal: platform.bareMetal,
-        clients: { namespace: verifyNamespace, podLabels: { [checkLabel]: "ingress-jwt" } },
+        clients: [
+            { namespace: verifyNamespace, podLabels: { [checkLabel]: "ingress-jwt" } },
+            { namespace: observabilityNamespace, podLabels: { ...kialiLabels } },
+        ],
+        ui: {
+            clientId: kialiClientId,
+            redirectUris: kialiRedirectUris(obs.kialiLocalPort),
+            // Kiali sends PKCE from 2.2x on; 2.0 does not, and would be refused.
+            requirePkce: !config.versions.kialiImage.endsWith(":v2.0.0"),
+            observerUser: obs.observerUser,
+            ...(obs.credentials ? { observerPassword: obs.credentials.observerPassword.output() } : {}),
+        },
     });
     const mesh = new Mesh("mesh", {
         meshId: config.meshId,
@@ -39,6 +62,19 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             host: config.identity.ingressHost,
             tls: identity.ingressTls,
         },
+    });
+
+    // Observability after the mesh it watches: Prometheus everywhere, federation, Grafana and Kiali in the first cluster.
+    const observability = new Observability("observability", {
+        config: obs,
+        clusters,
+        trustDomain: config.trustDomain,
+        versions: config.versions,
+        ingressNamespace: config.ingressNamespace,
+        workloadCertTtlHours: config.workloadCertTtlHours,
+        meshReady: mesh.meshReady,
+        istioDashboards,
+        identity: { issuer: identity.realm.issuer, caCertPem: identity.tls.caCertPem, keycloak: identity.endpoint, ready: identity.ready },
     });
 
     // Verification last, in every cluster: the zero-trust claims as Jobs the engine awaits (a failure fails `up`).
@@ -98,6 +134,21 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             caCert: identity.tls.caCertPem,
             clientSecret: identity.clientSecret,
             keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))),
+        },
+        observability: {
+            prometheus: observability.prometheusUrls,
+            meshPrometheus: observability.prometheusUrls[clusters[0].name],
+            grafana: {
+                access: `kubectl -n ${observabilityNamespace} port-forward svc/grafana 3000 (cluster ${clusters[0].name}); http://localhost:3000`,
+                admin: observability.grafanaAdmin,
+            },
+            kiali: {
+                access: `kubectl -n ${observabilityNamespace} port-forward svc/kiali ${obs.kialiLocalPort}:20001 (cluster ${clusters[0].name}); http://localhost:${obs.kialiLocalPort}${kialiWebRoot}`,
+                login: pulumi.secret(
+                    (identity.observerPassword ?? pulumi.output("")).apply((password) => ({ username: obs.observerUser, password })),
+                ),
+            },
+            istioDashboards: Object.keys(istioDashboards).sort(),
         },
         verification: pulumi
             .all(verification.map((v) => v.results))

@@ -30,6 +30,13 @@ export interface VersionProfile {
     readonly metallb: string;
     /** The private registry's image (CNCF distribution), pinned by tag. */
     readonly registryImage: string;
+    /**
+     * Observability images, the releases Istio's own addons (samples/addons) pin for this Istio release, so the
+     * dashboards and Kiali match the proxies' metrics. Kiali at an exact patch (the addons use a floating minor tag).
+     */
+    readonly prometheusImage: string;
+    readonly grafanaImage: string;
+    readonly kialiImage: string;
 }
 
 export const versionProfiles = {
@@ -44,6 +51,9 @@ export const versionProfiles = {
         cilium: "1.20.0",
         metallb: "0.16.1",
         registryImage: "registry:2.8.3",
+        prometheusImage: "docker.io/prom/prometheus:v3.10.0",
+        grafanaImage: "docker.io/grafana/grafana:12.0.1",
+        kialiImage: "quay.io/kiali/kiali:v2.26.1",
     },
     /** Reproduces the NIST 2025 seed testbed (its text says Cilium 1.17; its script pinned 1.14.1). */
     "nist-2025": {
@@ -59,6 +69,9 @@ export const versionProfiles = {
         metallb: "0.13.10",
         // The seed ran registry:2 unpinned; 2.8.3 is the last 2.x release.
         registryImage: "registry:2.8.3",
+        prometheusImage: "docker.io/prom/prometheus:v2.54.1",
+        grafanaImage: "docker.io/grafana/grafana:11.2.2-security-01",
+        kialiImage: "quay.io/kiali/kiali:v2.0.0",
     },
 } as const satisfies Record<string, VersionProfile>;
 

@@ -32,6 +32,11 @@ export const simToolchain = {
         version: versionProfiles.default.istio,
         dir: path.join(toolchainDir, "charts", "istio", "v0.0.0-20260826214018-9739e10eb9d7"),
     },
+    /**
+     * Istio's dashboards from the same istio.io/istio module the charts come from (its Go module cache): at this
+     * commit they are byte-identical to tag 1.30.3's, so they pass the 1.30.3 pins (GitHub is unreachable here).
+     */
+    istioDashboards: path.join(toolchainDir, "go", "mod", "istio.io", "istio@v0.0.0-20260826214018-9739e10eb9d7", "manifests", "addons", "dashboards"),
 };
 
 /** Istio cluster name → the kwok cluster that plays it (sim/cluster.sh). */
@@ -49,6 +54,7 @@ export function missingToolchain(): string[] {
     };
     need(path.join(simToolchain.pulumi, "pulumi"), "pulumi CLI");
     need(simToolchain.kubernetesProvider.binary, `kubernetes provider ${simToolchain.kubernetesProvider.version}`);
+    need(path.join(simToolchain.istioDashboards, "istio-mesh-dashboard.gen.json"), "Istio dashboards (istio.io/istio module)");
     for (const chart of ["base", "cni", "istiod", "gateway"]) {
         need(path.join(simToolchain.istioCharts.dir, chart, "Chart.yaml"), `Istio ${chart} chart`);
     }
@@ -151,6 +157,14 @@ export async function simStack(): Promise<Stack> {
         clientSecret: readOrCreateSecretFile(path.join(simDir, "pki", "client-secret"), () => randomBytes(36).toString("base64url")),
         adminPassword: readOrCreateSecretFile(path.join(simDir, "pki", "admin-password"), () => randomBytes(24).toString("base64url")),
     };
+    // Observability credentials, for the same reason.
+    const observabilityCredentials = {
+        grafanaAdminPassword: readOrCreateSecretFile(path.join(simDir, "pki", "grafana-admin-password"), () => randomBytes(24).toString("base64url")),
+        kialiSigningKey: readOrCreateSecretFile(path.join(simDir, "pki", "kiali-signing-key"), () =>
+            randomBytes(48).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 32),
+        ),
+        observerPassword: readOrCreateSecretFile(path.join(simDir, "pki", "observer-password"), () => randomBytes(24).toString("base64url")),
+    };
     const kubeconfigs = Object.fromEntries(
         clusters.map((c, i) => [c.name, fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")]),
     );
@@ -163,6 +177,8 @@ export async function simStack(): Promise<Stack> {
         "zta-testbed:kubeconfigs": { value: JSON.stringify(kubeconfigs), secret: true },
         "zta-testbed:identityTls": { value: JSON.stringify(identityPki), secret: true },
         "zta-testbed:identityCredentials": { value: JSON.stringify(credentials), secret: true },
+        "zta-testbed:observabilityCredentials": { value: JSON.stringify(observabilityCredentials), secret: true },
+        "zta-testbed:observability": plain({ istioDashboards: simToolchain.istioDashboards }),
     });
     return stack;
 }

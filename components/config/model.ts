@@ -1,6 +1,7 @@
 import { VersionProfile, VersionProfileName } from "../versions";
 import type { IstioPlatform } from "../mesh/values";
 import type { IdentityConfig } from "./identity";
+import type { ObservabilityConfig } from "./observability";
 import { Sensitive } from "./sensitive";
 
 /** Where clusters come from: bare metal, managed cloud clusters, or the local simulation (`npm run sim`). */
@@ -182,6 +183,8 @@ export interface TestbedConfig {
     readonly verificationTimeoutSeconds: number;
     /** Keycloak realm and placement, the ingress host, optional ready-made TLS material. */
     readonly identity: IdentityConfig;
+    /** Prometheus, Grafana and Kiali: retention, dashboards source, Kiali's login. */
+    readonly observability: ObservabilityConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
 }

@@ -34,6 +34,7 @@ import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } f
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 import { readIdentity } from "./identity";
+import { readObservability } from "./observability";
 import { parseStructured } from "./structured";
 
 /** Raw stack config, keys without the project namespace; objects arrive as JSON text. */
@@ -609,6 +610,11 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters[0]?.name,
         baremetal,
     );
+    const observability = readObservability(problems, {
+        observability: raw.get("observability"),
+        observabilityCredentials: raw.get("observabilityCredentials"),
+        observabilityCredentialsIsSecret: raw.isSecret("observabilityCredentials"),
+    });
 
     problems.throwIfAny();
     const versionProfile = profileName as keyof typeof versionProfiles;
@@ -628,6 +634,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         verificationTimeoutSeconds,
         ...(sampleRegistry !== undefined ? { sampleRegistry } : {}),
         identity,
+        observability,
         baremetal,
     };
 }

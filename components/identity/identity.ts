@@ -39,8 +39,17 @@ export interface IdentityArgs {
     readonly clusters: readonly ClusterHandle[];
     /** The bare-metal layer (testbed): the Keycloak host, the infrastructure CA, the registry setup it follows. */
     readonly bareMetal?: BareMetal;
-    /** Token clients to let in (in-cluster placement). */
-    readonly clients: KeycloakClientPods;
+    /** Pods to let in (in-cluster placement): the verification token client, Kiali. */
+    readonly clients: readonly KeycloakClientPods[];
+    /** A UI that signs users in through the realm (Kiali), and the one user who may. */
+    readonly ui?: {
+        readonly clientId: string;
+        readonly redirectUris: readonly string[];
+        readonly requirePkce: boolean;
+        readonly observerUser: string;
+        /** Given (sim); else random. */
+        readonly observerPassword?: pulumi.Output<string>;
+    };
 }
 
 /** Bootstrap admin of Keycloak's master realm. */
@@ -62,6 +71,8 @@ export class Identity extends pulumi.ComponentResource {
     public readonly clientSecret: pulumi.Output<string>;
     /** Secret. */
     public readonly adminPassword: pulumi.Output<string>;
+    /** The UI observer's password (secret), when there is a UI client. */
+    public readonly observerPassword?: pulumi.Output<string>;
     /** Tokens the ingress must refuse (secret). */
     public readonly badTokens: pulumi.Output<BadTokens>;
     public readonly endpoint: KeycloakEndpoint;
@@ -78,6 +89,12 @@ export class Identity extends pulumi.ComponentResource {
             audience: config.audience,
             clientId: config.clientId,
             accessTokenLifespanSeconds: config.accessTokenLifespanSeconds,
+            ...(args.ui
+                ? {
+                      testUser: { username: args.ui.observerUser },
+                      uiClient: { clientId: args.ui.clientId, redirectUris: args.ui.redirectUris, requirePkce: args.ui.requirePkce },
+                  }
+                : {}),
         });
         this.tls = identityTlsMaterial(name, config, args.bareMetal?.infraCa, this);
         this.ingressTls = this.tls.ingress;
@@ -89,6 +106,12 @@ export class Identity extends pulumi.ComponentResource {
         this.adminPassword = given
             ? given.adminPassword.output()
             : pulumi.secret(new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result);
+        if (args.ui) {
+            this.observerPassword =
+                args.ui.observerPassword ??
+                pulumi.secret(new random.RandomPassword(`${name}-observer-password`, { length: 32, special: false }, { parent: this }).result);
+        }
+        const observerPassword = this.observerPassword ?? pulumi.output(undefined);
         // Public keys only; derived from the secret key, so unmarked explicitly (a secret JWKS would hide diffs).
         this.jwks = pulumi.unsecret(this.tls.realmSigningKeyPem.apply(realmJwks));
         const realm = this.realm;
@@ -107,14 +130,15 @@ export class Identity extends pulumi.ComponentResource {
                 throw new Error(`identity: Keycloak host ${placement.host} is not part of the bare-metal layer`);
             }
             const secrets = pulumi
-                .all([this.tls.keycloak.keyPem, this.adminPassword, this.clientSecret, signingKeyValue])
-                .apply(([serverKeyPem, admin, client, realmSigningKey]) =>
+                .all([this.tls.keycloak.keyPem, this.adminPassword, this.clientSecret, signingKeyValue, observerPassword])
+                .apply(([serverKeyPem, admin, client, realmSigningKey, observer]) =>
                     renderKeycloakSecrets({
                         serverKeyPem,
                         adminUser: keycloakAdminUser,
                         adminPassword: admin,
                         clientSecret: client,
                         realmSigningKey,
+                        ...(observer !== undefined ? { testUserPassword: observer } : {}),
                     }),
                 );
             // Named by host, like the registry: moving Keycloak removes it from the old host first.
@@ -141,7 +165,7 @@ export class Identity extends pulumi.ComponentResource {
             if (!cluster) {
                 throw new Error(`identity: Keycloak's cluster ${placement.cluster} is not one of this stack's clusters`);
             }
-            const deployment = this.inCluster(name, config, cluster, placement.namespace, args.clients, signingKeyValue);
+            const deployment = this.inCluster(name, config, cluster, placement.namespace, args.clients, signingKeyValue, observerPassword);
             this.endpoint = {
                 kind: "cluster",
                 cluster: cluster.name,
@@ -159,8 +183,9 @@ export class Identity extends pulumi.ComponentResource {
         identity: IdentityConfig,
         cluster: ClusterHandle,
         namespace: string,
-        clients: KeycloakClientPods,
+        clients: readonly KeycloakClientPods[],
         signingKeyValue: pulumi.Output<string>,
+        observerPassword: pulumi.Output<string | undefined>,
     ): k8s.apps.v1.Deployment {
         const config = this.realm;
         const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
@@ -191,14 +216,16 @@ export class Identity extends pulumi.ComponentResource {
         const inNs = child({ dependsOn: [ns] });
         const allows = [
             allowDnsEgress(namespace),
-            allowIngressFromPods({
-                name: "allow-token-clients",
-                namespace,
-                podLabels: { "app.kubernetes.io/name": keycloakName },
-                peerNamespace: clients.namespace,
-                peerPodLabels: clients.podLabels,
-                ports: [keycloakHttpsPort],
-            }),
+            ...clients.map((c, i) =>
+                allowIngressFromPods({
+                    name: i === 0 ? "allow-token-clients" : `allow-clients-${c.namespace}`,
+                    namespace,
+                    podLabels: { "app.kubernetes.io/name": keycloakName },
+                    peerNamespace: c.namespace,
+                    peerPodLabels: c.podLabels,
+                    ports: [keycloakHttpsPort],
+                }),
+            ),
         ].map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, inNs));
         const deny = new k8s.networking.v1.NetworkPolicy(
             `${name}-default-deny`,
@@ -239,9 +266,10 @@ export class Identity extends pulumi.ComponentResource {
                 metadata: { name: "keycloak-realm-secrets", namespace },
                 type: "Opaque",
                 stringData: pulumi.secret(
-                    pulumi.all([this.clientSecret, signingKeyValue]).apply(([client, key]) => ({
+                    pulumi.all([this.clientSecret, signingKeyValue, observerPassword]).apply(([client, key, observer]) => ({
                         [clientSecretKeys.clientSecret]: client,
                         [clientSecretKeys.realmSigningKey]: key,
+                        ...(observer !== undefined ? { [clientSecretKeys.testUserPassword]: observer } : {}),
                     })),
                 ),
             },
@@ -252,8 +280,8 @@ export class Identity extends pulumi.ComponentResource {
         new k8s.core.v1.Service(`${name}-service`, manifests.service as unknown as k8s.core.v1.ServiceArgs, inNs);
         // The pod rolls when a secret it imports changes (the hash annotation covers the realm file only).
         const secretHash = pulumi
-            .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem])
-            .apply(([a, b, c]) => createHash("sha256").update(`${a}\n${b}\n${c}`).digest("hex"));
+            .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem, observerPassword])
+            .apply(([a, b, c, d]) => createHash("sha256").update(`${a}\n${b}\n${c}\n${d ?? ""}`).digest("hex"));
         const template = manifests.deployment.spec.template;
         const deploymentArgs = {
             ...manifests.deployment,

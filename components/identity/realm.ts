@@ -45,10 +45,15 @@ export interface RealmImportInput {
     /** Access token lifetime, 60-900 s: short-lived, since nothing revokes a JWT before it expires. */
     readonly accessTokenLifespanSeconds: number;
     /**
-     * An optional person to log in with (the realm's account console), e.g. to watch brute-force lockout. No client
-     * of this realm lets it obtain an access token: the only client is client-credentials only.
+     * An optional person to log in with: the observer who signs in to Kiali (through `uiClient`). Tokens it gets
+     * carry no `audience` for the ingress, so RequestAuthentication refuses them there.
      */
     readonly testUser?: { readonly username: string };
+    /**
+     * A public OpenID client for a UI (Kiali): authorization-code flow only, redirects only to the given URIs (a
+     * local port-forward), no audience mapper. Public: Kiali 2.0 sends no client secret; PKCE when the UI sends it.
+     */
+    readonly uiClient?: { readonly clientId: string; readonly redirectUris: readonly string[]; readonly requirePkce: boolean };
 }
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -136,6 +141,22 @@ export function realmImport(input: RealmImportInput): RealmImport {
         }
     }
     const subject = serviceAccountUserId(input.realm, input.clientId);
+    const ui = input.uiClient;
+    if (ui !== undefined) {
+        if (!namePattern.test(ui.clientId) || ui.clientId === input.clientId) {
+            throw new Error(`uiClient.clientId: expected a client name other than "${input.clientId}", got "${ui.clientId}"`);
+        }
+        if (ui.redirectUris.length === 0) {
+            throw new Error("uiClient.redirectUris: expected at least one URI");
+        }
+        ui.redirectUris.forEach((u, i) => {
+            const url = URL.canParse(u) ? new URL(u) : undefined;
+            // Loopback only: the UI is reached through kubectl port-forward; no redirect may leave the user's machine.
+            if (!url || url.protocol !== "http:" || url.hostname !== "localhost") {
+                throw new Error(`uiClient.redirectUris[${i}]: expected http://localhost:<port>/..., got "${u}"`);
+            }
+        });
+    }
 
     const client: JsonObject = {
         clientId: input.clientId,
@@ -227,7 +248,37 @@ export function realmImport(input: RealmImportInput): RealmImport {
         defaultSignatureAlgorithm: "RS256",
         revokeRefreshToken: true,
         refreshTokenMaxReuse: 0,
-        clients: [client],
+        clients: [
+            client,
+            ...(ui === undefined
+                ? []
+                : [
+                      {
+                          clientId: ui.clientId,
+                          enabled: true,
+                          protocol: "openid-connect",
+                          publicClient: true,
+                          bearerOnly: false,
+                          serviceAccountsEnabled: false,
+                          standardFlowEnabled: true,
+                          implicitFlowEnabled: false,
+                          directAccessGrantsEnabled: false,
+                          consentRequired: false,
+                          frontchannelLogout: false,
+                          redirectUris: [...ui.redirectUris],
+                          webOrigins: [],
+                          attributes: {
+                              "oauth2.device.authorization.grant.enabled": "false",
+                              "oidc.ciba.grant.enabled": "false",
+                              ...(ui.requirePkce ? { "pkce.code.challenge.method": "S256" } : {}),
+                          },
+                          // `sub` (basic) and `preferred_username` (profile), which Kiali shows; no roles.
+                          fullScopeAllowed: false,
+                          defaultClientScopes: ["basic", "profile"],
+                          optionalClientScopes: [],
+                      } satisfies JsonObject,
+                  ]),
+        ],
         users,
         // The signing key Pulumi made (secret; only its placeholder is here): the mesh's inline JWKS is derived from
         // the same key, and a Keycloak that starts from an empty database keeps signing with it.

@@ -35,6 +35,8 @@ export class Mesh extends pulumi.ComponentResource {
     public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
     /** Everything the verification layer tests, in every cluster (samples, ingress, gateways, remote secrets). */
     public readonly underTest: pulumi.Resource[];
+    /** Per cluster: what injected workloads need first (istiod, the CNI agent, STRICT mTLS, allow-nothing). */
+    public readonly meshReady: Record<string, pulumi.Resource[]> = {};
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:Mesh", name, {}, opts);
@@ -78,6 +80,16 @@ export class Mesh extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
+
+        planes.forEach((p, i) => {
+            this.meshReady[p.handle.name] = [
+                p.controlPlane.istiodRelease,
+                p.controlPlane.cniRelease,
+                policies[i].peerAuthentication,
+                policies[i].allowNothing,
+                ...policies[i].networkPolicies,
+            ];
+        });
 
         // Workloads: the samples in every cluster, helloworld v1 and v2 alternating so each version lives in one network.
         const underTest: pulumi.Resource[] = [];

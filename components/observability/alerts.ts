@@ -20,6 +20,8 @@ export interface RuleGroup {
 export interface AlertInput {
     /** Workload certificate lifetime, hours (config `workloadCertTtlHours`). */
     readonly workloadCertTtlHours: number;
+    /** Scrape jobs that federate other clusters: an alert when one fails (their alerts would be blind). */
+    readonly federationJobs: readonly string[];
 }
 
 /**
@@ -35,11 +37,16 @@ export function workloadCertAlertSeconds(ttlHours: number): number {
     return Math.min(12 * 3600, (ttlHours * 3600) / 4);
 }
 
+/** Thresholds the alerts (and the dashboards' red zones) use, seconds. */
+export function alertThresholds(ttlHours: number): { readonly workloadCertSeconds: number; readonly caCertSeconds: number } {
+    return { workloadCertSeconds: workloadCertAlertSeconds(ttlHours), caCertSeconds: 12 * 3600 };
+}
+
 const by = `${clusterLabel}`;
 
 export function alertRules(input: AlertInput): RuleGroup[] {
     const m = istioMetrics;
-    const certSeconds = workloadCertAlertSeconds(input.workloadCertTtlHours);
+    const { workloadCertSeconds: certSeconds, caCertSeconds } = alertThresholds(input.workloadCertTtlHours);
     return [
         {
             name: "zta-mesh",
@@ -67,7 +74,7 @@ export function alertRules(input: AlertInput): RuleGroup[] {
                 },
                 {
                     alert: "MeshCaCertificateExpiring",
-                    expr: `min by (${by}) (${m.caCertChainExpirySeconds}) < ${12 * 3600}`,
+                    expr: `min by (${by}) (${m.caCertChainExpirySeconds}) < ${caCertSeconds}`,
                     for: "5m",
                     labels: { severity: "critical" },
                     annotations: {
@@ -87,6 +94,21 @@ export function alertRules(input: AlertInput): RuleGroup[] {
                             "{{ $labels.source_workload }} → {{ $labels.destination_service }} in {{ $labels.cluster }} without mutual TLS.",
                     },
                 },
+                ...(input.federationJobs.length > 0
+                    ? [
+                          {
+                              alert: "MeshFederationDown",
+                              expr: `max by (${by}, job) (up{job=~"${input.federationJobs.join("|")}"}) == 0 or absent(up{job=~"${input.federationJobs.join("|")}"})`,
+                              for: "5m",
+                              labels: { severity: "critical" as const },
+                              annotations: {
+                                  summary: "The mesh-wide Prometheus cannot federate a cluster",
+                                  description:
+                                      "{{ $labels.job }} failed for 5 minutes: {{ $labels.cluster }}'s series (and the alerts above for it) are missing.",
+                              },
+                          },
+                      ]
+                    : []),
             ],
         },
     ];

@@ -18,11 +18,15 @@ export interface ScrapeConfig {
     readonly job_name: string;
     readonly honor_labels?: boolean;
     readonly metrics_path?: string;
-    readonly kubernetes_sd_configs: readonly {
+    readonly scrape_interval?: string;
+    readonly scrape_timeout?: string;
+    readonly params?: Readonly<Record<string, readonly string[]>>;
+    readonly kubernetes_sd_configs?: readonly {
         readonly role: "pod" | "endpoints";
         readonly namespaces?: { readonly names: readonly string[] };
     }[];
-    readonly relabel_configs: readonly RelabelConfig[];
+    readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels?: Readonly<Record<string, string>> }[];
+    readonly relabel_configs?: readonly RelabelConfig[];
 }
 
 export interface PrometheusConfig {
@@ -35,17 +39,41 @@ export interface PrometheusConfig {
     readonly scrape_configs: readonly ScrapeConfig[];
 }
 
+/** A cluster the mesh-wide Prometheus federates: its Prometheus as the mesh names it (reached over mTLS). */
+export interface FederationTarget {
+    readonly cluster: string;
+    /** host:port, e.g. prometheus-cluster2.observability.svc.cluster.local:9090. */
+    readonly address: string;
+}
+
 export interface PrometheusInput {
-    /** Istio cluster ID: the `cluster` external label. */
+    /** Istio cluster ID: the `cluster` label of every series scraped here, and the external label. */
     readonly cluster: string;
     /** istiod's namespace. */
     readonly istioNamespace: string;
-    /** Where the rule files are mounted. */
+    /** Where the rule files are mounted (the mesh-wide Prometheus only). */
     readonly ruleFiles: readonly string[];
+    /** Other clusters to federate (the mesh-wide Prometheus); none elsewhere. */
+    readonly federate: readonly FederationTarget[];
 }
+
+/**
+ * What the mesh-wide Prometheus pulls from each cluster: every Istio standard/agent metric, istiod's own series
+ * (pilot_*, citadel_*, galley_*, sidecar_injection_*, its Go runtime), and `up`. Not Envoy's own statistics
+ * (envoy-stats: large, and no dashboard here needs them across clusters).
+ */
+export const federationMatch = ['{__name__=~"istio_.*"}', '{job="istiod"}', '{__name__="up"}'] as const;
+
+/** Scrape job name of a federated cluster. */
+export const federationJobName = (cluster: string): string => `federate-${cluster}`;
+
+const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const podMeta = "__meta_kubernetes_pod";
 const annotation = (name: string) => `${podMeta}_annotation_prometheus_io_${name}`;
+
+/** Every series scraped here carries its cluster, locally too (external labels apply only when leaving). */
+const clusterRelabel = (cluster: string): RelabelConfig => ({ action: "replace", target_label: clusterLabel, replacement: cluster });
 
 /** Pod targets keep their namespace and pod name (the dashboards and alerts group by them). */
 const podLabels: RelabelConfig[] = [
@@ -54,9 +82,20 @@ const podLabels: RelabelConfig[] = [
 ];
 
 export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(input.cluster)) {
+    if (!dnsLabelPattern.test(input.cluster)) {
         throw new Error(`cluster: expected a DNS label, got "${input.cluster}"`);
     }
+    const seen = new Set<string>([input.cluster]);
+    for (const f of input.federate) {
+        if (!dnsLabelPattern.test(f.cluster) || seen.has(f.cluster)) {
+            throw new Error(`federate: expected distinct DNS labels other than "${input.cluster}", got "${f.cluster}"`);
+        }
+        if (!/^[a-z0-9.-]+:[0-9]{1,5}$/.test(f.address)) {
+            throw new Error(`federate[${f.cluster}].address: expected host:port, got "${f.address}"`);
+        }
+        seen.add(f.cluster);
+    }
+    const own = clusterRelabel(input.cluster);
     return {
         global: { scrape_interval: "15s", evaluation_interval: "30s", external_labels: { [clusterLabel]: input.cluster } },
         rule_files: [...input.ruleFiles],
@@ -71,6 +110,7 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
                         action: "keep",
                         regex: "istiod;http-monitoring",
                     },
+                    own,
                 ],
             },
             {
@@ -81,6 +121,7 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
                 relabel_configs: [
                     { source_labels: [`${podMeta}_container_port_name`], action: "keep", regex: ".*-envoy-prom" },
                     ...podLabels,
+                    own,
                 ],
             },
             {
@@ -101,8 +142,23 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
                     },
                     ...podLabels,
                     { source_labels: [`${podMeta}_phase`], action: "drop", regex: "Pending|Succeeded|Failed|Completed" },
+                    own,
                 ],
             },
+            // The other clusters' series, with their own `cluster` label kept (honor_labels). Plain HTTP to the
+            // mesh name: the sidecar turns it into mTLS through the remote east-west gateway, and the remote
+            // Prometheus's AuthorizationPolicy admits only this Prometheus's identity, GET /federate.
+            ...input.federate.map(
+                (f): ScrapeConfig => ({
+                    job_name: federationJobName(f.cluster),
+                    honor_labels: true,
+                    metrics_path: "/federate",
+                    scrape_interval: "30s",
+                    scrape_timeout: "25s",
+                    params: { "match[]": [...federationMatch] },
+                    static_configs: [{ targets: [f.address], labels: { [clusterLabel]: f.cluster } }],
+                }),
+            ),
         ],
     };
 }

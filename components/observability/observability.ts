@@ -1,0 +1,334 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ObservabilityConfig } from "../config/observability";
+import type { KeycloakEndpoint } from "../identity/identity";
+import { readerTokenSecretSpec, renderReaderKubeconfig } from "../mesh/remoteSecret";
+import { istioNamespace } from "../mesh/values";
+import { ClusterHandle } from "../platform/handle";
+import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+import { NetworkPolicy } from "../policy/network";
+import { sampleNamespace } from "../workloads/samples";
+import { VersionProfile } from "../versions";
+import { projectDashboards } from "./dashboards";
+import {
+    grafanaAdminUser,
+    grafanaObjects,
+    grafanaSecretKeys,
+    kialiObjects,
+    kialiRemoteSecretName,
+    kialiViewerRoleName,
+    kialiViewerRules,
+    observabilityNamespace,
+    observabilityNamespaceObject,
+    prometheusHost,
+    prometheusObjects,
+    prometheusService,
+    ports,
+    serviceAccounts,
+} from "./objects";
+import { observabilityAuthorizationPolicies, observabilityNetworkPolicies, scrapeTargetPolicies } from "./policy";
+
+export interface ObservabilityArgs {
+    readonly config: ObservabilityConfig;
+    /** Every cluster; the first is the mesh cluster (federator, Grafana, Kiali). */
+    readonly clusters: readonly ClusterHandle[];
+    readonly trustDomain: string;
+    readonly versions: VersionProfile;
+    readonly ingressNamespace: string;
+    readonly workloadCertTtlHours: number;
+    /** Per cluster: istiod, CNI, STRICT mTLS, allow-nothing (injected pods need them first). */
+    readonly meshReady: Readonly<Record<string, readonly pulumi.Resource[]>>;
+    /** Istio's standard dashboards (file → JSON), already fetched and checked; empty for none. */
+    readonly istioDashboards: Readonly<Record<string, string>>;
+    /** Kiali's OpenID provider. */
+    readonly identity: {
+        readonly issuer: string;
+        readonly caCertPem: pulumi.Output<string>;
+        readonly keycloak: KeycloakEndpoint;
+        readonly ready: readonly pulumi.Resource[];
+    };
+}
+
+const kialiTokenSecret = "kiali-token";
+
+/**
+ * Metrics, dashboards and the mesh graph: Prometheus in every cluster scraping Istio, the first cluster's Prometheus
+ * federating the others over mTLS, Grafana (the project's dashboards and Istio's) and Kiali (OpenID through the
+ * realm, read-only, every cluster) there. Credentials are random secrets; no UI is exposed.
+ */
+export class Observability extends pulumi.ComponentResource {
+    /** Grafana's admin login (secret). */
+    public readonly grafanaAdmin: pulumi.Output<{ username: string; password: string }>;
+    public readonly prometheusUrls: Record<string, string> = {};
+    public readonly workloads: pulumi.Resource[] = [];
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zta:observability:Observability", name, {}, opts);
+        const [meshCluster, ...others] = args.clusters;
+        if (!meshCluster) {
+            throw new Error("observability: no cluster");
+        }
+        const creds = args.config.credentials;
+        const grafanaPassword = creds
+            ? creds.grafanaAdminPassword.output()
+            : pulumi.secret(new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this }).result);
+        // Exactly 32 bytes (Kiali accepts 16/24/32); never the addons' CHANGEME.
+        const signingKey = creds
+            ? creds.kialiSigningKey.output()
+            : pulumi.secret(new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result);
+        this.grafanaAdmin = pulumi.secret(grafanaPassword.apply((password) => ({ username: grafanaAdminUser, password })));
+
+        const namespaces: Record<string, k8s.core.v1.Namespace> = {};
+        const pulls: Record<string, pulumi.Resource[]> = {};
+        const policies: Record<string, pulumi.Resource[]> = {};
+        const kialiRemote: { cluster: ClusterHandle; kubeconfig: pulumi.Output<string> }[] = [];
+
+        for (const c of args.clusters) {
+            const mesh = c.name === meshCluster.name;
+            const child = (deps: readonly pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+                parent: this,
+                provider: c.provider,
+                dependsOn: [...deps],
+            });
+            const base = `${name}-${c.name}`;
+            const ns = new k8s.core.v1.Namespace(`${base}-namespace`, observabilityNamespaceObject(), child([...c.ready, ...(args.meshReady[c.name] ?? [])]));
+            namespaces[c.name] = ns;
+            const pull = createPullSecret(`${base}-pull-secret`, c, observabilityNamespace, { parent: this, dependsOn: [ns] });
+            pulls[c.name] = pull ? [pull] : [];
+            const pullSecret = c.registry ? pullSecretName : undefined;
+
+            // Network policy: allows first, default deny last (no window with nothing allowed), all before pods.
+            const rendered = pulumi.all(others.map((o) => pulumi.output(o.apiServer))).apply((remoteApiServers) =>
+                observabilityNetworkPolicies({
+                    mesh,
+                    localApiServers: c.apiServerEndpoints,
+                    remoteApiServers: mesh ? remoteApiServers : [],
+                    keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
+                }),
+            );
+            const shape = observabilityNetworkPolicies({
+                mesh,
+                localApiServers: c.apiServerEndpoints,
+                remoteApiServers: [],
+                keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
+            });
+            const allows: pulumi.Resource[] = [];
+            const created = shape.map((p) => {
+                const isDeny = p.metadata.name === "default-deny";
+                const r = new k8s.networking.v1.NetworkPolicy(
+                    `${base}-np-${p.metadata.name}`,
+                    rendered.apply((list) => pick(list, p)),
+                    child([ns, ...(isDeny ? allows : [])]),
+                );
+                if (!isDeny) {
+                    allows.push(r);
+                }
+                return r;
+            });
+            // The scraped namespaces (created by the mesh layer) let this cluster's Prometheus in.
+            const targets = scrapeTargetPolicies({ namespaces: [istioNamespace, args.ingressNamespace, sampleNamespace] }).map(
+                (p) => new k8s.networking.v1.NetworkPolicy(`${base}-scrape-${p.metadata.namespace}`, p, child(args.meshReady[c.name] ?? [])),
+            );
+            const authz = observabilityAuthorizationPolicies(args.trustDomain, mesh).map(
+                (p) => new k8s.apiextensions.CustomResource(`${base}-authz-${p.metadata.name}`, { ...p }, child([ns, ...(args.meshReady[c.name] ?? [])])),
+            );
+            policies[c.name] = [...created, ...targets, ...authz];
+
+            // Prometheus (every cluster).
+            const prom = prometheusObjects({
+                cluster: c.name,
+                image: args.versions.prometheusImage,
+                retention: args.config.retention,
+                federate: mesh ? others.map((o) => ({ cluster: o.name, address: `${prometheusHost(o.name)}:${ports.prometheus}` })) : [],
+                ...(mesh ? { alerts: { workloadCertTtlHours: args.workloadCertTtlHours } } : {}),
+                apiServerPorts: c.apiServerEndpoints.map((e) => e.port),
+                pullSecret,
+            });
+            const sa = new k8s.core.v1.ServiceAccount(`${base}-prometheus-sa`, prom.serviceAccount, child([ns]));
+            const role = new k8s.rbac.v1.ClusterRole(`${base}-prometheus-role`, prom.clusterRole, child());
+            const binding = new k8s.rbac.v1.ClusterRoleBinding(`${base}-prometheus-binding`, prom.clusterRoleBinding, child([role, sa]));
+            const cm = new k8s.core.v1.ConfigMap(`${base}-prometheus-config`, prom.configMap, child([ns]));
+            new k8s.core.v1.Service(`${base}-prometheus-service`, prom.service, child([ns]));
+            if (mesh) {
+                // Stubs: the mesh cluster must resolve each federated name (Istio supplies the remote endpoints).
+                others.forEach((o) => new k8s.core.v1.Service(`${base}-prometheus-stub-${o.name}`, prometheusService(o.name), child([ns])));
+            }
+            this.prometheusUrls[c.name] = `http://${prometheusHost(c.name)}:${ports.prometheus}`;
+            this.workloads.push(
+                new k8s.apps.v1.Deployment(
+                    `${base}-prometheus`,
+                    prom.deployment,
+                    child([ns, sa, binding, cm, ...pulls[c.name], ...policies[c.name]]),
+                ),
+            );
+
+            if (!mesh) {
+                // Kiali's read-only identity here, for its remote kubeconfig in the mesh cluster.
+                const kialiSa = new k8s.core.v1.ServiceAccount(
+                    `${base}-kiali-sa`,
+                    { metadata: { name: serviceAccounts.kiali, namespace: observabilityNamespace }, automountServiceAccountToken: false },
+                    child([ns]),
+                );
+                const viewer = new k8s.rbac.v1.ClusterRole(`${base}-kiali-viewer`, { metadata: { name: kialiViewerRoleName }, rules: kialiViewerRules() }, child());
+                const viewerBinding = new k8s.rbac.v1.ClusterRoleBinding(
+                    `${base}-kiali-viewer-binding`,
+                    {
+                        metadata: { name: kialiViewerRoleName },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: kialiViewerRoleName },
+                        subjects: [{ kind: "ServiceAccount", name: serviceAccounts.kiali, namespace: observabilityNamespace }],
+                    },
+                    child([viewer, kialiSa]),
+                );
+                const spec = readerTokenSecretSpec();
+                const token = new k8s.core.v1.Secret(
+                    `${base}-kiali-token`,
+                    {
+                        ...spec,
+                        metadata: {
+                            name: kialiTokenSecret,
+                            namespace: observabilityNamespace,
+                            annotations: { "kubernetes.io/service-account.name": serviceAccounts.kiali },
+                        },
+                    },
+                    child([kialiSa, viewerBinding]),
+                );
+                kialiRemote.push({
+                    cluster: c,
+                    kubeconfig: pulumi.secret(
+                        pulumi.all([token.data, pulumi.output(c.apiServer)]).apply(([data, server]) =>
+                            renderReaderKubeconfig({
+                                cluster: c.name,
+                                server,
+                                caDataBase64: data?.["ca.crt"] ?? "",
+                                token: Buffer.from(data?.token ?? "", "base64").toString("utf8"),
+                            }),
+                        ),
+                    ),
+                });
+            }
+        }
+
+        // Grafana and Kiali in the mesh cluster.
+        const c = meshCluster;
+        const ns = namespaces[c.name];
+        const child = (deps: readonly pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+            parent: this,
+            provider: c.provider,
+            dependsOn: [...deps],
+        });
+        const base = `${name}-${c.name}`;
+        const pullSecret = c.registry ? pullSecretName : undefined;
+        const before = [ns, ...pulls[c.name], ...policies[c.name]];
+
+        const grafana = grafanaObjects({
+            image: args.versions.grafanaImage,
+            meshCluster: c.name,
+            projectDashboards: projectDashboards({ workloadCertTtlHours: args.workloadCertTtlHours }),
+            istioDashboards: args.istioDashboards,
+            adminSecretName: "grafana-admin",
+            pullSecret,
+        });
+        const grafanaSecret = new k8s.core.v1.Secret(
+            `${base}-grafana-admin`,
+            {
+                metadata: { name: "grafana-admin", namespace: observabilityNamespace },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    grafanaPassword.apply((p) => ({ [grafanaSecretKeys.user]: grafanaAdminUser, [grafanaSecretKeys.password]: p })),
+                ),
+            },
+            child([ns]),
+        );
+        const gsa = new k8s.core.v1.ServiceAccount(`${base}-grafana-sa`, grafana.serviceAccount, child([ns]));
+        const configMaps = [
+            new k8s.core.v1.ConfigMap(`${base}-grafana-provisioning`, grafana.provisioning, child([ns])),
+            new k8s.core.v1.ConfigMap(`${base}-grafana-dashboards-zta`, grafana.projectDashboards, child([ns])),
+            ...(grafana.istioDashboards ? [new k8s.core.v1.ConfigMap(`${base}-grafana-dashboards-istio`, grafana.istioDashboards, child([ns]))] : []),
+        ];
+        new k8s.core.v1.Service(`${base}-grafana-service`, grafana.service, child([ns]));
+        this.workloads.push(new k8s.apps.v1.Deployment(`${base}-grafana`, grafana.deployment, child([...before, grafanaSecret, gsa, ...configMaps])));
+
+        const keycloakPort = args.identity.keycloak.port;
+        const kiali = kialiObjects({
+            image: args.versions.kialiImage,
+            cluster: c.name,
+            remoteClusters: kialiRemote.map((r) => r.cluster.name),
+            issuer: args.identity.issuer,
+            localPort: args.config.kialiLocalPort,
+            signingKeySecretName: "kiali-signing-key",
+            bypassPorts: [...c.apiServerEndpoints.map((e) => e.port), 443, 6443, keycloakPort, 15014],
+            pullSecret,
+        });
+        const ksa = new k8s.core.v1.ServiceAccount(`${base}-kiali-sa`, kiali.serviceAccount, child([ns]));
+        const viewer = new k8s.rbac.v1.ClusterRole(`${base}-kiali-viewer`, { metadata: { name: kialiViewerRoleName }, rules: kialiViewerRules() }, child());
+        const viewerBinding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${base}-kiali-viewer-binding`,
+            {
+                metadata: { name: kialiViewerRoleName },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: kialiViewerRoleName },
+                subjects: [{ kind: "ServiceAccount", name: serviceAccounts.kiali, namespace: observabilityNamespace }],
+            },
+            child([viewer, ksa]),
+        );
+        const signing = new k8s.core.v1.Secret(
+            `${base}-kiali-signing-key`,
+            {
+                metadata: { name: "kiali-signing-key", namespace: observabilityNamespace },
+                type: "Opaque",
+                stringData: pulumi.secret(signingKey.apply((value) => ({ "value.txt": value }))),
+            },
+            child([ns]),
+        );
+        const cabundle = new k8s.core.v1.ConfigMap(
+            `${base}-kiali-cabundle`,
+            {
+                metadata: { name: "kiali-cabundle", namespace: observabilityNamespace },
+                data: args.identity.caCertPem.apply((ca) => ({ "openid-server-ca.crt": ca })),
+            },
+            child([ns]),
+        );
+        const remoteSecrets = kialiRemote.map(
+            (r) =>
+                new k8s.core.v1.Secret(
+                    `${base}-kiali-remote-${r.cluster.name}`,
+                    {
+                        metadata: {
+                            name: kialiRemoteSecretName(r.cluster.name),
+                            namespace: observabilityNamespace,
+                            labels: { "kiali.io/multiCluster": "true" },
+                            annotations: { "kiali.io/cluster": r.cluster.name },
+                        },
+                        type: "Opaque",
+                        stringData: pulumi.secret(r.kubeconfig.apply((kc) => ({ [r.cluster.name]: kc }))),
+                    },
+                    child([ns]),
+                ),
+        );
+        const kcm = new k8s.core.v1.ConfigMap(`${base}-kiali-config`, kiali.configMap, child([ns]));
+        new k8s.core.v1.Service(`${base}-kiali-service`, kiali.service, child([ns]));
+        this.workloads.push(
+            new k8s.apps.v1.Deployment(
+                `${base}-kiali`,
+                kiali.deployment,
+                child([...before, ksa, viewerBinding, signing, cabundle, kcm, ...remoteSecrets, ...args.identity.ready]),
+            ),
+        );
+        this.registerOutputs({ prometheusUrls: this.prometheusUrls });
+    }
+}
+
+function pick(list: readonly NetworkPolicy[], p: NetworkPolicy): NetworkPolicy {
+    const found = list.find((q) => q.metadata.name === p.metadata.name && q.metadata.namespace === p.metadata.namespace);
+    if (!found) {
+        throw new Error(`NetworkPolicy ${p.metadata.namespace}/${p.metadata.name} missing from the rendered list`);
+    }
+    return found;
+}
+
+/** Where Kiali reaches the OpenID issuer, for its egress policy. */
+function kialiKeycloak(k: KeycloakEndpoint) {
+    return k.kind === "host"
+        ? ({ kind: "address", endpoint: { address: `${k.address}/32`, port: k.port } } as const)
+        : ({ kind: "pods", namespace: k.namespace, podLabels: { ...k.podLabels }, port: k.port } as const);
+}

@@ -1,0 +1,175 @@
+/**
+ * The observability layer's zero-trust policy, pure: NetworkPolicies allowing exactly the scrape, federation and
+ * query paths (and the egress Kiali needs), and the ALLOW AuthorizationPolicies naming who may query or federate a
+ * Prometheus. UIs get no allow at all: they are reached by port-forward (loopback in the pod, no policy applies).
+ */
+import { istioNamespace } from "../mesh/values";
+import { allowFrom, AuthorizationPolicy, principal } from "../policy/mesh";
+import { anyAddress, apiServerEndpoint } from "../policy/meshNetwork";
+import {
+    allowDnsEgress,
+    allowIstiodEgress,
+    defaultDeny,
+    Endpoint,
+    gatewayPodLabels,
+    istiodPodLabels,
+    istioPorts,
+    NetworkPolicy,
+    NetworkPolicyPeer,
+} from "../policy/network";
+import { dnsLabel } from "../policy/validate";
+import { grafanaLabels, kialiLabels, observabilityNamespace, ports, prometheusLabels, serviceAccounts } from "./objects";
+
+const tcp = (...p: number[]) => p.map((port) => ({ protocol: "TCP" as const, port }));
+const pods = (namespace: string, labels?: Record<string, string>): NetworkPolicyPeer => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+    ...(labels ? { podSelector: { matchLabels: { ...labels } } } : {}),
+});
+const ip = (cidr: string): NetworkPolicyPeer => ({ ipBlock: { cidr } });
+
+function np(
+    name: string,
+    namespace: string,
+    podLabels: Record<string, string>,
+    rules: { ingress?: NetworkPolicy["spec"]["ingress"]; egress?: NetworkPolicy["spec"]["egress"] },
+): NetworkPolicy {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name, namespace: dnsLabel("namespace", namespace) },
+        spec: {
+            podSelector: Object.keys(podLabels).length > 0 ? { matchLabels: { ...podLabels } } : {},
+            policyTypes: [...(rules.ingress ? ["Ingress" as const] : []), ...(rules.egress ? ["Egress" as const] : [])],
+            ...(rules.ingress ? { ingress: rules.ingress } : {}),
+            ...(rules.egress ? { egress: rules.egress } : {}),
+        },
+    };
+}
+
+/** Istio's metrics ports a Prometheus scrapes (plaintext by design; outside the sidecar's capture). */
+export const scrapePorts = [istioPorts.mergedMetrics, istioPorts.envoyMetrics, istioPorts.istiodMetrics] as const;
+
+export interface ScrapeTargetInput {
+    /** Meshed namespaces whose proxies Prometheus scrapes. */
+    readonly namespaces: readonly string[];
+}
+
+/**
+ * In each scraped namespace: the local Prometheus (only) may connect to the proxies' metrics ports; in istio-system
+ * also istiod's 15014, from Prometheus and from Kiali (istiod /version).
+ */
+export function scrapeTargetPolicies(input: ScrapeTargetInput): NetworkPolicy[] {
+    return input.namespaces.map((ns) => {
+        const system = ns === istioNamespace;
+        const fromPrometheus = pods(observabilityNamespace, prometheusLabels);
+        return np("allow-metrics-scrape", ns, {}, {
+            ingress: [
+                {
+                    from: [fromPrometheus],
+                    ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics, ...(system ? [istioPorts.istiodMetrics] : [])),
+                },
+                ...(system ? [{ from: [pods(observabilityNamespace, kialiLabels)], ports: tcp(istioPorts.istiodMetrics) }] : []),
+            ],
+        });
+    });
+}
+
+export interface ObservabilityNetworkInput {
+    /** The mesh cluster runs the federator, Grafana and Kiali. */
+    readonly mesh: boolean;
+    /** This cluster's API server as pods reach it (after Service translation). */
+    readonly localApiServers: readonly Endpoint[];
+    /** Kiali: the other clusters' API server URLs (its remote kubeconfigs). */
+    readonly remoteApiServers: readonly string[];
+    /** Kiali: where the OpenID issuer is reached (Keycloak), as an address or as pods. */
+    readonly keycloak?: { readonly kind: "address"; readonly endpoint: Endpoint } | { readonly kind: "pods"; readonly namespace: string; readonly podLabels: Record<string, string>; readonly port: number };
+}
+
+const apiEgress = (endpoints: readonly Endpoint[]) =>
+    endpoints.map((e) => ({ to: [ip(e.address.includes("/") ? e.address : `${e.address}/32`)], ports: tcp(e.port) }));
+
+/** Namespace `observability`: default deny, then exactly the paths below. */
+export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): NetworkPolicy[] {
+    const ns = observabilityNamespace;
+    const prometheus = { ...prometheusLabels };
+    const list: NetworkPolicy[] = [
+        allowDnsEgress(ns),
+        allowIstiodEgress(ns),
+        // The scrape: every pod of the cluster on Istio's metrics ports, and the API server for discovery.
+        np("allow-prometheus-egress", ns, prometheus, {
+            egress: [{ to: [{ namespaceSelector: {} }], ports: tcp(...scrapePorts) }, ...apiEgress(input.localApiServers)],
+        }),
+        // Its own namespace's sidecars are scraped too.
+        np("allow-metrics-scrape", ns, {}, { ingress: [{ from: [pods(ns, prometheus)], ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics) }] }),
+    ];
+    if (input.mesh) {
+        const keycloak = input.keycloak;
+        list.push(
+            // Federation leaves through the sidecar as mTLS to the other networks' east-west gateways (15443 only).
+            np("allow-federation-egress", ns, prometheus, { egress: [{ to: [ip(anyAddress)], ports: tcp(istioPorts.crossNetwork) }] }),
+            np("allow-prometheus-queries", ns, prometheus, {
+                ingress: [{ from: [pods(ns, grafanaLabels), pods(ns, kialiLabels)], ports: tcp(ports.prometheus) }],
+            }),
+            np("allow-grafana-egress", ns, grafanaLabels, { egress: [{ to: [pods(ns, prometheus)], ports: tcp(ports.prometheus) }] }),
+            np("allow-kiali-egress", ns, kialiLabels, {
+                egress: [
+                    { to: [pods(ns, prometheus)], ports: tcp(ports.prometheus) },
+                    { to: [pods(istioNamespace, istiodPodLabels)], ports: tcp(istioPorts.istiodMetrics) },
+                    ...apiEgress(uniqueEndpoints([...input.localApiServers, ...input.remoteApiServers.map(apiServerEndpoint)])),
+                    ...(keycloak === undefined
+                        ? []
+                        : keycloak.kind === "address"
+                          ? apiEgress([keycloak.endpoint])
+                          : [{ to: [pods(keycloak.namespace, keycloak.podLabels)], ports: tcp(keycloak.port) }]),
+                ],
+            }),
+        );
+    } else {
+        // The federator's requests arrive through this cluster's east-west gateway.
+        list.push(
+            np("allow-federation-ingress", ns, prometheus, {
+                ingress: [{ from: [pods(istioNamespace, gatewayPodLabels.eastWest)], ports: tcp(ports.prometheus) }],
+            }),
+        );
+    }
+    list.push(defaultDeny(ns));
+    return list;
+}
+
+function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
+    const seen = new Set<string>();
+    return endpoints.filter((e) => {
+        const k = `${e.address}:${e.port}`;
+        return seen.has(k) ? false : (seen.add(k), true);
+    });
+}
+
+/**
+ * Who may call a Prometheus (on top of the mesh-wide allow-nothing): in the mesh cluster Grafana and Kiali query
+ * the API; elsewhere only the federator may GET /federate. Identities are exact; the trust domain spans all clusters.
+ */
+export function observabilityAuthorizationPolicies(trustDomain: string, mesh: boolean): AuthorizationPolicy[] {
+    const id = (sa: string) => principal(trustDomain, observabilityNamespace, sa);
+    return [
+        mesh
+            ? allowFrom({
+                  name: "prometheus-queries",
+                  namespace: observabilityNamespace,
+                  selector: { ...prometheusLabels },
+                  principals: [id(serviceAccounts.grafana), id(serviceAccounts.kiali)],
+                  ports: [String(ports.prometheus)],
+                  // Grafana queries with POST; Kiali's client tries POST then GET; Kiali checks /-/healthy.
+                  methods: ["GET", "POST"],
+                  paths: ["/api/v1/*", "/-/healthy"],
+              })
+            : allowFrom({
+                  name: "prometheus-federate",
+                  namespace: observabilityNamespace,
+                  selector: { ...prometheusLabels },
+                  principals: [id(serviceAccounts.federator)],
+                  ports: [String(ports.prometheus)],
+                  methods: ["GET"],
+                  paths: ["/federate"],
+              }),
+    ];
+}
