@@ -57,9 +57,13 @@ export const PRIVILEGED_NAMESPACES: Readonly<Record<string, string>> = {
 
 /**
  * Service accounts (`<namespace>/<name>`) whose pods may mount an API token (zero-trust.md: "`automountServiceAccountToken:
- * false` unless needed"). Empty: no workload of ours calls the Kubernetes API yet. Add an entry with the reason.
+ * false` unless needed"). Only the observability layer's Prometheus and Kiali call it. Add an entry with the reason.
  */
-export const TOKEN_MOUNT_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {};
+export const TOKEN_MOUNT_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
+    "observability/prometheus": "Kubernetes service discovery of its scrape targets (read-only ClusterRole: pods, endpoints, services)",
+    "observability/prometheus-federator": "the mesh cluster's Prometheus: the same discovery",
+    "observability/kiali": "reads the mesh through the API server (read-only kiali-viewer ClusterRole, view_only_mode)",
+};
 
 /** Host names and services of the observability UIs (Istio's samples/addons) that must stay off the public gateway. */
 export const OBSERVABILITY_UIS = ["grafana", "kiali", "prometheus", "tracing", "jaeger", "zipkin", "alertmanager"] as const;

@@ -144,6 +144,8 @@ export function prometheusObjects(input: PrometheusInput) {
                     },
                     spec: {
                         serviceAccountName: sa,
+                        // Kubernetes service discovery (policypack TOKEN_MOUNT_SERVICE_ACCOUNTS).
+                        automountServiceAccountToken: true,
                         enableServiceLinks: false,
                         securityContext: podSecurity(65534),
                         ...(input.pullSecret ? { imagePullSecrets: [{ name: input.pullSecret }] } : {}),
@@ -161,7 +163,7 @@ export function prometheusObjects(input: PrometheusInput) {
                                 ports: [{ name: "http-web", containerPort: ports.prometheus, protocol: "TCP" }],
                                 readinessProbe: { httpGet: { path: "/-/ready", port: ports.prometheus }, periodSeconds: 10, failureThreshold: 6 },
                                 livenessProbe: { httpGet: { path: "/-/healthy", port: ports.prometheus }, periodSeconds: 20, failureThreshold: 6 },
-                                resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+                                resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
                                 securityContext: hardenedContainer(65534, 65534),
                                 volumeMounts: [
                                     { name: "config", mountPath: "/etc/prometheus", readOnly: true },
@@ -318,7 +320,7 @@ export function grafanaObjects(input: GrafanaInput) {
                                 ports: [{ name: "http", containerPort: ports.grafana, protocol: "TCP" }],
                                 readinessProbe: { httpGet: { path: "/api/health", port: ports.grafana }, periodSeconds: 10 },
                                 livenessProbe: { httpGet: { path: "/api/health", port: ports.grafana }, periodSeconds: 20, failureThreshold: 6 },
-                                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
                                 securityContext: hardenedContainer(472, 472),
                                 volumeMounts: [
                                     { name: "data", mountPath: "/var/lib/grafana" },
@@ -472,6 +474,8 @@ export function kialiObjects(input: KialiInput) {
                     },
                     spec: {
                         serviceAccountName: serviceAccounts.kiali,
+                        // Kiali reads the mesh through the API server (policypack TOKEN_MOUNT_SERVICE_ACCOUNTS).
+                        automountServiceAccountToken: true,
                         enableServiceLinks: false,
                         securityContext: podSecurity(1000),
                         ...(input.pullSecret ? { imagePullSecrets: [{ name: input.pullSecret }] } : {}),
@@ -488,7 +492,7 @@ export function kialiObjects(input: KialiInput) {
                                 ],
                                 readinessProbe: { httpGet: { path: `${kialiWebRoot}/healthz`, port: ports.kiali }, periodSeconds: 30 },
                                 livenessProbe: { httpGet: { path: `${kialiWebRoot}/healthz`, port: ports.kiali }, periodSeconds: 30 },
-                                resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "1Gi" } },
+                                resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
                                 securityContext: hardenedContainer(1000, 1000),
                                 volumeMounts: [
                                     { name: "config", mountPath: "/kiali-configuration", readOnly: true },
