@@ -71,7 +71,7 @@ function createdObjects(resources: StateResource[]): { cluster: string; path: st
             }
             continue;
         }
-        if (/::(mesh|identity|verify)-/.test(r.urn) && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
+        if (/::(mesh|identity|verify|observability)-/.test(r.urn) && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
             objects.push({
                 cluster,
                 path: objectPath(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace),
@@ -279,7 +279,7 @@ describe("sim: the real program on two simulated clusters", () => {
         const first = clusters[0];
         const cm = (await first.admin.get(objectPath("v1", "ConfigMap", "keycloak-realm", "keycloak"))).body;
         const realmJson = cm.data["realm.json"] as string;
-        expect(realmJson.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}", "${ZTA_REALM_SIGNING_KEY}"]);
+        expect(realmJson.match(/\$\{[^}]*\}/g)).toEqual(["${ZTA_CLIENT_SECRET}", "${ZTA_TEST_USER_PASSWORD}", "${ZTA_REALM_SIGNING_KEY}"]);
         expect(realmJson).not.toContain(keycloakPrivateKeyValue(pki.pki.realmSigningKey).slice(0, 64));
         const deployment = (await first.admin.get(objectPath("apps/v1", "Deployment", "keycloak", "keycloak"))).body;
         expect(deployment.status.readyReplicas).toBe(1);
@@ -308,6 +308,92 @@ describe("sim: the real program on two simulated clusters", () => {
         expect(verification[clusters[1].name]["ingress-jwt"]).toMatch(/^not run: Keycloak is cluster-local to cluster1/);
         expect(verification[clusters[1].name]["cross-network"]).toMatch(/^simulated:/);
         expect((outputs.identity.value as { issuer: string }).issuer).toBe("https://keycloak.keycloak.svc.cluster.local:8443/realms/zta");
+    });
+
+    test("j. observability: Prometheus in both clusters, cluster 1's federating cluster 2 through the mesh name (stub Service, federator-only AuthorizationPolicy), Grafana with the project's and Istio's real dashboards and a secret admin, Kiali on OpenID with a working read-only remote kubeconfig", async () => {
+        const [first, second] = clusters;
+        const ns = "observability";
+        for (const c of clusters) {
+            const prom = (await c.admin.get(objectPath("apps/v1", "Deployment", "prometheus", ns))).body;
+            expect(prom.status.readyReplicas).toBe(1);
+            expect(prom.spec.template.metadata.annotations["traffic.sidecar.istio.io/excludeOutboundPorts"]).toMatch(/15014,15020,15090/);
+            const nsObj = (await c.admin.get(objectPath("v1", "Namespace", ns))).body;
+            expect(nsObj.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+            const nps = ((await c.admin.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`)).body.items as { metadata: { name: string } }[]).map(
+                (p) => p.metadata.name,
+            );
+            expect(nps).toContain("default-deny");
+            for (const target of ["istio-system", "istio-ingress", "sample"]) {
+                expect((await c.admin.get(objectPath("networking.k8s.io/v1", "NetworkPolicy", "allow-metrics-scrape", target))).status).toBe(200);
+            }
+            // The per-cluster Service exists in its own cluster; the mesh cluster also has the stub for cluster 2.
+            expect((await c.admin.get(objectPath("v1", "Service", `prometheus-${c.name}`, ns))).status).toBe(200);
+        }
+        expect((await first.admin.get(objectPath("v1", "Service", `prometheus-${second.name}`, ns))).status).toBe(200);
+        const config = (await first.admin.get(objectPath("v1", "ConfigMap", "prometheus-config", ns))).body.data;
+        const prometheusYml = parseYaml(config["prometheus.yml"]) as { scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[] }[] };
+        const federate = prometheusYml.scrape_configs.find((j) => j.job_name === `federate-${second.name}`);
+        expect(federate?.metrics_path).toBe("/federate");
+        expect(federate?.static_configs?.[0].targets).toEqual([`prometheus-${second.name}.observability.svc.cluster.local:9090`]);
+        expect((parseYaml(config["alerts.yml"]) as { groups: { rules: { alert: string }[] }[] }).groups[0].rules.map((r) => r.alert)).toEqual([
+            "IstioXdsRejected",
+            "WorkloadCertificateExpiring",
+            "MeshCaCertificateExpiring",
+            "PlaintextTraffic",
+            "MeshFederationDown",
+        ]);
+        const secondConfig = (await second.admin.get(objectPath("v1", "ConfigMap", "prometheus-config", ns))).body.data;
+        expect(secondConfig["alerts.yml"]).toBeUndefined();
+        expect(secondConfig["prometheus.yml"]).not.toContain("/federate");
+        const federateAuthz = (await second.admin.get(objectPath("security.istio.io/v1", "AuthorizationPolicy", "prometheus-federate", ns))).body;
+        expect(federateAuthz.spec.rules).toEqual([
+            {
+                from: [{ source: { principals: ["cluster.local/ns/observability/sa/prometheus-federator"] } }],
+                to: [{ operation: { ports: ["9090"], methods: ["GET"], paths: ["/federate"] } }],
+            },
+        ]);
+
+        // Grafana: project dashboards and Istio's real ones (from the istio.io/istio module, sha256-checked).
+        const grafana = (await first.admin.get(objectPath("apps/v1", "Deployment", "grafana", ns))).body;
+        expect(grafana.status.readyReplicas).toBe(1);
+        const env = grafana.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+        expect(env.find((e) => e.name === "GF_AUTH_ANONYMOUS_ENABLED")?.value).toBe("false");
+        expect(env.find((e) => e.name === "GF_SECURITY_ADMIN_PASSWORD")?.value).toBeUndefined();
+        const istio = (await first.admin.get(objectPath("v1", "ConfigMap", "grafana-dashboards-istio", ns))).body.data;
+        expect(Object.keys(istio).sort()).toEqual([
+            "istio-control-plane-dashboard.json",
+            "istio-mesh-dashboard.json",
+            "istio-service-dashboard.json",
+            "istio-workload-dashboard.json",
+        ]);
+        const zta = (await first.admin.get(objectPath("v1", "ConfigMap", "grafana-dashboards-zta", ns))).body.data;
+        expect(Object.keys(zta).sort()).toEqual(["zta-certificates.json", "zta-mtls.json", "zta-services.json"]);
+        const adminSecret = (await first.admin.get(objectPath("v1", "Secret", "grafana-admin", ns))).body.data;
+        const password = fs.readFileSync(path.join(simDir, "pki", "grafana-admin-password"), "utf8").trim();
+        expect(Buffer.from(adminSecret["admin-password"], "base64").toString()).toBe(password);
+        const outputs = await stack.outputs();
+        expect(outputs.observability.secret).toBe(true);
+        expect((outputs.observability.value as { grafana: { admin: { password: string } } }).grafana.admin.password).toBe(password);
+        expect((await second.admin.get(objectPath("apps/v1", "Deployment", "grafana", ns))).status).toBe(404);
+
+        // Kiali: OpenID, read-only; its remote kubeconfig reads cluster 2 as observability/kiali, never Secrets.
+        const kiali = (await first.admin.get(objectPath("apps/v1", "Deployment", "kiali", ns))).body;
+        expect(kiali.status.readyReplicas).toBe(1);
+        const kialiConfig = parseYaml((await first.admin.get(objectPath("v1", "ConfigMap", "kiali", ns))).body.data["config.yaml"]);
+        expect(kialiConfig.auth.strategy).toBe("openid");
+        expect(kialiConfig.deployment.view_only_mode).toBe(true);
+        const remote = (await first.admin.get(objectPath("v1", "Secret", `kiali-remote-cluster-secret-${second.name}`, ns))).body;
+        const viewer = new Kube(Buffer.from(remote.data[second.name], "base64").toString());
+        expect(viewer.server).toBe(second.admin.server);
+        const who = await viewer.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "SelfSubjectReview",
+        });
+        expect(who.body.status.userInfo.username).toBe("system:serviceaccount:observability:kiali");
+        expect((await viewer.get("/api/v1/pods")).status).toBe(200);
+        expect((await viewer.get("/apis/security.istio.io/v1/authorizationpolicies")).status).toBe(200);
+        expect((await viewer.get("/api/v1/secrets")).status).toBe(403);
+        expect((await viewer.request("DELETE", objectPath("v1", "Service", "kubernetes", "default"))).status).toBe(403);
     });
 
     test("i. a check that cannot pass fails `pulumi up` naming it; with the cause gone the next up passes", async () => {
