@@ -634,7 +634,6 @@ describe("sample NetworkPolicies", () => {
         const policies = sampleNetworkPolicies({
             ingressNamespace: "istio-ingress",
             remoteGatewayAddresses: ["192.0.2.10"],
-            monitoringNamespace: "monitoring",
         });
         expect(policies.map((p) => p.metadata.name)).toEqual([
             "default-deny",
@@ -644,7 +643,6 @@ describe("sample NetworkPolicies", () => {
             "allow-from-eastwest-gateway",
             "allow-from-ingress-gateway",
             "allow-cross-network-egress",
-            "allow-metrics-scrape",
         ]);
         expect(policies.every((p) => p.metadata.namespace === "sample")).toBe(true);
         expect(policies[3].spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 5000 }] }]);

@@ -9,6 +9,7 @@ import { anyAddress, apiServerEndpoint } from "../policy/meshNetwork";
 import {
     allowDnsEgress,
     allowIstiodEgress,
+    allowMetricsScrape,
     defaultDeny,
     Endpoint,
     gatewayPodLabels,
@@ -60,17 +61,13 @@ export interface ScrapeTargetInput {
  */
 export function scrapeTargetPolicies(input: ScrapeTargetInput): NetworkPolicy[] {
     return input.namespaces.map((ns) => {
-        const system = ns === istioNamespace;
-        const fromPrometheus = pods(observabilityNamespace, prometheusLabels);
-        return np("allow-metrics-scrape", ns, {}, {
-            ingress: [
-                {
-                    from: [fromPrometheus],
-                    ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics, ...(system ? [istioPorts.istiodMetrics] : [])),
-                },
-                ...(system ? [{ from: [pods(observabilityNamespace, kialiLabels)], ports: tcp(istioPorts.istiodMetrics) }] : []),
-            ],
-        });
+        const p = allowMetricsScrape(ns, observabilityNamespace, prometheusLabels);
+        if (ns !== istioNamespace) {
+            return p;
+        }
+        // Kiali asks istiod for its version on the monitoring port.
+        const kiali = { from: [pods(observabilityNamespace, kialiLabels)], ports: tcp(istioPorts.istiodMetrics) };
+        return { ...p, spec: { ...p.spec, ingress: [...(p.spec.ingress ?? []), kiali] } };
     });
 }
 

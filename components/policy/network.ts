@@ -287,10 +287,14 @@ export function allowCrossNetworkEgress(namespace: string, remoteGatewayAddresse
 }
 
 /**
- * Prometheus in `monitoringNamespace` scrapes the proxies (15020 merged, 15090 Envoy) and, in istio-system, istiod
- * (15014). Nothing else of the monitoring stack gets in.
+ * Prometheus in `monitoringNamespace` (only its pods with `scraperPodLabels`, when given) scrapes the proxies (15020
+ * merged, 15090 Envoy) and, in istio-system, istiod (15014). Nothing else of the monitoring stack gets in.
  */
-export function allowMetricsScrape(namespace: string, monitoringNamespace: string): NetworkPolicy {
+export function allowMetricsScrape(
+    namespace: string,
+    monitoringNamespace: string,
+    scraperPodLabels?: Readonly<Record<string, string>>,
+): NetworkPolicy {
     const ports =
         namespace === istioNamespace
             ? [istioPorts.mergedMetrics, istioPorts.envoyMetrics, istioPorts.istiodMetrics]
@@ -300,7 +304,7 @@ export function allowMetricsScrape(namespace: string, monitoringNamespace: strin
         namespace,
         {},
         {
-            ingress: [{ from: [inNamespace(dnsLabel("monitoringNamespace", monitoringNamespace))], ports: tcp(...ports) }],
+            ingress: [{ from: [inNamespace(dnsLabel("monitoringNamespace", monitoringNamespace), scraperPodLabels)], ports: tcp(...ports) }],
         },
     );
 }

@@ -25,7 +25,6 @@ import {
     allowDnsEgress,
     allowFromGateway,
     allowIstiodEgress,
-    allowMetricsScrape,
     defaultDeny,
     gatewayPodLabels,
     NetworkPolicy,
@@ -355,8 +354,6 @@ export interface SampleNetworkInput {
     readonly ingressNamespace: string;
     /** East-west gateway addresses of the OTHER networks (cross-network calls go there on 15443). */
     readonly remoteGatewayAddresses: readonly string[];
-    /** Namespace of the Prometheus that scrapes the proxies; none: no scrape allowance. */
-    readonly monitoringNamespace?: string;
 }
 
 /**
@@ -385,7 +382,6 @@ export function sampleNetworkPolicies(input: SampleNetworkInput): NetworkPolicy[
             podLabels: { app: "httpbin" },
         }),
         ...(input.remoteGatewayAddresses.length > 0 ? [allowCrossNetworkEgress(sampleNamespace, input.remoteGatewayAddresses)] : []),
-        ...(input.monitoringNamespace !== undefined ? [allowMetricsScrape(sampleNamespace, input.monitoringNamespace)] : []),
     ];
 }
 
