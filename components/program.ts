@@ -22,7 +22,9 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             ? {}
             : await loadIstioDashboards({
                   istioVersion: config.versions.istio,
-                  ...(obs.istioDashboards.kind === "directory" ? { directory: obs.istioDashboards.path } : { baseUrl: obs.istioDashboards.baseUrl }),
+                  ...(obs.istioDashboards.kind === "directory"
+                      ? { directory: obs.istioDashboards.path }
+                      : { baseUrl: obs.istioDashboards.baseUrl }),
               });
     const platform = createPlatform(config);
     const clusters = platform.clusters;

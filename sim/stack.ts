@@ -36,7 +36,16 @@ export const simToolchain = {
      * Istio's dashboards from the same istio.io/istio module the charts come from (its Go module cache): at this
      * commit they are byte-identical to tag 1.30.3's, so they pass the 1.30.3 pins (GitHub is unreachable here).
      */
-    istioDashboards: path.join(toolchainDir, "go", "mod", "istio.io", "istio@v0.0.0-20260826214018-9739e10eb9d7", "manifests", "addons", "dashboards"),
+    istioDashboards: path.join(
+        toolchainDir,
+        "go",
+        "mod",
+        "istio.io",
+        "istio@v0.0.0-20260826214018-9739e10eb9d7",
+        "manifests",
+        "addons",
+        "dashboards",
+    ),
 };
 
 /** Istio cluster name → the kwok cluster that plays it (sim/cluster.sh). */
@@ -159,11 +168,18 @@ export async function simStack(): Promise<Stack> {
     };
     // Observability credentials, for the same reason.
     const observabilityCredentials = {
-        grafanaAdminPassword: readOrCreateSecretFile(path.join(simDir, "pki", "grafana-admin-password"), () => randomBytes(24).toString("base64url")),
-        kialiSigningKey: readOrCreateSecretFile(path.join(simDir, "pki", "kiali-signing-key"), () =>
-            randomBytes(48).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 32),
+        grafanaAdminPassword: readOrCreateSecretFile(path.join(simDir, "pki", "grafana-admin-password"), () =>
+            randomBytes(24).toString("base64url"),
         ),
-        observerPassword: readOrCreateSecretFile(path.join(simDir, "pki", "observer-password"), () => randomBytes(24).toString("base64url")),
+        kialiSigningKey: readOrCreateSecretFile(path.join(simDir, "pki", "kiali-signing-key"), () =>
+            randomBytes(48)
+                .toString("base64")
+                .replace(/[^A-Za-z0-9]/g, "")
+                .slice(0, 32),
+        ),
+        observerPassword: readOrCreateSecretFile(path.join(simDir, "pki", "observer-password"), () =>
+            randomBytes(24).toString("base64url"),
+        ),
     };
     const kubeconfigs = Object.fromEntries(
         clusters.map((c, i) => [c.name, fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")]),

@@ -52,7 +52,9 @@ const schema = z
     })
     .strict();
 
-const credentialsSchema = z.object({ grafanaAdminPassword: z.string(), kialiSigningKey: z.string(), observerPassword: z.string() }).strict();
+const credentialsSchema = z
+    .object({ grafanaAdminPassword: z.string(), kialiSigningKey: z.string(), observerPassword: z.string() })
+    .strict();
 
 export interface ObservabilityRaw {
     readonly observability?: string;
@@ -60,8 +62,13 @@ export interface ObservabilityRaw {
     readonly observabilityCredentialsIsSecret: boolean;
 }
 
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+const hasControl = (s: string): boolean => controlCharacters.test(s);
+
 export function readObservability(problems: Problems, raw: ObservabilityRaw): ObservabilityConfig {
-    const entry = (raw.observability === undefined ? undefined : parseStructured(problems, "observability", raw.observability, schema)) ?? {};
+    const entry =
+        (raw.observability === undefined ? undefined : parseStructured(problems, "observability", raw.observability, schema)) ?? {};
     const retention = entry.retention ?? observabilityDefaults.retention;
     if (!/^[1-9][0-9]{0,3}[hdw]$/.test(retention)) {
         problems.add("observability.retention", `must be a Prometheus duration in hours, days or weeks like "7d", got ${show(retention)}`);
@@ -71,7 +78,7 @@ export function readObservability(problems: Problems, raw: ObservabilityRaw): Ob
     if (source === "none") {
         istioDashboards = { kind: "none" };
     } else if (source.startsWith("/")) {
-        if (/[\u0000-\u001f]/.test(source) || source.split("/").includes("..")) {
+        if (hasControl(source) || source.split("/").includes("..")) {
             problems.add("observability.istioDashboards", `must be a plain absolute directory path, got ${show(source)}`);
         } else {
             istioDashboards = { kind: "directory", path: source };
@@ -95,7 +102,10 @@ export function readObservability(problems: Problems, raw: ObservabilityRaw): Ob
     }
     const port = entry.kialiLocalPort ?? observabilityDefaults.kialiLocalPort;
     if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-        problems.add("observability.kialiLocalPort", `must be an integer from 1024 to 65535 (an unprivileged local port), got ${show(port)}`);
+        problems.add(
+            "observability.kialiLocalPort",
+            `must be an integer from 1024 to 65535 (an unprivileged local port), got ${show(port)}`,
+        );
     }
     const observerUser = entry.observerUser ?? observabilityDefaults.observerUser;
     if (!/^[a-z0-9._-]{1,64}$/.test(observerUser) || observerUser.startsWith("service-account-")) {
@@ -112,12 +122,14 @@ export function readObservability(problems: Problems, raw: ObservabilityRaw): Ob
         }
         const c = parseStructured(problems, "observabilityCredentials", raw.observabilityCredentials, credentialsSchema, true);
         if (c) {
-            // eslint-disable-next-line no-control-regex
-            if (c.grafanaAdminPassword.length < 16 || c.grafanaAdminPassword.length > 256 || /[\u0000-\u001f\u007f]/.test(c.grafanaAdminPassword)) {
+            if (c.grafanaAdminPassword.length < 16 || c.grafanaAdminPassword.length > 256 || hasControl(c.grafanaAdminPassword)) {
                 problems.add("observabilityCredentials.grafanaAdminPassword", "must be 16-256 characters without control characters");
             }
             if (!/^[A-Za-z0-9]{32}$/.test(c.kialiSigningKey)) {
-                problems.add("observabilityCredentials.kialiSigningKey", "must be exactly 32 characters of [A-Za-z0-9] (Kiali accepts 16, 24 or 32 bytes)");
+                problems.add(
+                    "observabilityCredentials.kialiSigningKey",
+                    "must be exactly 32 characters of [A-Za-z0-9] (Kiali accepts 16, 24 or 32 bytes)",
+                );
             }
             if (!/^[A-Za-z0-9_-]{16,128}$/.test(c.observerPassword)) {
                 problems.add("observabilityCredentials.observerPassword", "must be 16-128 characters of [A-Za-z0-9_-]");

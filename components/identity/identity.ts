@@ -109,7 +109,9 @@ export class Identity extends pulumi.ComponentResource {
         if (args.ui) {
             this.observerPassword =
                 args.ui.observerPassword ??
-                pulumi.secret(new random.RandomPassword(`${name}-observer-password`, { length: 32, special: false }, { parent: this }).result);
+                pulumi.secret(
+                    new random.RandomPassword(`${name}-observer-password`, { length: 32, special: false }, { parent: this }).result,
+                );
         }
         const observerPassword = this.observerPassword ?? pulumi.output(undefined);
         // Public keys only; derived from the secret key, so unmarked explicitly (a secret JWKS would hide diffs).
@@ -281,7 +283,11 @@ export class Identity extends pulumi.ComponentResource {
         // The pod rolls when a secret it imports changes (the hash annotation covers the realm file only).
         const secretHash = pulumi
             .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem, observerPassword])
-            .apply(([a, b, c, d]) => createHash("sha256").update(`${a}\n${b}\n${c}\n${d ?? ""}`).digest("hex"));
+            .apply(([a, b, c, d]) =>
+                createHash("sha256")
+                    .update(`${a}\n${b}\n${c}\n${d ?? ""}`)
+                    .digest("hex"),
+            );
         const template = manifests.deployment.spec.template;
         const deploymentArgs = {
             ...manifests.deployment,

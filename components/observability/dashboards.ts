@@ -201,7 +201,8 @@ function mtlsDashboard(): DashboardSpec {
     return {
         uid: "zta-mtls",
         title: "ZTA · mTLS vs plaintext",
-        description: "Requests and TCP connections by connection_security_policy (server-side reports), per source and destination cluster.",
+        description:
+            "Requests and TCP connections by connection_security_policy (server-side reports), per source and destination cluster.",
         variables: [clusterVariable(`${m.requests}{reporter="destination"}`)],
         panels: [
             {
@@ -288,7 +289,10 @@ function mtlsDashboard(): DashboardSpec {
                 width: 24,
                 height: 7,
                 queries: [
-                    { expr: `sum by (${clusterLabel}, type) (increase(${m.xdsRejects}{${inCluster}}[5m]))`, legend: "{{cluster}} {{type}}" },
+                    {
+                        expr: `sum by (${clusterLabel}, type) (increase(${m.xdsRejects}{${inCluster}}[5m]))`,
+                        legend: "{{cluster}} {{type}}",
+                    },
                 ],
             },
         ],
@@ -323,9 +327,7 @@ function certificatesDashboard(input: DashboardInput): DashboardSpec {
                 width: 8,
                 height: 5,
                 threshold: { value: caHours, direction: "below" },
-                queries: [
-                    { expr: `min by (${clusterLabel}) (${m.caCertChainExpirySeconds}{${inCluster}}) / 3600`, legend: "{{cluster}}" },
-                ],
+                queries: [{ expr: `min by (${clusterLabel}) (${m.caCertChainExpirySeconds}{${inCluster}}) / 3600`, legend: "{{cluster}}" }],
             },
             {
                 title: "Root certificate days to expiry",
@@ -338,7 +340,8 @@ function certificatesDashboard(input: DashboardInput): DashboardSpec {
             },
             {
                 title: "Workload certificate hours to expiry",
-                description: "Per proxy: rises at each rotation (about half the lifetime); a line that keeps falling is a proxy whose renewal fails.",
+                description:
+                    "Per proxy: rises at each rotation (about half the lifetime); a line that keeps falling is a proxy whose renewal fails.",
                 kind: "timeseries",
                 unit: "h",
                 width: 24,
@@ -379,7 +382,12 @@ function servicesDashboard(): DashboardSpec {
         description: "Request rate, success and latency per destination service (server-side reports), selectable by cluster.",
         variables: [
             clusterVariable(`${m.requests}{reporter="destination"}`),
-            { name: "service", label: "Service", series: `${m.requests}{reporter="destination", ${inCluster}}`, valuesOf: "destination_service" },
+            {
+                name: "service",
+                label: "Service",
+                series: `${m.requests}{reporter="destination", ${inCluster}}`,
+                valuesOf: "destination_service",
+            },
         ],
         panels: [
             {
@@ -390,7 +398,10 @@ function servicesDashboard(): DashboardSpec {
                 width: 12,
                 height: 8,
                 queries: [
-                    { expr: `sum by (${clusterLabel}, destination_service) (rate(${m.requests}{${sel}}[5m]))`, legend: "{{cluster}} {{destination_service}}" },
+                    {
+                        expr: `sum by (${clusterLabel}, destination_service) (rate(${m.requests}{${sel}}[5m]))`,
+                        legend: "{{cluster}} {{destination_service}}",
+                    },
                 ],
             },
             {

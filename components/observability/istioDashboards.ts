@@ -166,7 +166,9 @@ export async function loadIstioDashboards(options: LoadOptions): Promise<Record<
             body = undefined;
         }
         if (!body) {
-            const url = options.baseUrl ? `${options.baseUrl.replace(/\/+$/, "")}/${file.source}` : istioDashboardUrl(options.istioVersion, file.source);
+            const url = options.baseUrl
+                ? `${options.baseUrl.replace(/\/+$/, "")}/${file.source}`
+                : istioDashboardUrl(options.istioVersion, file.source);
             try {
                 body = await fetcher(url);
             } catch (e) {

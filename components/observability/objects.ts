@@ -41,8 +41,7 @@ export const kialiClientId = "kiali";
 
 /** The per-cluster Prometheus Service; in the mesh cluster also as a stub (no local endpoints) for DNS. */
 export const prometheusServiceName = (cluster: string): string => `prometheus-${cluster}`;
-export const prometheusHost = (cluster: string): string =>
-    `${prometheusServiceName(cluster)}.${observabilityNamespace}.svc.cluster.local`;
+export const prometheusHost = (cluster: string): string => `${prometheusServiceName(cluster)}.${observabilityNamespace}.svc.cluster.local`;
 export const prometheusUrl = (cluster: string): string => `http://${prometheusHost(cluster)}:${ports.prometheus}`;
 
 type Meta = { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
@@ -161,8 +160,16 @@ export function prometheusObjects(input: PrometheusInput) {
                                     `--web.listen-address=:${ports.prometheus}`,
                                 ],
                                 ports: [{ name: "http-web", containerPort: ports.prometheus, protocol: "TCP" }],
-                                readinessProbe: { httpGet: { path: "/-/ready", port: ports.prometheus }, periodSeconds: 10, failureThreshold: 6 },
-                                livenessProbe: { httpGet: { path: "/-/healthy", port: ports.prometheus }, periodSeconds: 20, failureThreshold: 6 },
+                                readinessProbe: {
+                                    httpGet: { path: "/-/ready", port: ports.prometheus },
+                                    periodSeconds: 10,
+                                    failureThreshold: 6,
+                                },
+                                livenessProbe: {
+                                    httpGet: { path: "/-/healthy", port: ports.prometheus },
+                                    periodSeconds: 20,
+                                    failureThreshold: 6,
+                                },
                                 resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
                                 securityContext: hardenedContainer(65534, 65534),
                                 volumeMounts: [
@@ -269,10 +276,15 @@ export function grafanaObjects(input: GrafanaInput) {
         serviceAccount: { metadata: meta(serviceAccounts.grafana), automountServiceAccountToken: false },
         provisioning: { metadata: meta("grafana-provisioning"), data: provisioning } satisfies k8s.types.input.core.v1.ConfigMap,
         projectDashboards: { metadata: meta("grafana-dashboards-zta"), data: zta } satisfies k8s.types.input.core.v1.ConfigMap,
-        istioDashboards: hasIstio ? ({ metadata: meta("grafana-dashboards-istio"), data: istio } satisfies k8s.types.input.core.v1.ConfigMap) : undefined,
+        istioDashboards: hasIstio
+            ? ({ metadata: meta("grafana-dashboards-istio"), data: istio } satisfies k8s.types.input.core.v1.ConfigMap)
+            : undefined,
         service: {
             metadata: meta("grafana", { ...grafanaLabels }),
-            spec: { selector: { ...grafanaLabels }, ports: [{ name: "http", port: ports.grafana, targetPort: ports.grafana, protocol: "TCP" }] },
+            spec: {
+                selector: { ...grafanaLabels },
+                ports: [{ name: "http", port: ports.grafana, targetPort: ports.grafana, protocol: "TCP" }],
+            },
         } satisfies k8s.types.input.core.v1.Service,
         deployment: {
             metadata: meta("grafana", { ...grafanaLabels }),
@@ -319,7 +331,11 @@ export function grafanaObjects(input: GrafanaInput) {
                                 ],
                                 ports: [{ name: "http", containerPort: ports.grafana, protocol: "TCP" }],
                                 readinessProbe: { httpGet: { path: "/api/health", port: ports.grafana }, periodSeconds: 10 },
-                                livenessProbe: { httpGet: { path: "/api/health", port: ports.grafana }, periodSeconds: 20, failureThreshold: 6 },
+                                livenessProbe: {
+                                    httpGet: { path: "/api/health", port: ports.grafana },
+                                    periodSeconds: 20,
+                                    failureThreshold: 6,
+                                },
                                 resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
                                 securityContext: hardenedContainer(472, 472),
                                 volumeMounts: [
@@ -368,7 +384,13 @@ export function kialiViewerRules(): { apiGroups: string[]; resources: string[]; 
         { apiGroups: ["extensions", "apps"], resources: ["daemonsets", "deployments", "replicasets", "statefulsets"], verbs: readRules },
         { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: readRules },
         {
-            apiGroups: ["networking.istio.io", "security.istio.io", "extensions.istio.io", "telemetry.istio.io", "gateway.networking.k8s.io"],
+            apiGroups: [
+                "networking.istio.io",
+                "security.istio.io",
+                "extensions.istio.io",
+                "telemetry.istio.io",
+                "gateway.networking.k8s.io",
+            ],
             resources: ["*"],
             verbs: readRules,
         },
@@ -510,7 +532,10 @@ export function kialiObjects(input: KialiInput) {
                             { name: "config", configMap: { name: "kiali" } },
                             { name: "signing-key", secret: { secretName: input.signingKeySecretName, optional: false } },
                             { name: "cabundle", configMap: { name: "kiali-cabundle" } },
-                            ...remote.map((c) => ({ name: `remote-${c}`, secret: { secretName: kialiRemoteSecretName(c), optional: false } })),
+                            ...remote.map((c) => ({
+                                name: `remote-${c}`,
+                                secret: { secretName: kialiRemoteSecretName(c), optional: false },
+                            })),
                         ],
                     },
                 },

@@ -76,7 +76,9 @@ export class Observability extends pulumi.ComponentResource {
         // Exactly 32 bytes (Kiali accepts 16/24/32); never the addons' CHANGEME.
         const signingKey = creds
             ? creds.kialiSigningKey.output()
-            : pulumi.secret(new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result);
+            : pulumi.secret(
+                  new random.RandomPassword(`${name}-kiali-signing-key`, { length: 32, special: false }, { parent: this }).result,
+              );
         this.grafanaAdmin = pulumi.secret(grafanaPassword.apply((password) => ({ username: grafanaAdminUser, password })));
 
         const namespaces: Record<string, k8s.core.v1.Namespace> = {};
@@ -92,7 +94,11 @@ export class Observability extends pulumi.ComponentResource {
                 dependsOn: [...deps],
             });
             const base = `${name}-${c.name}`;
-            const ns = new k8s.core.v1.Namespace(`${base}-namespace`, observabilityNamespaceObject(), child([...c.ready, ...(args.meshReady[c.name] ?? [])]));
+            const ns = new k8s.core.v1.Namespace(
+                `${base}-namespace`,
+                observabilityNamespaceObject(),
+                child([...c.ready, ...(args.meshReady[c.name] ?? [])]),
+            );
             namespaces[c.name] = ns;
             const pull = createPullSecret(`${base}-pull-secret`, c, observabilityNamespace, { parent: this, dependsOn: [ns] });
             pulls[c.name] = pull ? [pull] : [];
@@ -128,10 +134,16 @@ export class Observability extends pulumi.ComponentResource {
             });
             // The scraped namespaces (created by the mesh layer) let this cluster's Prometheus in.
             const targets = scrapeTargetPolicies({ namespaces: [istioNamespace, args.ingressNamespace, sampleNamespace] }).map(
-                (p) => new k8s.networking.v1.NetworkPolicy(`${base}-scrape-${p.metadata.namespace}`, p, child(args.meshReady[c.name] ?? [])),
+                (p) =>
+                    new k8s.networking.v1.NetworkPolicy(`${base}-scrape-${p.metadata.namespace}`, p, child(args.meshReady[c.name] ?? [])),
             );
             const authz = observabilityAuthorizationPolicies(args.trustDomain, mesh).map(
-                (p) => new k8s.apiextensions.CustomResource(`${base}-authz-${p.metadata.name}`, { ...p }, child([ns, ...(args.meshReady[c.name] ?? [])])),
+                (p) =>
+                    new k8s.apiextensions.CustomResource(
+                        `${base}-authz-${p.metadata.name}`,
+                        { ...p },
+                        child([ns, ...(args.meshReady[c.name] ?? [])]),
+                    ),
             );
             policies[c.name] = [...created, ...targets, ...authz];
 
@@ -165,20 +177,11 @@ export class Observability extends pulumi.ComponentResource {
 
             if (!mesh) {
                 // Kiali's read-only identity here, for its remote kubeconfig in the mesh cluster.
-                const kialiSa = new k8s.core.v1.ServiceAccount(
-                    `${base}-kiali-sa`,
+                const { serviceAccount: kialiSa, binding: viewerBinding } = kialiViewer(
+                    base,
+                    child,
                     { metadata: { name: serviceAccounts.kiali, namespace: observabilityNamespace }, automountServiceAccountToken: false },
-                    child([ns]),
-                );
-                const viewer = new k8s.rbac.v1.ClusterRole(`${base}-kiali-viewer`, { metadata: { name: kialiViewerRoleName }, rules: kialiViewerRules() }, child());
-                const viewerBinding = new k8s.rbac.v1.ClusterRoleBinding(
-                    `${base}-kiali-viewer-binding`,
-                    {
-                        metadata: { name: kialiViewerRoleName },
-                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: kialiViewerRoleName },
-                        subjects: [{ kind: "ServiceAccount", name: serviceAccounts.kiali, namespace: observabilityNamespace }],
-                    },
-                    child([viewer, kialiSa]),
+                    ns,
                 );
                 const spec = readerTokenSecretSpec();
                 const token = new k8s.core.v1.Secret(
@@ -244,10 +247,14 @@ export class Observability extends pulumi.ComponentResource {
         const configMaps = [
             new k8s.core.v1.ConfigMap(`${base}-grafana-provisioning`, grafana.provisioning, child([ns])),
             new k8s.core.v1.ConfigMap(`${base}-grafana-dashboards-zta`, grafana.projectDashboards, child([ns])),
-            ...(grafana.istioDashboards ? [new k8s.core.v1.ConfigMap(`${base}-grafana-dashboards-istio`, grafana.istioDashboards, child([ns]))] : []),
+            ...(grafana.istioDashboards
+                ? [new k8s.core.v1.ConfigMap(`${base}-grafana-dashboards-istio`, grafana.istioDashboards, child([ns]))]
+                : []),
         ];
         new k8s.core.v1.Service(`${base}-grafana-service`, grafana.service, child([ns]));
-        this.workloads.push(new k8s.apps.v1.Deployment(`${base}-grafana`, grafana.deployment, child([...before, grafanaSecret, gsa, ...configMaps])));
+        this.workloads.push(
+            new k8s.apps.v1.Deployment(`${base}-grafana`, grafana.deployment, child([...before, grafanaSecret, gsa, ...configMaps])),
+        );
 
         const keycloakPort = args.identity.keycloak.port;
         const kiali = kialiObjects({
@@ -260,17 +267,7 @@ export class Observability extends pulumi.ComponentResource {
             bypassPorts: [...c.apiServerEndpoints.map((e) => e.port), 443, 6443, keycloakPort, 15014],
             pullSecret,
         });
-        const ksa = new k8s.core.v1.ServiceAccount(`${base}-kiali-sa`, kiali.serviceAccount, child([ns]));
-        const viewer = new k8s.rbac.v1.ClusterRole(`${base}-kiali-viewer`, { metadata: { name: kialiViewerRoleName }, rules: kialiViewerRules() }, child());
-        const viewerBinding = new k8s.rbac.v1.ClusterRoleBinding(
-            `${base}-kiali-viewer-binding`,
-            {
-                metadata: { name: kialiViewerRoleName },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: kialiViewerRoleName },
-                subjects: [{ kind: "ServiceAccount", name: serviceAccounts.kiali, namespace: observabilityNamespace }],
-            },
-            child([viewer, ksa]),
-        );
+        const { serviceAccount: ksa, binding: viewerBinding } = kialiViewer(base, child, kiali.serviceAccount, ns);
         const signing = new k8s.core.v1.Secret(
             `${base}-kiali-signing-key`,
             {
@@ -316,6 +313,31 @@ export class Observability extends pulumi.ComponentResource {
         );
         this.registerOutputs({ prometheusUrls: this.prometheusUrls });
     }
+}
+
+/** Kiali's service account bound to the read-only viewer ClusterRole (the mesh cluster's Kiali, or its remote identity). */
+function kialiViewer(
+    base: string,
+    child: (deps?: readonly pulumi.Resource[]) => pulumi.CustomResourceOptions,
+    account: k8s.core.v1.ServiceAccountArgs,
+    ns: pulumi.Resource,
+): { serviceAccount: k8s.core.v1.ServiceAccount; binding: k8s.rbac.v1.ClusterRoleBinding } {
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${base}-kiali-sa`, account, child([ns]));
+    const role = new k8s.rbac.v1.ClusterRole(
+        `${base}-kiali-viewer`,
+        { metadata: { name: kialiViewerRoleName }, rules: kialiViewerRules() },
+        child(),
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${base}-kiali-viewer-binding`,
+        {
+            metadata: { name: kialiViewerRoleName },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: kialiViewerRoleName },
+            subjects: [{ kind: "ServiceAccount", name: serviceAccounts.kiali, namespace: observabilityNamespace }],
+        },
+        child([role, serviceAccount]),
+    );
+    return { serviceAccount, binding };
 }
 
 function pick(list: readonly NetworkPolicy[], p: NetworkPolicy): NetworkPolicy {

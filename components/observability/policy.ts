@@ -79,7 +79,9 @@ export interface ObservabilityNetworkInput {
     /** Kiali: the other clusters' API server URLs (its remote kubeconfigs). */
     readonly remoteApiServers: readonly string[];
     /** Kiali: where the OpenID issuer is reached (Keycloak), as an address or as pods. */
-    readonly keycloak?: { readonly kind: "address"; readonly endpoint: Endpoint } | { readonly kind: "pods"; readonly namespace: string; readonly podLabels: Record<string, string>; readonly port: number };
+    readonly keycloak?:
+        | { readonly kind: "address"; readonly endpoint: Endpoint }
+        | { readonly kind: "pods"; readonly namespace: string; readonly podLabels: Record<string, string>; readonly port: number };
 }
 
 const apiEgress = (endpoints: readonly Endpoint[]) =>
@@ -97,7 +99,12 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
             egress: [{ to: [{ namespaceSelector: {} }], ports: tcp(...scrapePorts) }, ...apiEgress(input.localApiServers)],
         }),
         // Its own namespace's sidecars are scraped too.
-        np("allow-metrics-scrape", ns, {}, { ingress: [{ from: [pods(ns, prometheus)], ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics) }] }),
+        np(
+            "allow-metrics-scrape",
+            ns,
+            {},
+            { ingress: [{ from: [pods(ns, prometheus)], ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics) }] },
+        ),
     ];
     if (input.mesh) {
         const keycloak = input.keycloak;

@@ -148,17 +148,15 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
             // The other clusters' series, with their own `cluster` label kept (honor_labels). Plain HTTP to the
             // mesh name: the sidecar turns it into mTLS through the remote east-west gateway, and the remote
             // Prometheus's AuthorizationPolicy admits only this Prometheus's identity, GET /federate.
-            ...input.federate.map(
-                (f): ScrapeConfig => ({
-                    job_name: federationJobName(f.cluster),
-                    honor_labels: true,
-                    metrics_path: "/federate",
-                    scrape_interval: "30s",
-                    scrape_timeout: "25s",
-                    params: { "match[]": [...federationMatch] },
-                    static_configs: [{ targets: [f.address], labels: { [clusterLabel]: f.cluster } }],
-                }),
-            ),
+            ...input.federate.map((f): ScrapeConfig => ({
+                job_name: federationJobName(f.cluster),
+                honor_labels: true,
+                metrics_path: "/federate",
+                scrape_interval: "30s",
+                scrape_timeout: "25s",
+                params: { "match[]": [...federationMatch] },
+                static_configs: [{ targets: [f.address], labels: { [clusterLabel]: f.cluster } }],
+            })),
         ],
     };
 }

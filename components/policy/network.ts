@@ -304,7 +304,9 @@ export function allowMetricsScrape(
         namespace,
         {},
         {
-            ingress: [{ from: [inNamespace(dnsLabel("monitoringNamespace", monitoringNamespace), scraperPodLabels)], ports: tcp(...ports) }],
+            ingress: [
+                { from: [inNamespace(dnsLabel("monitoringNamespace", monitoringNamespace), scraperPodLabels)], ports: tcp(...ports) },
+            ],
         },
     );
 }

@@ -71,7 +71,12 @@ function createdObjects(resources: StateResource[]): { cluster: string; path: st
             }
             continue;
         }
-        if (/::(mesh|identity|verify|observability)-/.test(r.urn) && o.metadata?.name && o.kind && r.type !== "kubernetes:core/v1:Service") {
+        if (
+            /::(mesh|identity|verify|observability)-/.test(r.urn) &&
+            o.metadata?.name &&
+            o.kind &&
+            r.type !== "kubernetes:core/v1:Service"
+        ) {
             objects.push({
                 cluster,
                 path: objectPath(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace),
@@ -319,23 +324,31 @@ describe("sim: the real program on two simulated clusters", () => {
             expect(prom.spec.template.metadata.annotations["traffic.sidecar.istio.io/excludeOutboundPorts"]).toMatch(/15014,15020,15090/);
             const nsObj = (await c.admin.get(objectPath("v1", "Namespace", ns))).body;
             expect(nsObj.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-            const nps = ((await c.admin.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`)).body.items as { metadata: { name: string } }[]).map(
-                (p) => p.metadata.name,
-            );
+            const nps = (
+                (await c.admin.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`)).body.items as {
+                    metadata: { name: string };
+                }[]
+            ).map((p) => p.metadata.name);
             expect(nps).toContain("default-deny");
             for (const target of ["istio-system", "istio-ingress", "sample"]) {
-                expect((await c.admin.get(objectPath("networking.k8s.io/v1", "NetworkPolicy", "allow-metrics-scrape", target))).status).toBe(200);
+                expect(
+                    (await c.admin.get(objectPath("networking.k8s.io/v1", "NetworkPolicy", "allow-metrics-scrape", target))).status,
+                ).toBe(200);
             }
             // The per-cluster Service exists in its own cluster; the mesh cluster also has the stub for cluster 2.
             expect((await c.admin.get(objectPath("v1", "Service", `prometheus-${c.name}`, ns))).status).toBe(200);
         }
         expect((await first.admin.get(objectPath("v1", "Service", `prometheus-${second.name}`, ns))).status).toBe(200);
         const config = (await first.admin.get(objectPath("v1", "ConfigMap", "prometheus-config", ns))).body.data;
-        const prometheusYml = parseYaml(config["prometheus.yml"]) as { scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[] }[] };
+        const prometheusYml = parseYaml(config["prometheus.yml"]) as {
+            scrape_configs: { job_name: string; metrics_path?: string; static_configs?: { targets: string[] }[] }[];
+        };
         const federate = prometheusYml.scrape_configs.find((j) => j.job_name === `federate-${second.name}`);
         expect(federate?.metrics_path).toBe("/federate");
         expect(federate?.static_configs?.[0].targets).toEqual([`prometheus-${second.name}.observability.svc.cluster.local:9090`]);
-        expect((parseYaml(config["alerts.yml"]) as { groups: { rules: { alert: string }[] }[] }).groups[0].rules.map((r) => r.alert)).toEqual([
+        expect(
+            (parseYaml(config["alerts.yml"]) as { groups: { rules: { alert: string }[] }[] }).groups[0].rules.map((r) => r.alert),
+        ).toEqual([
             "IstioXdsRejected",
             "WorkloadCertificateExpiring",
             "MeshCaCertificateExpiring",
@@ -345,7 +358,8 @@ describe("sim: the real program on two simulated clusters", () => {
         const secondConfig = (await second.admin.get(objectPath("v1", "ConfigMap", "prometheus-config", ns))).body.data;
         expect(secondConfig["alerts.yml"]).toBeUndefined();
         expect(secondConfig["prometheus.yml"]).not.toContain("/federate");
-        const federateAuthz = (await second.admin.get(objectPath("security.istio.io/v1", "AuthorizationPolicy", "prometheus-federate", ns))).body;
+        const federateAuthz = (await second.admin.get(objectPath("security.istio.io/v1", "AuthorizationPolicy", "prometheus-federate", ns)))
+            .body;
         expect(federateAuthz.spec.rules).toEqual([
             {
                 from: [{ source: { principals: ["cluster.local/ns/observability/sa/prometheus-federator"] } }],
