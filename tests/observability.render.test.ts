@@ -1,33 +1,114 @@
 /**
- * Observability renderers (issue 6, first part: not wired yet): every metric a rule uses is one Istio emits, the
- * thresholds follow the certificate lifetime, and the scrape jobs are the ones Istio documents.
+ * Observability renderers: every metric a rule uses is one Istio emits (or `up`), the thresholds follow the
+ * certificate lifetime, the scrape jobs are the ones Istio documents, and the mesh-wide Prometheus federates the
+ * other clusters with their `cluster` label kept.
  */
-import { alertRules, workloadCertAlertSeconds } from "../components/observability/alerts";
+import { alertRules, alertThresholds, workloadCertAlertSeconds } from "../components/observability/alerts";
 import { connectionSecurityPolicies, istioMetrics } from "../components/observability/metrics";
-import { prometheusConfig } from "../components/observability/prometheus";
+import { federationJobName, federationMatch, prometheusConfig, RelabelConfig, ScrapeConfig } from "../components/observability/prometheus";
 
-const emitted = new Set<string>(Object.values(istioMetrics));
-/** Metric names in a PromQL expression: identifiers outside `by (...)` groupings, followed by `{`, `[` or `)`. */
+const emitted = new Set<string>([...Object.values(istioMetrics), "up"]);
+
+/** PromQL functions, keywords and grouping words: never metric names. */
+const promqlWords = new Set([
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "and",
+    "or",
+    "unless",
+    "offset",
+    "le",
+]);
+
+/**
+ * Metric names in a PromQL expression: identifiers left once strings, label matchers `{...}`, ranges `[...]`,
+ * groupings `by (...)`, numbers and Grafana variables are removed, that are not a function call or a keyword.
+ */
 function metricsIn(expr: string): string[] {
-    const withoutGroupings = expr.replace(/\bby \([^)]*\)/g, "");
-    return [...withoutGroupings.matchAll(/\b([a-z_][a-z0-9_]*)\s*(?=[{[)])/g)].map((m) => m[1]).filter((n) => n.includes("_"));
+    let s = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ");
+    for (let prev = ""; prev !== s;) {
+        prev = s;
+        s = s.replace(/\{[^{}]*\}/g, " ");
+    }
+    s = s
+        .replace(/\[[^\]]*\]/g, " ")
+        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, " ")
+        .replace(/\$\{?\w+\}?/g, " ")
+        .replace(/(^|[^\w:])\d[\w.]*/g, "$1 ");
+    const out: string[] = [];
+    for (const m of s.matchAll(/[A-Za-z_:][\w:]*/g)) {
+        const after = s.slice(m.index + m[0].length);
+        if (/^\s*\(/.test(after) || promqlWords.has(m[0].toLowerCase())) {
+            continue;
+        }
+        out.push(m[0]);
+    }
+    return out;
 }
 
-describe("alert rules", () => {
-    const groups = alertRules({ workloadCertTtlHours: 24 });
-    const rules = groups.flatMap((g) => g.rules);
+/**
+ * Prometheus's relabelling for the actions the scrape config uses (keep, drop, replace): `null` when the target is
+ * dropped. Regexes are anchored, source values joined with ";", replacement "$1" by default.
+ */
+function relabel(labels: Record<string, string>, configs: readonly RelabelConfig[]): Record<string, string> | null {
+    const out = { ...labels };
+    for (const c of configs) {
+        const value = (c.source_labels ?? []).map((l) => out[l] ?? "").join(";");
+        const m = new RegExp(`^(?:${c.regex ?? "(.*)"})$`).exec(value);
+        switch (c.action ?? "replace") {
+            case "keep":
+                if (!m) {
+                    return null;
+                }
+                break;
+            case "drop":
+                if (m) {
+                    return null;
+                }
+                break;
+            case "replace":
+                if (m && c.target_label) {
+                    out[c.target_label] = (c.replacement ?? "$1").replace(/\$(\d+)/g, (_s, i: string) => m[Number(i)] ?? "");
+                }
+                break;
+            default:
+                throw new Error(`relabel action ${String(c.action)} not simulated`);
+        }
+    }
+    return out;
+}
 
-    test("the three the issue names, and nothing else: xDS rejects, certificates close to expiry, plaintext", () => {
-        expect(rules.map((r) => r.alert)).toEqual([
-            "IstioXdsRejected",
-            "WorkloadCertificateExpiring",
-            "MeshCaCertificateExpiring",
-            "PlaintextTraffic",
-        ]);
+describe("the PromQL metric extractor (used below)", () => {
+    test("finds metrics inside functions and aggregations, skips labels, functions, durations and numbers", () => {
+        expect(
+            metricsIn(
+                'histogram_quantile(0.99, sum by (le, cluster) (rate(istio_request_duration_milliseconds_bucket{reporter="destination", x=~"a{1}"}[5m]))) > 1e-9 or vector(0)',
+            ),
+        ).toEqual(["istio_request_duration_milliseconds_bucket"]);
+        expect(metricsIn("min(foo_bar) / 3600 and on(cluster) up")).toEqual(["foo_bar", "up"]);
+        expect(metricsIn('absent(up{job=~"federate-a|federate-b"})')).toEqual(["up"]);
+    });
+});
+
+describe("alert rules", () => {
+    const rulesOf = (federationJobs: string[], ttl = 24) =>
+        alertRules({ workloadCertTtlHours: ttl, federationJobs }).flatMap((g) => g.rules);
+    const withFederation = rulesOf(["federate-cluster2", "federate-cluster3"]);
+    const alone = rulesOf([]);
+
+    test("the four the issue names; MeshFederationDown only when the Prometheus federates someone", () => {
+        const base = ["IstioXdsRejected", "WorkloadCertificateExpiring", "MeshCaCertificateExpiring", "PlaintextTraffic"];
+        expect(alone.map((r) => r.alert)).toEqual(base);
+        expect(withFederation.map((r) => r.alert)).toEqual([...base, "MeshFederationDown"]);
     });
 
-    test("every metric an expression reads is one Istio emits (a typo would silently never fire)", () => {
-        for (const r of rules) {
+    test("every metric an expression reads is one Istio emits, or `up` (a typo would silently never fire)", () => {
+        for (const r of withFederation) {
             const used = metricsIn(r.expr);
             expect([r.alert, used.length > 0]).toEqual([r.alert, true]);
             for (const metric of used) {
@@ -37,16 +118,25 @@ describe("alert rules", () => {
     });
 
     test("each alert keeps the cluster label (federated series of every cluster stay apart)", () => {
-        for (const r of rules) {
-            expect(r.expr).toMatch(/by \(cluster[,)]/);
+        for (const r of withFederation) {
+            expect([r.alert, r.expr]).toEqual([r.alert, expect.stringMatching(/by \(cluster[,)]/)]);
         }
     });
 
+    test("federation down: each federation job named, fires when a job is down or its series are absent", () => {
+        const down = withFederation.find((r) => r.alert === "MeshFederationDown")!;
+        expect(down.expr).toContain('up{job=~"federate-cluster2|federate-cluster3"}) == 0');
+        expect(down.expr).toContain('absent(up{job=~"federate-cluster2|federate-cluster3"})');
+        expect(down.labels.severity).toBe("critical");
+        expect(down.for).toBe("5m");
+    });
+
     test("plaintext: the server side's view, connection_security_policy none, for HTTP and TCP", () => {
-        const plaintext = rules.find((r) => r.alert === "PlaintextTraffic")!;
+        const plaintext = alone.find((r) => r.alert === "PlaintextTraffic")!;
         expect(connectionSecurityPolicies).toContain("none");
         expect(plaintext.expr).toContain('istio_requests_total{reporter="destination", connection_security_policy="none"}');
         expect(plaintext.expr).toContain('istio_tcp_connections_opened_total{reporter="destination", connection_security_policy="none"}');
+        expect(plaintext.labels.severity).toBe("critical");
     });
 
     test.each([
@@ -55,60 +145,196 @@ describe("alert rules", () => {
         [1, 900],
     ])("workload certificates of %i h alert below %i s (a quarter of the lifetime, at most 12 h: renewal is at half)", (ttl, seconds) => {
         expect(workloadCertAlertSeconds(ttl)).toBe(seconds);
-        const rule = alertRules({ workloadCertTtlHours: ttl })[0].rules.find((r) => r.alert === "WorkloadCertificateExpiring")!;
+        expect(alertThresholds(ttl).workloadCertSeconds).toBe(seconds);
+        const rule = rulesOf([], ttl).find((r) => r.alert === "WorkloadCertificateExpiring")!;
         expect(rule.expr).toBe(`min by (cluster, namespace, pod) (istio_agent_cert_expiry_seconds) < ${seconds}`);
     });
 
-    test("a lifetime outside 1-24 h is refused naming the field", () => {
-        expect(() => workloadCertAlertSeconds(25)).toThrow(/^workloadCertTtlHours: expected an integer from 1 to 24, got 25$/);
+    test("the CA chain alerts below 12 h = 43200 s whatever the workload lifetime", () => {
+        for (const ttl of [1, 24]) {
+            expect(alertThresholds(ttl).caCertSeconds).toBe(43200);
+            const rule = rulesOf([], ttl).find((r) => r.alert === "MeshCaCertificateExpiring")!;
+            expect(rule.expr).toBe("min by (cluster) (citadel_server_cert_chain_expiry_seconds) < 43200");
+        }
+    });
+
+    test.each([0, 25, 1.5])("a lifetime of %p h (outside 1-24 or not whole) is refused naming the field", (ttl) => {
+        expect(() => workloadCertAlertSeconds(ttl)).toThrow(
+            new RegExp(`^workloadCertTtlHours: expected an integer from 1 to 24, got ${ttl}$`),
+        );
     });
 });
 
 describe("prometheus config", () => {
-    const config = prometheusConfig({ cluster: "cluster2", istioNamespace: "istio-system", ruleFiles: ["/etc/prometheus/rules/zta.yaml"] });
+    const input = { cluster: "cluster1", istioNamespace: "istio-system", ruleFiles: ["/etc/prometheus/alerts.yml"] };
+    const local = prometheusConfig({ ...input, cluster: "cluster2", ruleFiles: [], federate: [] });
+    const mesh = prometheusConfig({
+        ...input,
+        federate: [
+            { cluster: "cluster2", address: "prometheus-cluster2.observability.svc.cluster.local:9090" },
+            { cluster: "cluster3", address: "10.5.0.9:9090" },
+        ],
+    });
+    const relabels = (job: ScrapeConfig) => job.relabel_configs ?? [];
+    const localJobs = ["istiod", "envoy-stats", "kubernetes-pods"];
 
-    test("the cluster is an external label (federation keeps it)", () => {
-        expect(config.global.external_labels).toEqual({ cluster: "cluster2" });
+    test("the cluster is an external label (federation keeps it); rule files only where given", () => {
+        expect(local.global.external_labels).toEqual({ cluster: "cluster2" });
+        expect(mesh.global.external_labels).toEqual({ cluster: "cluster1" });
+        expect(local.rule_files).toEqual([]);
+        expect(mesh.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
     });
 
     test("Istio's jobs: istiod on http-monitoring, Envoy on *-envoy-prom at /stats/prometheus, merged metrics by annotation", () => {
-        expect(config.scrape_configs.map((j) => j.job_name)).toEqual(["istiod", "envoy-stats", "kubernetes-pods"]);
-        const [istiod, envoy, pods] = config.scrape_configs;
+        expect(local.scrape_configs.map((j) => j.job_name)).toEqual(localJobs);
+        const [istiod, envoy, pods] = local.scrape_configs;
         expect(istiod.kubernetes_sd_configs).toEqual([{ role: "endpoints", namespaces: { names: ["istio-system"] } }]);
-        expect(istiod.relabel_configs[0]).toEqual({
+        expect(relabels(istiod)[0]).toEqual({
             source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
             action: "keep",
             regex: "istiod;http-monitoring",
         });
         expect(envoy.metrics_path).toBe("/stats/prometheus");
-        expect(envoy.relabel_configs[0]).toEqual({
+        expect(envoy.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
+        expect(relabels(envoy)[0]).toEqual({
             source_labels: ["__meta_kubernetes_pod_container_port_name"],
             action: "keep",
             regex: ".*-envoy-prom",
         });
-        expect(pods.relabel_configs[0]).toEqual({
+        expect(pods.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
+        expect(relabels(pods)[0]).toEqual({
             source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
             action: "keep",
             regex: "true",
         });
+        // The path comes from the annotation (Istio's injector writes /stats/prometheus).
+        const path = relabels(pods).find((r) => r.target_label === "__metrics_path__")!;
+        expect(path.source_labels).toEqual(["__meta_kubernetes_pod_annotation_prometheus_io_path"]);
         // The address is the pod IP with the annotated port (15020).
-        const address = pods.relabel_configs.find((r) => r.target_label === "__address__")!;
+        const address = relabels(pods).find((r) => r.target_label === "__address__")!;
+        expect(address.source_labels).toEqual(["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"]);
         expect(new RegExp(`^${address.regex}$`).test("15020;10.244.1.7")).toBe(true);
         expect("15020;10.244.1.7".replace(new RegExp(address.regex!), address.replacement!)).toBe("10.244.1.7:15020");
     });
 
-    test("pod targets carry namespace and pod (the alerts group by them); finished pods are dropped", () => {
-        for (const job of config.scrape_configs.slice(1)) {
-            expect(job.relabel_configs.map((r) => r.target_label)).toEqual(expect.arrayContaining(["namespace", "pod"]));
+    test("every local job sets `cluster` to its own cluster, last (after any relabel that could overwrite it)", () => {
+        for (const config of [local, mesh]) {
+            const own = config.global.external_labels.cluster;
+            for (const job of config.scrape_configs.filter((j) => localJobs.includes(j.job_name))) {
+                expect([job.job_name, relabels(job).at(-1)]).toEqual([
+                    job.job_name,
+                    { action: "replace", target_label: "cluster", replacement: own },
+                ]);
+                expect(relabels(job).filter((r) => r.target_label === "cluster")).toHaveLength(1);
+            }
         }
-        expect(config.scrape_configs[2].relabel_configs.at(-1)).toEqual({
+    });
+
+    test("pod targets carry namespace and pod (the alerts group by them); finished pods are dropped", () => {
+        for (const job of local.scrape_configs.slice(1)) {
+            expect(relabels(job).map((r) => r.target_label)).toEqual(expect.arrayContaining(["namespace", "pod"]));
+        }
+        expect(relabels(local.scrape_configs[2])).toContainEqual({
             source_labels: ["__meta_kubernetes_pod_phase"],
             action: "drop",
             regex: "Pending|Succeeded|Failed|Completed",
         });
     });
 
+    /*
+     * Exposes a bug in components/observability/prometheus.ts (scrape_configs: both "envoy-stats" and
+     * "kubernetes-pods"): pilot-agent's merged endpoint on 15020 serves Envoy's statistics too (it merges Envoy's
+     * /stats/prometheus from 15090 with the agent's and the application's metrics; istio.io "Prometheus" integration,
+     * option 1 "metrics merging", which samples/addons/prometheus.yaml uses WITHOUT an envoy-stats job). With both jobs
+     * every injected pod and gateway is scraped twice for istio_requests_total & co. (job="envoy-stats" on :15090 and
+     * job="kubernetes-pods" on :15020), so every sum(rate(...)) in the dashboards and Istio's own dashboards doubles.
+     * Fails until one of the two jobs stops scraping Envoy's statistics.
+     */
+    test("an injected pod's Envoy statistics are scraped by exactly one job (no doubled istio_* series)", () => {
+        // The targets Kubernetes pod discovery makes for an injected pod: one per container port, pod annotations on each.
+        const pod = {
+            __meta_kubernetes_namespace: "sample",
+            __meta_kubernetes_pod_name: "helloworld-v1-7c9d",
+            __meta_kubernetes_pod_ip: "10.244.1.7",
+            __meta_kubernetes_pod_phase: "Running",
+            // What Istio's injector sets with metrics merging on (the default).
+            __meta_kubernetes_pod_annotation_prometheus_io_scrape: "true",
+            __meta_kubernetes_pod_annotation_prometheus_io_port: "15020",
+            __meta_kubernetes_pod_annotation_prometheus_io_path: "/stats/prometheus",
+        };
+        const targets = [
+            { ...pod, __meta_kubernetes_pod_container_port_name: "http", __address__: "10.244.1.7:5000" },
+            { ...pod, __meta_kubernetes_pod_container_port_name: "http-envoy-prom", __address__: "10.244.1.7:15090" },
+        ];
+        /** Endpoints whose /stats/prometheus carries Envoy's statistics: Envoy's own, and pilot-agent's merged one. */
+        const envoyStats = new Set(["10.244.1.7:15090/stats/prometheus", "10.244.1.7:15020/stats/prometheus"]);
+        const scraped = new Set<string>();
+        for (const job of local.scrape_configs.filter((j) => j.kubernetes_sd_configs?.some((sd) => sd.role === "pod"))) {
+            for (const t of targets) {
+                const labels = relabel({ ...t, __metrics_path__: job.metrics_path ?? "/metrics" }, relabels(job));
+                if (labels && envoyStats.has(`${labels.__address__}${labels.__metrics_path__}`)) {
+                    // Prometheus merges targets whose labels end up equal; the job name keeps the jobs apart.
+                    scraped.add(`${job.job_name} ${labels.__address__}`);
+                }
+            }
+        }
+        expect([...scraped]).toHaveLength(1);
+    });
+
+    test("no federation job without federation targets", () => {
+        expect(local.scrape_configs.some((j) => j.metrics_path === "/federate" || j.job_name.startsWith("federate-"))).toBe(false);
+    });
+
+    test("one federation job per other cluster: /federate with honor_labels, the federation selectors, the address labelled with that cluster", () => {
+        expect(mesh.scrape_configs.map((j) => j.job_name)).toEqual([...localJobs, "federate-cluster2", "federate-cluster3"]);
+        for (const [cluster, address] of [
+            ["cluster2", "prometheus-cluster2.observability.svc.cluster.local:9090"],
+            ["cluster3", "10.5.0.9:9090"],
+        ]) {
+            const job = mesh.scrape_configs.find((j) => j.job_name === federationJobName(cluster))!;
+            expect(job.job_name).toBe(`federate-${cluster}`);
+            expect(job.metrics_path).toBe("/federate");
+            // Without honor_labels the federated series would get this job's labels and lose their own cluster.
+            expect(job.honor_labels).toBe(true);
+            expect(job.params).toEqual({ "match[]": [...federationMatch] });
+            expect(job.static_configs).toEqual([{ targets: [address], labels: { cluster } }]);
+            expect(job.kubernetes_sd_configs).toBeUndefined();
+            // Prometheus refuses a timeout longer than the interval.
+            expect(parseInt(job.scrape_timeout!, 10)).toBeLessThanOrEqual(parseInt(job.scrape_interval!, 10));
+        }
+    });
+
+    test("the federation selectors: Istio's series, istiod's, and up", () => {
+        expect([...federationMatch]).toEqual(['{__name__=~"istio_.*"}', '{job="istiod"}', '{__name__="up"}']);
+    });
+
     test("a cluster name that is not a DNS label is refused", () => {
-        expect(() => prometheusConfig({ cluster: "Cluster_1", istioNamespace: "istio-system", ruleFiles: [] })).toThrow(/^cluster: /);
+        expect(() => prometheusConfig({ ...input, cluster: "Cluster_1", federate: [] })).toThrow(/^cluster: /);
+    });
+
+    test.each([
+        [
+            "its own cluster",
+            [{ cluster: "cluster1", address: "prometheus-cluster1.observability.svc.cluster.local:9090" }],
+            /^federate: .*"cluster1"/,
+        ],
+        [
+            "a cluster twice",
+            [
+                { cluster: "cluster2", address: "a.example:9090" },
+                { cluster: "cluster2", address: "b.example:9090" },
+            ],
+            /^federate: .*got "cluster2"/,
+        ],
+        ["a cluster name that is no DNS label", [{ cluster: "Cluster2", address: "a.example:9090" }], /^federate: .*got "Cluster2"/],
+        [
+            "an address without port",
+            [{ cluster: "cluster2", address: "prometheus-cluster2.observability" }],
+            /^federate\[cluster2\]\.address: expected host:port/,
+        ],
+        ["an address with a scheme", [{ cluster: "cluster2", address: "http://prometheus:9090" }], /^federate\[cluster2\]\.address: /],
+        ["an address with a path", [{ cluster: "cluster2", address: "prometheus:9090/federate" }], /^federate\[cluster2\]\.address: /],
+    ])("federating %s is refused", (_what, federate, message) => {
+        expect(() => prometheusConfig({ ...input, federate })).toThrow(message);
     });
 });
