@@ -84,15 +84,15 @@ function parseSelector(selector: string): Matcher[] {
     });
 }
 
-/** Metrics istiod exposes on 15014 (job "istiod"): its own families and its Go runtime/process collectors. */
+/** Metrics istiod exposes on 15014 (pod label app=istiod): its own families and its Go runtime/process collectors. */
 const istiodPrefixes = ["pilot_", "citadel_", "galley_", "sidecar_injection_", "go_", "process_"];
-/** The job a metric's series come from; "up" is made by every job. */
-const jobsOf = (metric: string): string[] =>
+/** The `app` label of the pods a metric's series come from; "up" is made for every target. */
+const appsOf = (metric: string): string[] =>
     metric === "up"
-        ? ["istiod", "envoy-stats", "kubernetes-pods"]
+        ? ["istiod", "helloworld"]
         : istiodPrefixes.some((p) => metric.startsWith(p))
           ? ["istiod"]
-          : ["envoy-stats", "kubernetes-pods"];
+          : ["helloworld", "istio-ingressgateway"];
 
 function matches(m: Matcher, value: string): boolean {
     return m.op === "=" ? value === m.value : new RegExp(`^(?:${m.value})$`).test(value);
@@ -101,13 +101,13 @@ function matches(m: Matcher, value: string): boolean {
 /** The federation selectors that carry a metric (a Prometheus selector matches when every matcher does). */
 function federatedBy(metric: string): string[] {
     return federationMatch.filter((selector) =>
-        jobsOf(metric).some((job) =>
+        appsOf(metric).some((app) =>
             parseSelector(selector).every((m) => {
                 if (m.label === "__name__") {
                     return matches(m, metric);
                 }
-                if (m.label === "job") {
-                    return matches(m, job);
+                if (m.label === "app") {
+                    return matches(m, app);
                 }
                 throw new Error(`federation selector ${selector} uses label ${m.label}, which this test cannot judge`);
             }),
@@ -172,11 +172,12 @@ describe("the helpers this file relies on", () => {
         expect(metricsIn('sum(rate(a_total{x="}"}[1m])) / ignoring(pod) max(b_seconds) > 1e-9')).toEqual(["a_total", "b_seconds"]);
     });
 
-    test("the federation matcher: Istio's series by name, istiod's by job, up by name, nothing else", () => {
+    test("the federation matcher: Istio's series by name, istiod's by its app label, up by name, nothing else", () => {
         expect(federatedBy("istio_requests_total")).toEqual(['{__name__=~"istio_.*"}']);
-        expect(federatedBy("pilot_xds")).toEqual(['{job="istiod"}']);
-        expect(federatedBy("citadel_server_root_cert_expiry_seconds")).toEqual(['{job="istiod"}']);
-        expect(federatedBy("up")).toEqual(['{job="istiod"}', '{__name__="up"}']);
+        expect(federatedBy("pilot_xds")).toEqual(['{app="istiod"}']);
+        expect(federatedBy("citadel_server_root_cert_expiry_seconds")).toEqual(['{app="istiod"}']);
+        expect(federatedBy("up")).toEqual(['{app="istiod"}', '{__name__="up"}']);
+        expect(federatedBy("envoy_cluster_upstream_cx_active")).toEqual(['{__name__="envoy_cluster_upstream_cx_active"}']);
         expect(federatedBy("envoy_cluster_upstream_cx_total")).toEqual([]);
         expect(federatedBy("xistio_requests_total")).toEqual([]);
         expect(federatedBy("container_cpu_usage_seconds_total")).toEqual([]);
@@ -365,11 +366,7 @@ describe("federation carries what the mesh-wide Prometheus is asked for", () => 
         expect(missing).toEqual([]);
     });
 
-    /*
-     * Exposes a bug in components/observability/prometheus.ts (federationMatch): envoy_cluster_upstream_cx_active
-     * (the pilot dashboard's "XDS Active Connections": {cluster_name="xds-grpc"}) is an Envoy statistic from the
-     * envoy-stats job; no selector carries it, so that panel stays empty in the mesh-wide Grafana. Fails until fixed.
-     */
+    /* envoy_cluster_upstream_cx_active (the control-plane dashboard's connections panel) needs its own selector. */
     test("every metric Istio's shipped dashboards read is matched by a federation selector", () => {
         const missing = istioDashboardMetrics.filter((metric) => federatedBy(metric).length === 0);
         expect(missing).toEqual([]);

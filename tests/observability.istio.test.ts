@@ -140,13 +140,7 @@ describe("loading with fixture pins", () => {
         expect(message).not.toContain(`${istioDashboardFiles[3].source}:`);
     });
 
-    /*
-     * Exposes a fragility in components/observability/istioDashboards.ts (directory branch, `readFile(file_).catch((e:
-     * Error) => e)` then `local instanceof Error`): the fs error is created in Node's realm, and under Jest the test
-     * module's `Error` is another realm's, so `instanceof` is false and the Error object is hashed as if it were the
-     * file ("The "data" argument must be of type string or an instance of Buffer..."). In a plain `pulumi up` the
-     * check works; `Buffer.isBuffer(local)` (or a tagged result) would work in both. Fails under Jest until changed.
-     */
+    /* fs errors come from another realm under jest: the loader must not rely on `instanceof Error` (it did once). */
     test("(b') a missing file is a problem naming its path, reported with the others", async () => {
         const [missing, changedSource] = [istioDashboardFiles[3].source, istioDashboardFiles[0].source];
         const files: Record<string, string> = { ...fixtures, [changedSource]: "{}" };
@@ -398,13 +392,7 @@ describe("(h) the real dashboards of Istio 1.30.3 (the toolchain's istio.io/isti
         }
     });
 
-    /*
-     * Exposes a bug in components/observability/istioDashboards.ts (istioDashboardMetrics, "extracted from their
-     * `expr` fields at both tags"): the 1.30.3 control-plane dashboard reads go_memstats_alloc_bytes_total,
-     * go_memstats_heap_alloc_bytes, go_memstats_mallocs_total and go_memstats_stack_inuse_bytes, which the list
-     * lacks, and no shipped dashboard reads go_memstats_alloc_bytes, process_cpu_seconds_total, process_open_fds or
-     * process_resident_memory_bytes, which it has. Fails until the list is corrected.
-     */
+    /* The list is what federation must carry; this keeps it equal to what the real files read (it caught a wrong list). */
     realTest("the metrics their expressions read (but the cAdvisor container_* series) are exactly istioDashboardMetrics", () => {
         const used = new Map<string, Set<string>>();
         for (const [key, text] of Object.entries(data)) {

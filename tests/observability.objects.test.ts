@@ -111,12 +111,11 @@ describe("Prometheus in the mesh cluster (federator, alerts)", () => {
     test("the sidecar is bypassed for Istio's metrics ports and the API server, never for Prometheus's own 9090 (federation is mTLS)", () => {
         const annotations = mesh.deployment.spec.template.metadata.annotations as Record<string, string>;
         const ports = excludedPorts(annotations);
-        expect(ports).toEqual(expect.arrayContaining([15014, 15020, 15090, 6443]));
+        expect(ports).toEqual(expect.arrayContaining([15014, 15020, 6443]));
         expect(ports).not.toContain(9090);
+        expect(ports).not.toContain(15090);
         expect(ports).not.toContain(15443);
-        expect(excludedPorts(local.deployment.spec.template.metadata.annotations as Record<string, string>)).toEqual([
-            443, 15014, 15020, 15090,
-        ]);
+        expect(excludedPorts(local.deployment.spec.template.metadata.annotations as Record<string, string>)).toEqual([443, 15014, 15020]);
     });
 
     test("no lifecycle or admin API; TSDB retention as configured; a config change rolls the pod", () => {
@@ -144,7 +143,7 @@ describe("Prometheus elsewhere", () => {
         expect(Object.keys(local.configMap.data as object)).toEqual(["prometheus.yml"]);
         const config = parseYaml(local.configMap.data["prometheus.yml"]) as Json;
         expect(config.rule_files).toEqual([]);
-        expect((config.scrape_configs as Json[]).map((j) => j.job_name)).toEqual(["istiod", "envoy-stats", "kubernetes-pods"]);
+        expect((config.scrape_configs as Json[]).map((j) => j.job_name)).toEqual(["kubernetes-pods"]);
     });
 });
 

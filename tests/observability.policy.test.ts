@@ -61,7 +61,7 @@ function allowed(list: NetworkPolicy[], namespace: string, labels: Labels, direc
 
 const dns = ["kube-system/k8s-app=kube-dns 53/TCP", "kube-system/k8s-app=kube-dns 53/UDP"];
 const xds = "istio-system/app=istiod 15012/TCP";
-const scrapedBy = [`${ns}/app=prometheus 15020/TCP`, `${ns}/app=prometheus 15090/TCP`];
+const scrapedBy = [`${ns}/app=prometheus 15020/TCP`];
 const eastWest = `istio-system/${Object.entries(gatewayPodLabels.eastWest)
     .map(([k, v]) => `${k}=${v}`)
     .sort()
@@ -98,17 +98,9 @@ describe("observabilityNetworkPolicies", () => {
         expect(new Set(list.map((p) => p.metadata.name)).size).toBe(list.length);
     });
 
-    test("mesh Prometheus: scrapes every pod on 15014/15020/15090 only, its API server, federates only via 15443; queried only by Grafana and Kiali", () => {
+    test("mesh Prometheus: scrapes every pod on 15014/15020 only, its API server, federates only via 15443; queried only by Grafana and Kiali", () => {
         expect(allowed(mesh, ns, groups.prometheus, "Egress")).toEqual(
-            [
-                ...dns,
-                xds,
-                "any-pod 15014/TCP",
-                "any-pod 15020/TCP",
-                "any-pod 15090/TCP",
-                "ip:10.5.0.3/32 6443/TCP",
-                "ip:0.0.0.0/0 15443/TCP",
-            ].sort(),
+            [...dns, xds, "any-pod 15014/TCP", "any-pod 15020/TCP", "ip:10.5.0.3/32 6443/TCP", "ip:0.0.0.0/0 15443/TCP"].sort(),
         );
         expect(allowed(mesh, ns, groups.prometheus, "Ingress")).toEqual(
             [...scrapedBy, `${ns}/app=grafana 9090/TCP`, `${ns}/app=kiali 9090/TCP`].sort(),
@@ -161,7 +153,7 @@ describe("observabilityNetworkPolicies", () => {
     test("other clusters: Prometheus reachable on 9090 only from this cluster's east-west gateway; no federation egress, no UI", () => {
         expect(allowed(other, ns, groups.prometheus, "Ingress")).toEqual([...scrapedBy, `${eastWest} 9090/TCP`].sort());
         expect(allowed(other, ns, groups.prometheus, "Egress")).toEqual(
-            [...dns, xds, "any-pod 15014/TCP", "any-pod 15020/TCP", "any-pod 15090/TCP", "ip:10.5.0.4/32 6443/TCP"].sort(),
+            [...dns, xds, "any-pod 15014/TCP", "any-pod 15020/TCP", "ip:10.5.0.4/32 6443/TCP"].sort(),
         );
         // Nothing for Grafana or Kiali there beyond the namespace-wide DNS/xDS and the scrape of sidecars.
         for (const g of ["grafana", "kiali"]) {

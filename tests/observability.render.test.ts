@@ -71,6 +71,14 @@ function relabel(labels: Record<string, string>, configs: readonly RelabelConfig
                     return null;
                 }
                 break;
+            case "labelmap":
+                for (const [k, v] of Object.entries({ ...out })) {
+                    const lm = new RegExp(`^(?:${c.regex ?? "(.*)"})$`).exec(k);
+                    if (lm) {
+                        out[(c.replacement ?? "$1").replace(/\$(\d+)/g, (_s, i: string) => lm[Number(i)] ?? "")] = v;
+                    }
+                }
+                break;
             case "replace":
                 if (m && c.target_label) {
                     out[c.target_label] = (c.replacement ?? "$1").replace(/\$(\d+)/g, (_s, i: string) => m[Number(i)] ?? "");
@@ -176,7 +184,7 @@ describe("prometheus config", () => {
         ],
     });
     const relabels = (job: ScrapeConfig) => job.relabel_configs ?? [];
-    const localJobs = ["istiod", "envoy-stats", "kubernetes-pods"];
+    const localJobs = ["kubernetes-pods"];
 
     test("the cluster is an external label (federation keeps it); rule files only where given", () => {
         expect(local.global.external_labels).toEqual({ cluster: "cluster2" });
@@ -185,22 +193,9 @@ describe("prometheus config", () => {
         expect(mesh.rule_files).toEqual(["/etc/prometheus/alerts.yml"]);
     });
 
-    test("Istio's jobs: istiod on http-monitoring, Envoy on *-envoy-prom at /stats/prometheus, merged metrics by annotation", () => {
+    test("one job, as Istio's addon: pods that announce Istio's metrics ports (15020 proxies, 15014 istiod) by annotation", () => {
         expect(local.scrape_configs.map((j) => j.job_name)).toEqual(localJobs);
-        const [istiod, envoy, pods] = local.scrape_configs;
-        expect(istiod.kubernetes_sd_configs).toEqual([{ role: "endpoints", namespaces: { names: ["istio-system"] } }]);
-        expect(relabels(istiod)[0]).toEqual({
-            source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
-            action: "keep",
-            regex: "istiod;http-monitoring",
-        });
-        expect(envoy.metrics_path).toBe("/stats/prometheus");
-        expect(envoy.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
-        expect(relabels(envoy)[0]).toEqual({
-            source_labels: ["__meta_kubernetes_pod_container_port_name"],
-            action: "keep",
-            regex: ".*-envoy-prom",
-        });
+        const [pods] = local.scrape_configs;
         expect(pods.kubernetes_sd_configs).toEqual([{ role: "pod" }]);
         expect(relabels(pods)[0]).toEqual({
             source_labels: ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
@@ -210,11 +205,43 @@ describe("prometheus config", () => {
         // The path comes from the annotation (Istio's injector writes /stats/prometheus).
         const path = relabels(pods).find((r) => r.target_label === "__metrics_path__")!;
         expect(path.source_labels).toEqual(["__meta_kubernetes_pod_annotation_prometheus_io_path"]);
-        // The address is the pod IP with the annotated port (15020).
+        // The address is the pod IP with the annotated port.
         const address = relabels(pods).find((r) => r.target_label === "__address__")!;
         expect(address.source_labels).toEqual(["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"]);
         expect(new RegExp(`^${address.regex}$`).test("15020;10.244.1.7")).toBe(true);
         expect("15020;10.244.1.7".replace(new RegExp(address.regex!), address.replacement!)).toBe("10.244.1.7:15020");
+        // Which pods: Istio's ports only (a CNI agent annotated for 9962 is not ours, and not reachable).
+        const base = {
+            __meta_kubernetes_namespace: "istio-system",
+            __meta_kubernetes_pod_name: "istiod-5d8f",
+            __meta_kubernetes_pod_ip: "10.244.0.5",
+            __meta_kubernetes_pod_phase: "Running",
+            __meta_kubernetes_pod_label_app: "istiod",
+            __meta_kubernetes_pod_annotation_prometheus_io_scrape: "true",
+            __address__: "10.244.0.5:15012",
+        };
+        const istiod = relabel(
+            { ...base, __meta_kubernetes_pod_annotation_prometheus_io_port: "15014", __metrics_path__: "/metrics" },
+            relabels(pods),
+        );
+        expect(istiod).toMatchObject({
+            __address__: "10.244.0.5:15014",
+            app: "istiod",
+            pod: "istiod-5d8f",
+            namespace: "istio-system",
+            cluster: "cluster2",
+        });
+        expect(relabel({ ...base, __meta_kubernetes_pod_annotation_prometheus_io_port: "9962" }, relabels(pods))).toBeNull();
+        expect(
+            relabel(
+                {
+                    ...base,
+                    __meta_kubernetes_pod_annotation_prometheus_io_scrape: "false",
+                    __meta_kubernetes_pod_annotation_prometheus_io_port: "15020",
+                },
+                relabels(pods),
+            ),
+        ).toBeNull();
     });
 
     test("every local job sets `cluster` to its own cluster, last (after any relabel that could overwrite it)", () => {
@@ -231,10 +258,10 @@ describe("prometheus config", () => {
     });
 
     test("pod targets carry namespace and pod (the alerts group by them); finished pods are dropped", () => {
-        for (const job of local.scrape_configs.slice(1)) {
+        for (const job of local.scrape_configs) {
             expect(relabels(job).map((r) => r.target_label)).toEqual(expect.arrayContaining(["namespace", "pod"]));
         }
-        expect(relabels(local.scrape_configs[2])).toContainEqual({
+        expect(relabels(local.scrape_configs[0])).toContainEqual({
             source_labels: ["__meta_kubernetes_pod_phase"],
             action: "drop",
             regex: "Pending|Succeeded|Failed|Completed",
@@ -242,13 +269,9 @@ describe("prometheus config", () => {
     });
 
     /*
-     * Exposes a bug in components/observability/prometheus.ts (scrape_configs: both "envoy-stats" and
-     * "kubernetes-pods"): pilot-agent's merged endpoint on 15020 serves Envoy's statistics too (it merges Envoy's
-     * /stats/prometheus from 15090 with the agent's and the application's metrics; istio.io "Prometheus" integration,
-     * option 1 "metrics merging", which samples/addons/prometheus.yaml uses WITHOUT an envoy-stats job). With both jobs
-     * every injected pod and gateway is scraped twice for istio_requests_total & co. (job="envoy-stats" on :15090 and
-     * job="kubernetes-pods" on :15020), so every sum(rate(...)) in the dashboards and Istio's own dashboards doubles.
-     * Fails until one of the two jobs stops scraping Envoy's statistics.
+     * pilot-agent's merged endpoint on 15020 serves Envoy's statistics too (istio.io "Prometheus" integration, option 1
+     * "metrics merging"): a second job on Envoy's 15090 would scrape istio_requests_total & co. twice and double every
+     * sum(rate(...)) in the dashboards (found by this test; fixed by keeping the one annotation-driven job).
      */
     test("an injected pod's Envoy statistics are scraped by exactly one job (no doubled istio_* series)", () => {
         // The targets Kubernetes pod discovery makes for an injected pod: one per container port, pod annotations on each.
@@ -304,8 +327,13 @@ describe("prometheus config", () => {
         }
     });
 
-    test("the federation selectors: Istio's series, istiod's, and up", () => {
-        expect([...federationMatch]).toEqual(['{__name__=~"istio_.*"}', '{job="istiod"}', '{__name__="up"}']);
+    test("the federation selectors: Istio's series, istiod's (by its pod label), the xDS connection gauge, and up", () => {
+        expect([...federationMatch]).toEqual([
+            '{__name__=~"istio_.*"}',
+            '{app="istiod"}',
+            '{__name__="envoy_cluster_upstream_cx_active"}',
+            '{__name__="up"}',
+        ]);
     });
 
     test("a cluster name that is not a DNS label is refused", () => {

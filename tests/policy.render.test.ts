@@ -441,9 +441,9 @@ describe("NetworkPolicies (exact)", () => {
         expect(allowCrossNetworkEgress("sample", ["192.0.2.10", "198.51.100.7"]).spec.egress).toEqual([
             { to: [{ ipBlock: { cidr: "192.0.2.10/32" } }, { ipBlock: { cidr: "198.51.100.7/32" } }], ports: ports(15443) },
         ]);
-        expect(allowMetricsScrape("sample", "monitoring").spec.ingress).toEqual([{ from: [ns("monitoring")], ports: ports(15020, 15090) }]);
+        expect(allowMetricsScrape("sample", "monitoring").spec.ingress).toEqual([{ from: [ns("monitoring")], ports: ports(15020) }]);
         expect(allowMetricsScrape("istio-system", "monitoring").spec.ingress).toEqual([
-            { from: [ns("monitoring")], ports: ports(15020, 15090, 15014) },
+            { from: [ns("monitoring")], ports: ports(15020, 15014) },
         ]);
     });
 

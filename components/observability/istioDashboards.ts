@@ -70,11 +70,11 @@ export const istioDashboardMetrics = [
     "sidecar_injection_failure_total",
     "envoy_cluster_upstream_cx_active",
     "go_goroutines",
-    "go_memstats_alloc_bytes",
+    "go_memstats_alloc_bytes_total",
+    "go_memstats_heap_alloc_bytes",
     "go_memstats_heap_inuse_bytes",
-    "process_cpu_seconds_total",
-    "process_resident_memory_bytes",
-    "process_open_fds",
+    "go_memstats_mallocs_total",
+    "go_memstats_stack_inuse_bytes",
 ] as const;
 
 /** Where the files come from: the raw file at the release tag. */
@@ -147,9 +147,10 @@ export async function loadIstioDashboards(options: LoadOptions): Promise<Record<
         }
         if (options.directory !== undefined) {
             const file_ = join(options.directory, file.source);
-            const local = await readFile(file_).catch((e: Error) => e);
-            if (local instanceof Error) {
-                problems.push(`${file.source}: cannot read ${file_}: ${local.message}`);
+            const local = await readFile(file_).catch((e: unknown) => e);
+            // Buffer.isBuffer, not instanceof Error: fs errors may come from another realm (jest's VM context).
+            if (!Buffer.isBuffer(local)) {
+                problems.push(`${file.source}: cannot read ${file_}: ${(local as { message?: string })?.message ?? String(local)}`);
                 continue;
             }
             const got = sha256(local);

@@ -4,7 +4,7 @@
  * they deploy unchanged on the sim (no chart repository offline) and every field is reviewed here.
  *
  * Everything runs in namespace `observability`, injected (sidecars), Pod Security `restricted`:
- * - Prometheus scrapes Istio's plaintext metrics ports (15014 istiod, 15020 merged, 15090 Envoy) around its
+ * - Prometheus scrapes Istio's plaintext metrics ports (15014 istiod, 15020 merged) around its
  *   sidecar (excludeOutboundPorts), as istio.io's Prometheus integration does, and reaches the API server directly.
  * - Federation is a plain HTTP request to `prometheus-<cluster>.observability.svc.cluster.local:9090`: the federator's
  *   sidecar carries it over mTLS through the remote network's east-west gateway; the remote Prometheus admits only
@@ -136,7 +136,7 @@ export function prometheusObjects(input: PrometheusInput) {
                     metadata: {
                         labels,
                         annotations: {
-                            ...sidecarBypassAnnotation([15014, 15020, 15090, ...input.apiServerPorts]),
+                            ...sidecarBypassAnnotation([15014, 15020, ...input.apiServerPorts]),
                             // No lifecycle API (it would let any caller shut Prometheus down): a new config rolls the pod.
                             "zta.observability/config-sha256": configHash,
                         },

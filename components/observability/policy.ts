@@ -48,7 +48,7 @@ function np(
 }
 
 /** Istio's metrics ports a Prometheus scrapes (plaintext by design; outside the sidecar's capture). */
-export const scrapePorts = [istioPorts.mergedMetrics, istioPorts.envoyMetrics, istioPorts.istiodMetrics] as const;
+export const scrapePorts = [istioPorts.mergedMetrics, istioPorts.istiodMetrics] as const;
 
 export interface ScrapeTargetInput {
     /** Meshed namespaces whose proxies Prometheus scrapes. */
@@ -99,12 +99,7 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
             egress: [{ to: [{ namespaceSelector: {} }], ports: tcp(...scrapePorts) }, ...apiEgress(input.localApiServers)],
         }),
         // Its own namespace's sidecars are scraped too.
-        np(
-            "allow-metrics-scrape",
-            ns,
-            {},
-            { ingress: [{ from: [pods(ns, prometheus)], ports: tcp(istioPorts.mergedMetrics, istioPorts.envoyMetrics) }] },
-        ),
+        allowMetricsScrape(ns, ns, prometheus),
     ];
     if (input.mesh) {
         const keycloak = input.keycloak;

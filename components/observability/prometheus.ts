@@ -59,10 +59,20 @@ export interface PrometheusInput {
 
 /**
  * What the mesh-wide Prometheus pulls from each cluster: every Istio standard/agent metric, istiod's own series
- * (pilot_*, citadel_*, galley_*, sidecar_injection_*, its Go runtime), and `up`. Not Envoy's own statistics
- * (envoy-stats: large, and no dashboard here needs them across clusters).
+ * (pilot_*, citadel_*, galley_*, sidecar_injection_*, its Go runtime), the one Envoy statistic Istio's dashboards
+ * read, and `up`. Not the rest of Envoy's statistics (large; no dashboard here needs them across clusters).
  */
-export const federationMatch = ['{__name__=~"istio_.*"}', '{job="istiod"}', '{__name__="up"}'] as const;
+export const federationMatch = [
+    '{__name__=~"istio_.*"}',
+    '{app="istiod"}',
+    // Istio's control-plane dashboard: proxies' xDS connections.
+    '{__name__="envoy_cluster_upstream_cx_active"}',
+    '{__name__="up"}',
+] as const;
+
+/** Where Istio's pods serve their metrics: merged (sidecars, gateways), istiod. */
+const mergedMetricsPort = 15020;
+const istiodMetricsPort = 15014;
 
 /** Scrape job name of a federated cluster. */
 export const federationJobName = (cluster: string): string => `federate-${cluster}`;
@@ -77,7 +87,7 @@ const clusterRelabel = (cluster: string): RelabelConfig => ({ action: "replace",
 
 /** Pod targets keep their namespace and pod name (the dashboards and alerts group by them). */
 const podLabels: RelabelConfig[] = [
-    { source_labels: [`${podMeta}_namespace`], action: "replace", target_label: "namespace" },
+    { source_labels: ["__meta_kubernetes_namespace"], action: "replace", target_label: "namespace" },
     { source_labels: [`${podMeta}_name`], action: "replace", target_label: "pod" },
 ];
 
@@ -101,37 +111,17 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
         rule_files: [...input.ruleFiles],
         scrape_configs: [
             {
-                // istiod's own metrics (xDS pushes and rejects, CA certificate expiry) on its http-monitoring port 15014.
-                job_name: "istiod",
-                kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [input.istioNamespace] } }],
-                relabel_configs: [
-                    {
-                        source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
-                        action: "keep",
-                        regex: "istiod;http-monitoring",
-                    },
-                    own,
-                ],
-            },
-            {
-                // Envoy's own statistics on 15090 (container port named http-envoy-prom), sidecars and gateways.
-                job_name: "envoy-stats",
-                metrics_path: "/stats/prometheus",
-                kubernetes_sd_configs: [{ role: "pod" }],
-                relabel_configs: [
-                    { source_labels: [`${podMeta}_container_port_name`], action: "keep", regex: ".*-envoy-prom" },
-                    ...podLabels,
-                    own,
-                ],
-            },
-            {
-                // Merged app + agent metrics (istio_agent_cert_expiry_seconds among them) where the injector annotated
-                // prometheus.io/scrape, path /stats/prometheus, port 15020.
+                // ONE job, as Istio's own addon: every Istio pod announces its metrics endpoint with prometheus.io
+                // annotations — sidecars and gateways the merged agent + Envoy + app metrics on 15020
+                // (istio_requests_total, istio_agent_cert_expiry_seconds, ...), istiod its own on 15014 (pilot_*,
+                // citadel_*). A second job on Envoy's 15090 or istiod's Service would scrape the same series twice
+                // and double every sum. Only those two ports: other annotated pods (a CNI agent, say) are not ours.
                 job_name: "kubernetes-pods",
                 honor_labels: true,
                 kubernetes_sd_configs: [{ role: "pod" }],
                 relabel_configs: [
                     { source_labels: [annotation("scrape")], action: "keep", regex: "true" },
+                    { source_labels: [annotation("port")], action: "keep", regex: `${mergedMetricsPort}|${istiodMetricsPort}` },
                     { source_labels: [annotation("path")], action: "replace", regex: "(.+)", target_label: "__metrics_path__" },
                     {
                         source_labels: [annotation("port"), `${podMeta}_ip`],
@@ -140,6 +130,8 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
                         replacement: "$2:$1",
                         target_label: "__address__",
                     },
+                    // Pod labels as series labels (app="istiod", app/version of workloads), as Istio's addon does.
+                    { action: "labelmap", regex: `${podMeta}_label_(.+)` },
                     ...podLabels,
                     { source_labels: [`${podMeta}_phase`], action: "drop", regex: "Pending|Succeeded|Failed|Completed" },
                     own,

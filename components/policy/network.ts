@@ -287,18 +287,16 @@ export function allowCrossNetworkEgress(namespace: string, remoteGatewayAddresse
 }
 
 /**
- * Prometheus in `monitoringNamespace` (only its pods with `scraperPodLabels`, when given) scrapes the proxies (15020
- * merged, 15090 Envoy) and, in istio-system, istiod (15014). Nothing else of the monitoring stack gets in.
+ * Prometheus in `monitoringNamespace` (only its pods with `scraperPodLabels`, when given) scrapes the proxies on 15020
+ * (merged agent + Envoy + app metrics: Envoy's own 15090 would repeat the same series) and, in istio-system, istiod
+ * (15014). Nothing else of the monitoring stack gets in.
  */
 export function allowMetricsScrape(
     namespace: string,
     monitoringNamespace: string,
     scraperPodLabels?: Readonly<Record<string, string>>,
 ): NetworkPolicy {
-    const ports =
-        namespace === istioNamespace
-            ? [istioPorts.mergedMetrics, istioPorts.envoyMetrics, istioPorts.istiodMetrics]
-            : [istioPorts.mergedMetrics, istioPorts.envoyMetrics];
+    const ports = namespace === istioNamespace ? [istioPorts.mergedMetrics, istioPorts.istiodMetrics] : [istioPorts.mergedMetrics];
     return policy(
         "allow-metrics-scrape",
         namespace,
