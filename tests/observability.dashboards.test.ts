@@ -11,50 +11,9 @@ import { istioDashboardMetrics } from "../components/observability/istioDashboar
 import { istioMetrics } from "../components/observability/metrics";
 import { grafanaProvisioning } from "../components/observability/objects";
 import { federationJobName, federationMatch } from "../components/observability/prometheus";
+import { metricsIn } from "./harness/promql";
 
 // ---------------------------------------------------------------- PromQL helpers
-
-const promqlWords = new Set([
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "and",
-    "or",
-    "unless",
-    "offset",
-    "le",
-]);
-
-/**
- * Metric names in a PromQL expression: identifiers left once strings, label matchers `{...}`, ranges `[...]`,
- * groupings `by (...)`, numbers and Grafana variables are removed, that are not a function call (sum, rate,
- * increase, min, max, vector, histogram_quantile, ...) or a keyword (by, or, and, le, ...).
- */
-function metricsIn(expr: string): string[] {
-    let s = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ");
-    for (let prev = ""; prev !== s;) {
-        prev = s;
-        s = s.replace(/\{[^{}]*\}/g, " ");
-    }
-    s = s
-        .replace(/\[[^\]]*\]/g, " ")
-        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, " ")
-        .replace(/\$\{?\w+\}?/g, " ")
-        .replace(/(^|[^\w:])\d[\w.]*/g, "$1 ");
-    const out: string[] = [];
-    for (const m of s.matchAll(/[A-Za-z_:][\w:]*/g)) {
-        const after = s.slice(m.index + m[0].length);
-        if (/^\s*\(/.test(after) || promqlWords.has(m[0].toLowerCase())) {
-            continue;
-        }
-        out.push(m[0]);
-    }
-    return out;
-}
 
 /** Grafana variables an expression references: `$name` or `${name}` (not Grafana's own `$__...`). */
 const variablesIn = (expr: string): string[] =>

@@ -19,6 +19,7 @@ import {
     loadIstioDashboards,
 } from "../components/observability/istioDashboards";
 import { versionProfiles } from "../components/versions";
+import { metricsIn } from "./harness/promql";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const version = "9.9.9";
@@ -299,44 +300,6 @@ if (!haveReal) {
     process.stdout.write(`\nSKIPPED: real Istio dashboards: ${realDir} missing (npm run toolchain)\n\n`);
 }
 const realTest = haveReal ? test : test.skip;
-
-const promqlWords = new Set([
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "and",
-    "or",
-    "unless",
-    "offset",
-    "le",
-]);
-
-/** Metric names in a PromQL expression (see tests/observability.dashboards.test.ts for the rules). */
-function metricsIn(expr: string): string[] {
-    let s = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ");
-    for (let prev = ""; prev !== s;) {
-        prev = s;
-        s = s.replace(/\{[^{}]*\}/g, " ");
-    }
-    s = s
-        .replace(/\[[^\]]*\]/g, " ")
-        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, " ")
-        .replace(/\$\{?\w+\}?/g, " ")
-        .replace(/(^|[^\w:])\d[\w.]*/g, "$1 ");
-    const out: string[] = [];
-    for (const m of s.matchAll(/[A-Za-z_:][\w:]*/g)) {
-        const after = s.slice(m.index + m[0].length);
-        if (/^\s*\(/.test(after) || promqlWords.has(m[0].toLowerCase())) {
-            continue;
-        }
-        out.push(m[0]);
-    }
-    return out;
-}
 
 type Json = Record<string, unknown>;
 /** Every object in a JSON tree. */

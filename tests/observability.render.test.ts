@@ -6,50 +6,9 @@
 import { alertRules, alertThresholds, workloadCertAlertSeconds } from "../components/observability/alerts";
 import { connectionSecurityPolicies, istioMetrics } from "../components/observability/metrics";
 import { federationJobName, federationMatch, prometheusConfig, RelabelConfig, ScrapeConfig } from "../components/observability/prometheus";
+import { metricsIn } from "./harness/promql";
 
 const emitted = new Set<string>([...Object.values(istioMetrics), "up"]);
-
-/** PromQL functions, keywords and grouping words: never metric names. */
-const promqlWords = new Set([
-    "by",
-    "without",
-    "on",
-    "ignoring",
-    "group_left",
-    "group_right",
-    "bool",
-    "and",
-    "or",
-    "unless",
-    "offset",
-    "le",
-]);
-
-/**
- * Metric names in a PromQL expression: identifiers left once strings, label matchers `{...}`, ranges `[...]`,
- * groupings `by (...)`, numbers and Grafana variables are removed, that are not a function call or a keyword.
- */
-function metricsIn(expr: string): string[] {
-    let s = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ");
-    for (let prev = ""; prev !== s;) {
-        prev = s;
-        s = s.replace(/\{[^{}]*\}/g, " ");
-    }
-    s = s
-        .replace(/\[[^\]]*\]/g, " ")
-        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, " ")
-        .replace(/\$\{?\w+\}?/g, " ")
-        .replace(/(^|[^\w:])\d[\w.]*/g, "$1 ");
-    const out: string[] = [];
-    for (const m of s.matchAll(/[A-Za-z_:][\w:]*/g)) {
-        const after = s.slice(m.index + m[0].length);
-        if (/^\s*\(/.test(after) || promqlWords.has(m[0].toLowerCase())) {
-            continue;
-        }
-        out.push(m[0]);
-    }
-    return out;
-}
 
 /**
  * Prometheus's relabelling for the actions the scrape config uses (keep, drop, replace): `null` when the target is
