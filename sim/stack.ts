@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
-import { versionProfiles } from "../components/versions";
+import { versionProfiles } from "../components/core/versions";
 import { identityDefaults, inClusterKeycloakHostname } from "../components/config/identity";
 import { ensureIdentityPki, ensureMeshPki } from "./pki";
 

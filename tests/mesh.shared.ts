@@ -3,7 +3,7 @@
  * engine would receive. Each scenario runs in its own test file (own Pulumi runtime).
  */
 import { parse as parseYaml } from "yaml";
-import { istioChartRepo, versionProfiles } from "../components/versions";
+import { istioChartRepo, versionProfiles } from "../components/core/versions";
 import { mockMarker, Recording, RecordedResource, promiseOf, SECRET } from "./harness/engine";
 import { runProgram, ProgramRun } from "./harness/program";
 import { StackConfig } from "./harness/stacks";

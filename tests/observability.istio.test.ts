@@ -18,7 +18,7 @@ import {
     istioDashboardUrl,
     loadIstioDashboards,
 } from "../components/observability/istioDashboards";
-import { versionProfiles } from "../components/versions";
+import { versionProfiles } from "../components/core/versions";
 import { metricsIn } from "./harness/promql";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");

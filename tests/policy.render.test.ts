@@ -41,7 +41,7 @@ import {
     PsaLevel,
     psaLabels,
 } from "../components/policy/network";
-import { versionProfiles } from "../components/versions";
+import { versionProfiles } from "../components/core/versions";
 import { repoRoot } from "./harness/stacks";
 import { check, crdDoc, crdFile, isObject, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { crossNetworkGatewaySpec, eastWestGatewayValues, ingressGatewayValues, istiodValues } from "../components/mesh/values";
-import { versionProfiles } from "../components/versions";
+import { versionProfiles } from "../components/core/versions";
 import { repoRoot } from "./harness/stacks";
 
 const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");

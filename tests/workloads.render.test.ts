@@ -19,7 +19,7 @@ import {
     samplePsaLevel,
     SidecarInit,
 } from "../components/workloads/samples";
-import { versionProfiles } from "../components/versions";
+import { versionProfiles } from "../components/core/versions";
 import { check, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 
 type Pod = Record<string, any>;

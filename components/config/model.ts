@@ -1,4 +1,4 @@
-import { VersionProfile, VersionProfileName } from "../versions";
+import { VersionProfile, VersionProfileName } from "../core/versions";
 import type { IstioPlatform } from "../mesh/values";
 import type { IdentityConfig } from "./identity";
 import type { ObservabilityConfig } from "./observability";

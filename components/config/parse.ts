@@ -9,7 +9,7 @@ import {
     isVersionProfileName,
     versionProfileNames,
     versionProfiles,
-} from "../versions";
+} from "../core/versions";
 import { apiServerProblem } from "./addresses";
 import { istioPlatforms } from "../mesh/values";
 import { kubeadmApiServerProblem, kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 import { meshConfigValues } from "../policy/mesh";
 import { HelmConfig } from "../config/model";
-import { releaseDefaults } from "../helm";
+import { releaseDefaults } from "../core/helm";
 import { ClusterHandle } from "../platform/handle";
-import { IstioChart, VersionProfile } from "../versions";
+import { IstioChart, VersionProfile } from "../core/versions";
 import { IntermediateBundle } from "./ca";
 import { cacertsData } from "./caProfile";
 import {

@@ -3,10 +3,10 @@
  * check exactly what the charts receive. Top-level chart keys only (never `_internal_defaults_do_not_set`).
  */
 import { HelmConfig } from "../config/model";
-import { ChartSource, helmChartSource } from "../helm";
+import { ChartSource, helmChartSource } from "../core/helm";
 import type { MeshConfigValues } from "../policy/mesh";
 import { psaLabels } from "../policy/psa";
-import { IstioChart } from "../versions";
+import { IstioChart } from "../core/versions";
 
 export const istioNamespace = "istio-system";
 export const networkLabel = "topology.istio.io/network";

@@ -9,7 +9,7 @@ import { ClusterHandle } from "../platform/handle";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 import { NetworkPolicy } from "../policy/network";
 import { sampleNamespace } from "../workloads/samples";
-import { VersionProfile } from "../versions";
+import { VersionProfile } from "../core/versions";
 import { projectDashboards } from "./dashboards";
 import {
     grafanaAdminUser,

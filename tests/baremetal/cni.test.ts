@@ -19,7 +19,7 @@ import {
     metallbValues,
     MetallbPoolInput,
 } from "../../components/platform/baremetal/metallb";
-import { versionProfiles } from "../../components/versions";
+import { versionProfiles } from "../../components/core/versions";
 import { repoRoot } from "../harness/stacks";
 
 const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");

@@ -4,7 +4,7 @@
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { parseAllDocuments } from "yaml";
-import { kubernetesPackageVersion, versionProfiles } from "../../components/versions";
+import { kubernetesPackageVersion, versionProfiles } from "../../components/core/versions";
 import { kubeadmClusterCa, mockMarker, Recording, RecordedResource, SECRET } from "../harness/engine";
 import { runProgram } from "../harness/program";
 import { readStackFile, stackConfig, testHostKey, testSshKey } from "../harness/stacks";
