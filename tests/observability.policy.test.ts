@@ -3,8 +3,9 @@
  * ends up allowed: the union of every NetworkPolicy that selects it, in each direction, must be exactly the scrape,
  * federation, query and login paths; the AuthorizationPolicies name exact identities.
  */
-import { istioNamespace } from "../components/mesh/values";
-import { NetworkPolicy, NetworkPolicyPeer, gatewayPodLabels } from "../components/policy/network";
+
+import { istioNamespace, gatewayPodLabels } from "../components/core/istio";
+import { NetworkPolicy, NetworkPolicyPeer } from "../components/core/networkPolicy";
 import { observabilityAuthorizationPolicies, observabilityNetworkPolicies, scrapeTargetPolicies } from "../components/observability/policy";
 
 type Labels = Record<string, string>;

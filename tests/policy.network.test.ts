@@ -1,6 +1,9 @@
 /** The NetworkPolicies of the namespaces the program creates (components/policy/meshNetwork.ts). */
-import { anyAddress, apiServerEndpoint, meshNetworkPolicies, metallbNetworkPolicies } from "../components/policy/meshNetwork";
-import { NetworkPolicy } from "../components/policy/network";
+import { meshNetworkPolicies } from "../components/policy/meshNetwork";
+import { anyAddress, apiServerEndpoint } from "../components/core/networkPolicy";
+import { metallbNetworkPolicies } from "../components/platform/baremetal/metallb";
+
+import { NetworkPolicy } from "../components/core/networkPolicy";
 
 const byName = (list: NetworkPolicy[], namespace: string, name: string): NetworkPolicy => {
     const found = list.filter((p) => p.metadata.namespace === namespace && p.metadata.name === name);

@@ -12,35 +12,33 @@ import {
     allowFrom,
     AllowFromArgs,
     allowNothing,
-    maxWorkloadCertTtlHours,
-    meshConfigValues,
-    MeshConfigInput,
     peerAuthenticationStrict,
     principal,
     serviceEntry,
     ServiceEntryArgs,
 } from "../components/policy/mesh";
 import {
-    allowApiServerEgress,
-    allowAppTraffic,
     allowCrossNetworkEgress,
-    allowDnsEgress,
     allowEastWestGatewayIngress,
     allowFromGateway,
     allowGatewayEgress,
     allowIngressGatewayIngress,
     allowIstiodEgress,
     allowIstiodIngress,
-    allowKeycloakEgress,
     allowMetricsScrape,
+} from "../components/policy/network";
+import { maxWorkloadCertTtlHours, meshConfigValues, MeshConfigInput } from "../components/mesh/values";
+import {
+    allowApiServerEgress,
+    allowAppTraffic,
+    allowDnsEgress,
+    allowKeycloakEgress,
     allowRegistryEgress,
     defaultDeny,
-    istiodPodLabels,
     NetworkPolicy,
-    privilegedNamespaces,
-    PsaLevel,
-    psaLabels,
-} from "../components/policy/network";
+} from "../components/core/networkPolicy";
+import { istiodPodLabels } from "../components/core/istio";
+import { privilegedNamespaces, PsaLevel, psaLabels } from "../components/core/podSecurity";
 import { versionProfiles } from "../components/core/versions";
 import { repoRoot } from "./harness/stacks";
 import { check, crdDoc, crdFile, isObject, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";

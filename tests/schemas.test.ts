@@ -2,7 +2,8 @@
  * What we render is validated against upstream schemas at the pinned versions: the gateway chart's
  * values.schema.json (Helm enforces it at install) and the Gateway CRD's OpenAPI schema (the API server does).
  */
-import { meshConfigValues } from "../components/policy/mesh";
+
+import { meshConfigValues } from "../components/mesh/values";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";

@@ -1,5 +1,6 @@
 import { VersionProfile, VersionProfileName } from "../core/versions";
-import type { IstioPlatform } from "../mesh/values";
+
+import type { IstioPlatform } from "../core/istio";
 import type { IdentityConfig } from "./identity";
 import type { ObservabilityConfig } from "./observability";
 import { Sensitive } from "./sensitive";

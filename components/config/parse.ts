@@ -11,7 +11,8 @@ import {
     versionProfiles,
 } from "../core/versions";
 import { apiServerProblem } from "./addresses";
-import { istioPlatforms } from "../mesh/values";
+
+import { istioPlatforms } from "../core/istio";
 import { kubeadmApiServerProblem, kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
 import { summarizeKubeconfig } from "./kubeconfig";
 import {

@@ -6,7 +6,9 @@ import { IdentityConfig } from "../config/identity";
 import { BareMetal } from "../platform/baremetal";
 import { remoteScript } from "../platform/baremetal/remoteScript";
 import { ClusterHandle } from "../platform/handle";
-import { allowDnsEgress, allowIngressFromPods, defaultDeny, psaLabels } from "../policy/network";
+
+import { allowDnsEgress, allowIngressFromPods, defaultDeny } from "../core/networkPolicy";
+import { psaLabels } from "../core/podSecurity";
 import { publicBaseUrl } from "./inputs";
 import { BadTokens, badTokens, keycloakPrivateKeyValue, realmJwks } from "./jwt";
 import { keycloakHttpsPort, keycloakImage } from "./keycloak";
@@ -14,6 +16,7 @@ import { renderKeycloakRemove, renderKeycloakSecrets, renderKeycloakSetup } from
 import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakManifests, keycloakName } from "./keycloakKube";
 import { RealmImport, realmImport } from "./realm";
 import { IdentityTlsMaterial, ServerTls, identityTlsMaterial } from "./tlsMaterial";
+import { childOptions, createNetworkPolicies } from "../core/resources";
 
 /** Pods allowed to ask Keycloak for tokens (in-cluster placement): the verification layer's token client. */
 export interface KeycloakClientPods {
@@ -190,11 +193,7 @@ export class Identity extends pulumi.ComponentResource {
         observerPassword: pulumi.Output<string | undefined>,
     ): k8s.apps.v1.Deployment {
         const config = this.realm;
-        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: cluster.provider,
-            ...extra,
-        });
+        const child = childOptions(this, cluster.provider);
         const manifests = keycloakManifests({
             namespace,
             image: keycloakImage,
@@ -213,26 +212,29 @@ export class Identity extends pulumi.ComponentResource {
                 // Outside the mesh on purpose: Keycloak terminates its own TLS for callers in and out of the mesh.
                 metadata: { name: namespace, labels: { ...psaLabels("restricted"), "istio-injection": "disabled" } },
             },
-            child({ dependsOn: [...cluster.ready] }),
+            child([...cluster.ready]),
         );
-        const inNs = child({ dependsOn: [ns] });
-        const allows = [
-            allowDnsEgress(namespace),
-            ...clients.map((c, i) =>
-                allowIngressFromPods({
-                    name: i === 0 ? "allow-token-clients" : `allow-clients-${c.namespace}`,
-                    namespace,
-                    podLabels: { "app.kubernetes.io/name": keycloakName },
-                    peerNamespace: c.namespace,
-                    peerPodLabels: c.podLabels,
-                    ports: [keycloakHttpsPort],
-                }),
-            ),
-        ].map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, inNs));
-        const deny = new k8s.networking.v1.NetworkPolicy(
-            `${name}-default-deny`,
-            defaultDeny(namespace),
-            child({ dependsOn: [ns, ...allows] }),
+        const inNs = child([ns]);
+        const networkPolicies = createNetworkPolicies(
+            {
+                resourceName: (p) => `${name}-${p.metadata.name}`,
+                policies: [
+                    allowDnsEgress(namespace),
+                    ...clients.map((c, i) =>
+                        allowIngressFromPods({
+                            name: i === 0 ? "allow-token-clients" : `allow-clients-${c.namespace}`,
+                            namespace,
+                            podLabels: { "app.kubernetes.io/name": keycloakName },
+                            peerNamespace: c.namespace,
+                            peerPodLabels: c.podLabels,
+                            ports: [keycloakHttpsPort],
+                        }),
+                    ),
+                    defaultDeny(namespace),
+                ],
+                after: () => [ns],
+            },
+            child,
         );
 
         const tlsSecret = new k8s.core.v1.Secret(
@@ -302,7 +304,7 @@ export class Identity extends pulumi.ComponentResource {
         return new k8s.apps.v1.Deployment(
             `${name}-keycloak`,
             deploymentArgs as unknown as k8s.apps.v1.DeploymentArgs,
-            child({ dependsOn: [ns, tlsSecret, admin, realmSecrets, configMap, sa, ...allows, deny] }),
+            child([ns, tlsSecret, admin, realmSecrets, configMap, sa, ...networkPolicies]),
         );
     }
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
-import { meshConfigValues } from "../policy/mesh";
+
 import { HelmConfig } from "../config/model";
 import { releaseDefaults } from "../core/helm";
 import { ClusterHandle } from "../platform/handle";
@@ -11,20 +11,19 @@ import { IntermediateBundle } from "./ca";
 import { cacertsData } from "./caProfile";
 import {
     baseValues,
-    cniNamespace,
     cniValues,
     chartSource,
-    crossNetworkGatewayName,
     crossNetworkGatewaySpec,
-    eastWestGatewayName,
     eastWestGatewayValues,
     ingressGatewayValues,
-    istioNamespace,
     istiodValues,
     istioNamespacePsaLabels,
     namespaceLabels,
     releaseNames,
 } from "./values";
+import { meshConfigValues } from "./values";
+import { cniNamespace, crossNetworkGatewayName, eastWestGatewayName, istioNamespace } from "../core/istio";
+import { childOptions } from "../core/resources";
 
 /** Mesh-wide settings every cluster's control plane shares. */
 export interface MeshSettings {
@@ -80,16 +79,12 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:IstioControlPlane", name, {}, opts);
         const c = args.cluster;
-        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: c.provider,
-            ...extra,
-        });
+        const child = childOptions(this, c.provider);
 
         this.systemNamespace = new k8s.core.v1.Namespace(
             `${name}-istio-system`,
             { metadata: { name: istioNamespace, labels: namespaceLabels(c.network) } },
-            child({ dependsOn: [...c.ready] }),
+            child([...c.ready]),
         );
         const ns = this.systemNamespace.metadata.name;
 
@@ -124,7 +119,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                     values,
                     ...releaseDefaults(args.helm.timeoutSeconds),
                 },
-                child({ dependsOn }),
+                child(dependsOn),
             );
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
@@ -198,13 +193,13 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 metadata: { name: crossNetworkGatewayName, namespace: istioNamespace },
                 spec: crossNetworkGatewaySpec(),
             },
-            child({ dependsOn: [this.baseRelease, eastWest] }),
+            child([this.baseRelease, eastWest]),
         );
 
         const ingressNs = (this.ingressNamespace = new k8s.core.v1.Namespace(
             `${name}-ingress-namespace`,
             { metadata: { name: args.ingressNamespace, labels: istioNamespacePsaLabels() } },
-            child({ dependsOn: [...c.ready] }),
+            child([...c.ready]),
         ));
         const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });
         const ingress = release(
@@ -221,7 +216,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         const eastWestService = k8s.core.v1.Service.get(
             `${name}-eastwest-service`,
             pulumi.interpolate`${eastWest.status.namespace}/${eastWestGatewayName}`,
-            child({ dependsOn: [eastWest] }),
+            child([eastWest]),
         );
         this.eastWestAddress = eastWestService.status.apply((s) => {
             const ingressPoint = s?.loadBalancer?.ingress?.[0];

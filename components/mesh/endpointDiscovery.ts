@@ -9,7 +9,8 @@ import {
     remoteSecretMetadata,
     renderReaderKubeconfig,
 } from "./remoteSecret";
-import { istioNamespace } from "./values";
+
+import { istioNamespace } from "../core/istio";
 
 export interface EndpointDiscoveryArgs {
     /** Clusters this stack owns, each with its installed control plane. */

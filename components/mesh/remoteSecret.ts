@@ -3,7 +3,8 @@
  * a reader token Secret in the source cluster and `istio-remote-secret-<cluster>` in every other one.
  */
 import { stringify } from "yaml";
-import { istioNamespace } from "./values";
+
+import { istioNamespace } from "../core/istio";
 
 /**
  * The identity other clusters' istiod use to read this one. Not Istio's `istio-reader-service-account`: its

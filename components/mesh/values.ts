@@ -4,17 +4,11 @@
  */
 import { HelmConfig } from "../config/model";
 import { ChartSource, helmChartSource } from "../core/helm";
-import type { MeshConfigValues } from "../policy/mesh";
-import { psaLabels } from "../policy/psa";
+import { psaLabels } from "../core/podSecurity";
+import { show } from "../core/validate";
 import { IstioChart } from "../core/versions";
+import { IstioPlatform, crossNetworkPort, eastWestGatewayName, gatewayPodLabels, ingressGatewayName, networkLabel } from "../core/istio";
 
-export const istioNamespace = "istio-system";
-export const networkLabel = "topology.istio.io/network";
-export const eastWestGatewayName = "istio-eastwestgateway";
-export const ingressGatewayName = "istio-ingressgateway";
-export const crossNetworkGatewayName = "cross-network-gateway";
-/** Port istiod expects network gateways on (mTLS AUTO_PASSTHROUGH). */
-export const crossNetworkPort = 15443;
 /** Annotation carrying the CA bundle hash so istiod restarts when cacerts changes (istio#57853). */
 export const cacertsHashAnnotation = "zta-testbed.dev/cacerts-sha256";
 
@@ -47,13 +41,6 @@ export function istioNamespacePsaLabels(): Record<string, string> {
 export function namespaceLabels(network: string): Record<string, string> {
     return { ...istioNamespacePsaLabels(), [networkLabel]: network };
 }
-
-/** Namespace of the istio-cni node agent: kube-system, already on the short `privileged` allow-list (components/policy/psa.ts). */
-export const cniNamespace = "kube-system";
-
-/** Platforms whose node layout Istio's cni chart knows (`files/profile-platform-<name>.yaml`; `gke` from 1.25 on). */
-export const istioPlatforms = ["gke", "k3d", "k3s", "microk8s", "minikube", "openshift"] as const;
-export type IstioPlatform = (typeof istioPlatforms)[number];
 
 export interface CniValuesInput {
     /** Istio release of the chart (decides which platform profiles exist). */
@@ -101,7 +88,7 @@ export interface IstiodValuesInput {
     readonly cacertsHash: string;
     /** Pull secrets (names) for istiod and injected proxies, when images come from a private registry. */
     readonly imagePullSecrets?: readonly string[];
-    /** Zero-trust mesh settings (REGISTRY_ONLY egress, workload certificate lifetime): components/policy/mesh.ts. */
+    /** Zero-trust mesh settings (REGISTRY_ONLY egress, workload certificate lifetime): meshConfigValues below. */
     readonly meshPolicy: MeshConfigValues;
 }
 
@@ -155,7 +142,7 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
     return {
         name: eastWestGatewayName,
         networkGateway: v.network,
-        labels: { istio: "eastwestgateway", app: eastWestGatewayName },
+        labels: { ...gatewayPodLabels.eastWest },
         service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
         podAnnotations: { [certTtlAnnotation]: v.certTtl },
         ...pullSecretsValue(v.imagePullSecrets),
@@ -165,7 +152,7 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
 export function ingressGatewayValues(certTtl: string, imagePullSecrets?: readonly string[]): Record<string, unknown> {
     return {
         name: ingressGatewayName,
-        labels: { istio: "ingressgateway", app: ingressGatewayName },
+        labels: { ...gatewayPodLabels.ingress },
         service: { type: "LoadBalancer" },
         podAnnotations: { [certTtlAnnotation]: certTtl },
         ...pullSecretsValue(imagePullSecrets),
@@ -183,5 +170,54 @@ export function crossNetworkGatewaySpec(): Record<string, unknown> {
                 hosts: ["*.local"],
             },
         ],
+    };
+}
+
+/** Spec cap on workload certificate lifetime (NIST SP 800-204A short-lived credentials; Istio's default is also 24 h). */
+export const maxWorkloadCertTtlHours = 24;
+
+export interface MeshConfigInput {
+    /** Only REGISTRY_ONLY is offered: ALLOW_ANY would let any workload reach any external address. */
+    readonly outboundTrafficPolicy: "REGISTRY_ONLY";
+    /** Workload certificate lifetime, whole hours, 1-24. */
+    readonly workloadCertTtlHours: number;
+}
+
+export interface MeshConfigValues {
+    readonly meshConfig: {
+        readonly outboundTrafficPolicy: { readonly mode: "REGISTRY_ONLY" };
+        readonly defaultConfig: { readonly proxyMetadata: { readonly SECRET_TTL: string } };
+    };
+    readonly pilot: { readonly env: { readonly DEFAULT_WORKLOAD_CERT_TTL: string; readonly MAX_WORKLOAD_CERT_TTL: string } };
+}
+
+/**
+ * Fragment of the istiod chart values; deep-merge it with `istiodValues()` (both set keys under `meshConfig` and
+ * `pilot`). The certificate lifetime needs three knobs, identical in Istio 1.24 and 1.30:
+ * - `SECRET_TTL` (pilot-agent env, pilot/cmd/pilot-agent/options/options.go) is the lifetime each proxy REQUESTS in its
+ *   CSR; it is what actually sets the TTL, because istiod signs the requested lifetime as is. Set mesh-wide through
+ *   `meshConfig.defaultConfig.proxyMetadata`, which the sidecar and gateway injection templates turn into env vars.
+ * - `DEFAULT_WORKLOAD_CERT_TTL` (istiod env) applies only to CSRs that request no lifetime.
+ * - `MAX_WORKLOAD_CERT_TTL` (istiod env, default 90 days) makes istiod REFUSE longer requests (security/pkg/pki/ca/ca.go,
+ *   sign with checkLifetime), so a pod annotation cannot raise its own TTL past the cap. istiod's own serving
+ *   certificate is signed with checkLifetime=false and is not affected.
+ */
+export function meshConfigValues(input: MeshConfigInput): MeshConfigValues {
+    if (input.outboundTrafficPolicy !== "REGISTRY_ONLY") {
+        throw new Error(
+            `outboundTrafficPolicy: only "REGISTRY_ONLY" is allowed (explicit ServiceEntries), got ${show(input.outboundTrafficPolicy)}`,
+        );
+    }
+    const hours = input.workloadCertTtlHours;
+    if (typeof hours !== "number" || !Number.isInteger(hours) || hours < 1 || hours > maxWorkloadCertTtlHours) {
+        throw new Error(`workloadCertTtlHours: expected whole hours from 1 to ${maxWorkloadCertTtlHours}, got ${show(hours)}`);
+    }
+    const ttl = `${hours}h`;
+    return {
+        meshConfig: {
+            outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+            defaultConfig: { proxyMetadata: { SECRET_TTL: ttl } },
+        },
+        pilot: { env: { DEFAULT_WORKLOAD_CERT_TTL: ttl, MAX_WORKLOAD_CERT_TTL: ttl } },
     };
 }

@@ -15,8 +15,9 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type * as k8s from "@pulumi/kubernetes";
-import { psaLabels } from "../policy/network";
-import { istioNamespace } from "../mesh/values";
+
+import { psaLabels } from "../core/podSecurity";
+import { istioNamespace } from "../core/istio";
 import { hardenedContainer } from "../workloads/samples";
 import { AlertInput, alertRules } from "./alerts";
 import { GrafanaDashboard, datasource } from "./dashboards";

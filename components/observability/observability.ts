@@ -4,10 +4,11 @@ import * as random from "@pulumi/random";
 import { ObservabilityConfig } from "../config/observability";
 import type { KeycloakEndpoint } from "../identity/identity";
 import { readerTokenSecretSpec, renderReaderKubeconfig } from "../mesh/remoteSecret";
-import { istioNamespace } from "../mesh/values";
+
 import { ClusterHandle } from "../platform/handle";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
-import { NetworkPolicy } from "../policy/network";
+
+import { istioNamespace } from "../core/istio";
 import { sampleNamespace } from "../workloads/samples";
 import { VersionProfile } from "../core/versions";
 import { projectDashboards } from "./dashboards";
@@ -28,6 +29,7 @@ import {
     serviceAccounts,
 } from "./objects";
 import { observabilityAuthorizationPolicies, observabilityNetworkPolicies, scrapeTargetPolicies } from "./policy";
+import { childOptions, createNetworkPolicies } from "../core/resources";
 
 export interface ObservabilityArgs {
     readonly config: ObservabilityConfig;
@@ -88,11 +90,7 @@ export class Observability extends pulumi.ComponentResource {
 
         for (const c of args.clusters) {
             const mesh = c.name === meshCluster.name;
-            const child = (deps: readonly pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
-                parent: this,
-                provider: c.provider,
-                dependsOn: [...deps],
-            });
+            const child = childOptions(this, c.provider);
             const base = `${name}-${c.name}`;
             const ns = new k8s.core.v1.Namespace(
                 `${base}-namespace`,
@@ -119,19 +117,10 @@ export class Observability extends pulumi.ComponentResource {
                 remoteApiServers: [],
                 keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
             });
-            const allows: pulumi.Resource[] = [];
-            const created = shape.map((p) => {
-                const isDeny = p.metadata.name === "default-deny";
-                const r = new k8s.networking.v1.NetworkPolicy(
-                    `${base}-np-${p.metadata.name}`,
-                    rendered.apply((list) => pick(list, p)),
-                    child([ns, ...(isDeny ? allows : [])]),
-                );
-                if (!isDeny) {
-                    allows.push(r);
-                }
-                return r;
-            });
+            const created = createNetworkPolicies(
+                { resourceName: (p) => `${base}-np-${p.metadata.name}`, policies: shape, content: rendered, after: () => [ns] },
+                child,
+            );
             // The scraped namespaces (created by the mesh layer) let this cluster's Prometheus in.
             const targets = scrapeTargetPolicies({ namespaces: [istioNamespace, args.ingressNamespace, sampleNamespace] }).map(
                 (p) =>
@@ -215,11 +204,7 @@ export class Observability extends pulumi.ComponentResource {
         // Grafana and Kiali in the mesh cluster.
         const c = meshCluster;
         const ns = namespaces[c.name];
-        const child = (deps: readonly pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: c.provider,
-            dependsOn: [...deps],
-        });
+        const child = childOptions(this, c.provider);
         const base = `${name}-${c.name}`;
         const pullSecret = c.registry ? pullSecretName : undefined;
         const before = [ns, ...pulls[c.name], ...policies[c.name]];
@@ -338,14 +323,6 @@ function kialiViewer(
         child([role, serviceAccount]),
     );
     return { serviceAccount, binding };
-}
-
-function pick(list: readonly NetworkPolicy[], p: NetworkPolicy): NetworkPolicy {
-    const found = list.find((q) => q.metadata.name === p.metadata.name && q.metadata.namespace === p.metadata.namespace);
-    if (!found) {
-        throw new Error(`NetworkPolicy ${p.metadata.namespace}/${p.metadata.name} missing from the rendered list`);
-    }
-    return found;
 }
 
 /** Where Kiali reaches the OpenID issuer, for its egress policy. */

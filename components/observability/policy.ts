@@ -3,49 +3,24 @@
  * query paths (and the egress Kiali needs), and the ALLOW AuthorizationPolicies naming who may query or federate a
  * Prometheus. UIs get no allow at all: they are reached by port-forward (loopback in the pod, no policy applies).
  */
-import { istioNamespace } from "../mesh/values";
+
 import { allowFrom, AuthorizationPolicy, principal } from "../policy/mesh";
-import { anyAddress, apiServerEndpoint } from "../policy/meshNetwork";
+import { allowIstiodEgress, allowMetricsScrape } from "../policy/network";
+import { istioNamespace, gatewayPodLabels, istiodPodLabels, istioPorts } from "../core/istio";
 import {
-    allowDnsEgress,
-    allowIstiodEgress,
-    allowMetricsScrape,
-    defaultDeny,
     Endpoint,
-    gatewayPodLabels,
-    istiodPodLabels,
-    istioPorts,
     NetworkPolicy,
-    NetworkPolicyPeer,
-} from "../policy/network";
-import { dnsLabel } from "../policy/validate";
+    allowDnsEgress,
+    anyAddress,
+    apiServerEndpoint,
+    defaultDeny,
+    inNamespace,
+    ipBlock,
+    podPolicy,
+    tcp,
+    uniqueEndpoints,
+} from "../core/networkPolicy";
 import { grafanaLabels, kialiLabels, observabilityNamespace, ports, prometheusLabels, serviceAccounts } from "./objects";
-
-const tcp = (...p: number[]) => p.map((port) => ({ protocol: "TCP" as const, port }));
-const pods = (namespace: string, labels?: Record<string, string>): NetworkPolicyPeer => ({
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-    ...(labels ? { podSelector: { matchLabels: { ...labels } } } : {}),
-});
-const ip = (cidr: string): NetworkPolicyPeer => ({ ipBlock: { cidr } });
-
-function np(
-    name: string,
-    namespace: string,
-    podLabels: Record<string, string>,
-    rules: { ingress?: NetworkPolicy["spec"]["ingress"]; egress?: NetworkPolicy["spec"]["egress"] },
-): NetworkPolicy {
-    return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name, namespace: dnsLabel("namespace", namespace) },
-        spec: {
-            podSelector: Object.keys(podLabels).length > 0 ? { matchLabels: { ...podLabels } } : {},
-            policyTypes: [...(rules.ingress ? ["Ingress" as const] : []), ...(rules.egress ? ["Egress" as const] : [])],
-            ...(rules.ingress ? { ingress: rules.ingress } : {}),
-            ...(rules.egress ? { egress: rules.egress } : {}),
-        },
-    };
-}
 
 /** Istio's metrics ports a Prometheus scrapes (plaintext by design; outside the sidecar's capture). */
 export const scrapePorts = [istioPorts.mergedMetrics, istioPorts.istiodMetrics] as const;
@@ -66,7 +41,7 @@ export function scrapeTargetPolicies(input: ScrapeTargetInput): NetworkPolicy[] 
             return p;
         }
         // Kiali asks istiod for its version on the monitoring port.
-        const kiali = { from: [pods(observabilityNamespace, kialiLabels)], ports: tcp(istioPorts.istiodMetrics) };
+        const kiali = { from: [inNamespace(observabilityNamespace, kialiLabels)], ports: tcp(istioPorts.istiodMetrics) };
         return { ...p, spec: { ...p.spec, ingress: [...(p.spec.ingress ?? []), kiali] } };
     });
 }
@@ -85,7 +60,7 @@ export interface ObservabilityNetworkInput {
 }
 
 const apiEgress = (endpoints: readonly Endpoint[]) =>
-    endpoints.map((e) => ({ to: [ip(e.address.includes("/") ? e.address : `${e.address}/32`)], ports: tcp(e.port) }));
+    endpoints.map((e) => ({ to: [ipBlock("apiServers", e.address)], ports: tcp(e.port) }));
 
 /** Namespace `observability`: default deny, then exactly the paths below. */
 export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): NetworkPolicy[] {
@@ -95,7 +70,7 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
         allowDnsEgress(ns),
         allowIstiodEgress(ns),
         // The scrape: every pod of the cluster on Istio's metrics ports, and the API server for discovery.
-        np("allow-prometheus-egress", ns, prometheus, {
+        podPolicy("allow-prometheus-egress", ns, prometheus, {
             egress: [{ to: [{ namespaceSelector: {} }], ports: tcp(...scrapePorts) }, ...apiEgress(input.localApiServers)],
         }),
         // Its own namespace's sidecars are scraped too.
@@ -105,42 +80,38 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
         const keycloak = input.keycloak;
         list.push(
             // Federation leaves through the sidecar as mTLS to the other networks' east-west gateways (15443 only).
-            np("allow-federation-egress", ns, prometheus, { egress: [{ to: [ip(anyAddress)], ports: tcp(istioPorts.crossNetwork) }] }),
-            np("allow-prometheus-queries", ns, prometheus, {
-                ingress: [{ from: [pods(ns, grafanaLabels), pods(ns, kialiLabels)], ports: tcp(ports.prometheus) }],
+            podPolicy("allow-federation-egress", ns, prometheus, {
+                egress: [{ to: [ipBlock("federation", anyAddress)], ports: tcp(istioPorts.crossNetwork) }],
             }),
-            np("allow-grafana-egress", ns, grafanaLabels, { egress: [{ to: [pods(ns, prometheus)], ports: tcp(ports.prometheus) }] }),
-            np("allow-kiali-egress", ns, kialiLabels, {
+            podPolicy("allow-prometheus-queries", ns, prometheus, {
+                ingress: [{ from: [inNamespace(ns, grafanaLabels), inNamespace(ns, kialiLabels)], ports: tcp(ports.prometheus) }],
+            }),
+            podPolicy("allow-grafana-egress", ns, grafanaLabels, {
+                egress: [{ to: [inNamespace(ns, prometheus)], ports: tcp(ports.prometheus) }],
+            }),
+            podPolicy("allow-kiali-egress", ns, kialiLabels, {
                 egress: [
-                    { to: [pods(ns, prometheus)], ports: tcp(ports.prometheus) },
-                    { to: [pods(istioNamespace, istiodPodLabels)], ports: tcp(istioPorts.istiodMetrics) },
+                    { to: [inNamespace(ns, prometheus)], ports: tcp(ports.prometheus) },
+                    { to: [inNamespace(istioNamespace, istiodPodLabels)], ports: tcp(istioPorts.istiodMetrics) },
                     ...apiEgress(uniqueEndpoints([...input.localApiServers, ...input.remoteApiServers.map(apiServerEndpoint)])),
                     ...(keycloak === undefined
                         ? []
                         : keycloak.kind === "address"
                           ? apiEgress([keycloak.endpoint])
-                          : [{ to: [pods(keycloak.namespace, keycloak.podLabels)], ports: tcp(keycloak.port) }]),
+                          : [{ to: [inNamespace(keycloak.namespace, keycloak.podLabels)], ports: tcp(keycloak.port) }]),
                 ],
             }),
         );
     } else {
         // The federator's requests arrive through this cluster's east-west gateway.
         list.push(
-            np("allow-federation-ingress", ns, prometheus, {
-                ingress: [{ from: [pods(istioNamespace, gatewayPodLabels.eastWest)], ports: tcp(ports.prometheus) }],
+            podPolicy("allow-federation-ingress", ns, prometheus, {
+                ingress: [{ from: [inNamespace(istioNamespace, gatewayPodLabels.eastWest)], ports: tcp(ports.prometheus) }],
             }),
         );
     }
     list.push(defaultDeny(ns));
     return list;
-}
-
-function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
-    const seen = new Set<string>();
-    return endpoints.filter((e) => {
-        const k = `${e.address}:${e.port}`;
-        return seen.has(k) ? false : (seen.add(k), true);
-    });
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerKind } from "../config/model";
-import type { IstioPlatform } from "../mesh/values";
+
+import type { IstioPlatform } from "../core/istio";
 
 /**
  * What the mesh layer needs from a cluster this stack deploys into, whatever created it

@@ -4,14 +4,8 @@
  * pinned Istio release. security.istio.io/v1 and networking.istio.io/v1 are served by every CRD used here from
  * Istio 1.22 on (1.24.3 stores v1beta1 but serves v1; 1.30.3 stores v1).
  */
-import { istioNamespace } from "../mesh/values";
-import { cidr, dnsLabel, dnsSubdomain, hostName, ipAddress, nonEmpty, port, show, unique } from "./validate";
-
-export const securityApiVersion = "security.istio.io/v1";
-export const networkingApiVersion = "networking.istio.io/v1";
-
-/** istiod's meshConfig.rootNamespace default: policies here apply mesh-wide (or, with a selector, in every namespace). */
-export const rootNamespace = istioNamespace;
+import { networkingApiVersion, rootNamespace, securityApiVersion } from "../core/istio";
+import { cidr, dnsLabel, dnsSubdomain, hostName, ipAddress, nonEmpty, port, show, unique } from "../core/validate";
 
 export interface ObjectMeta {
     readonly name: string;
@@ -193,55 +187,6 @@ export function allowFrom(args: AllowFromArgs): AuthorizationPolicy {
                 },
             ],
         },
-    };
-}
-
-/** Spec cap on workload certificate lifetime (NIST SP 800-204A short-lived credentials; Istio's default is also 24 h). */
-export const maxWorkloadCertTtlHours = 24;
-
-export interface MeshConfigInput {
-    /** Only REGISTRY_ONLY is offered: ALLOW_ANY would let any workload reach any external address. */
-    readonly outboundTrafficPolicy: "REGISTRY_ONLY";
-    /** Workload certificate lifetime, whole hours, 1-24. */
-    readonly workloadCertTtlHours: number;
-}
-
-export interface MeshConfigValues {
-    readonly meshConfig: {
-        readonly outboundTrafficPolicy: { readonly mode: "REGISTRY_ONLY" };
-        readonly defaultConfig: { readonly proxyMetadata: { readonly SECRET_TTL: string } };
-    };
-    readonly pilot: { readonly env: { readonly DEFAULT_WORKLOAD_CERT_TTL: string; readonly MAX_WORKLOAD_CERT_TTL: string } };
-}
-
-/**
- * Fragment of the istiod chart values; deep-merge it with `istiodValues()` (both set keys under `meshConfig` and
- * `pilot`). The certificate lifetime needs three knobs, identical in Istio 1.24 and 1.30:
- * - `SECRET_TTL` (pilot-agent env, pilot/cmd/pilot-agent/options/options.go) is the lifetime each proxy REQUESTS in its
- *   CSR; it is what actually sets the TTL, because istiod signs the requested lifetime as is. Set mesh-wide through
- *   `meshConfig.defaultConfig.proxyMetadata`, which the sidecar and gateway injection templates turn into env vars.
- * - `DEFAULT_WORKLOAD_CERT_TTL` (istiod env) applies only to CSRs that request no lifetime.
- * - `MAX_WORKLOAD_CERT_TTL` (istiod env, default 90 days) makes istiod REFUSE longer requests (security/pkg/pki/ca/ca.go,
- *   sign with checkLifetime), so a pod annotation cannot raise its own TTL past the cap. istiod's own serving
- *   certificate is signed with checkLifetime=false and is not affected.
- */
-export function meshConfigValues(input: MeshConfigInput): MeshConfigValues {
-    if (input.outboundTrafficPolicy !== "REGISTRY_ONLY") {
-        throw new Error(
-            `outboundTrafficPolicy: only "REGISTRY_ONLY" is allowed (explicit ServiceEntries), got ${show(input.outboundTrafficPolicy)}`,
-        );
-    }
-    const hours = input.workloadCertTtlHours;
-    if (typeof hours !== "number" || !Number.isInteger(hours) || hours < 1 || hours > maxWorkloadCertTtlHours) {
-        throw new Error(`workloadCertTtlHours: expected whole hours from 1 to ${maxWorkloadCertTtlHours}, got ${show(hours)}`);
-    }
-    const ttl = `${hours}h`;
-    return {
-        meshConfig: {
-            outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
-            defaultConfig: { proxyMetadata: { SECRET_TTL: ttl } },
-        },
-        pilot: { env: { DEFAULT_WORKLOAD_CERT_TTL: ttl, MAX_WORKLOAD_CERT_TTL: ttl } },
     };
 }
 

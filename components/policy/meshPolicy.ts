@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
-import { istioNamespace } from "../mesh/values";
+
+import { istioNamespace } from "../core/istio";
 import { allowNothing, peerAuthenticationStrict } from "./mesh";
-import { isDefaultDeny, meshNetworkPolicies } from "./meshNetwork";
+import { meshNetworkPolicies } from "./meshNetwork";
+import { childOptions, createNetworkPolicies } from "../core/resources";
 
 export interface MeshPolicyArgs {
     readonly cluster: ClusterHandle;
@@ -31,9 +33,13 @@ export class MeshPolicy extends pulumi.ComponentResource {
 
     constructor(name: string, args: MeshPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:policy:MeshPolicy", name, {}, opts);
-        const child = { parent: this, provider: args.cluster.provider, dependsOn: [args.istiod] };
-        this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-strict-mtls`, { ...peerAuthenticationStrict() }, child);
-        this.allowNothing = new k8s.apiextensions.CustomResource(`${name}-allow-nothing`, { ...allowNothing() }, child);
+        const child = childOptions(this, args.cluster.provider);
+        this.peerAuthentication = new k8s.apiextensions.CustomResource(
+            `${name}-strict-mtls`,
+            { ...peerAuthenticationStrict() },
+            child([args.istiod]),
+        );
+        this.allowNothing = new k8s.apiextensions.CustomResource(`${name}-allow-nothing`, { ...allowNothing() }, child([args.istiod]));
 
         const rendered = pulumi.all(args.remoteApiServers.map((a) => pulumi.output(a))).apply((remoteApiServers) =>
             meshNetworkPolicies({
@@ -51,30 +57,15 @@ export class MeshPolicy extends pulumi.ComponentResource {
             remoteApiServers: [],
             hasExternalPeers: false,
         });
-        const allows = new Map<string, pulumi.Resource[]>();
-        this.networkPolicies = shape.map((p) => {
-            const ns = p.metadata.namespace;
-            const deps = isDefaultDeny(p) ? (allows.get(ns) ?? []) : [];
-            const resource = new k8s.networking.v1.NetworkPolicy(
-                `${name}-${ns === istioNamespace ? "system" : "ingress"}-${p.metadata.name}`,
-                rendered.apply((list) => {
-                    const found = list.find((q) => q.metadata.namespace === ns && q.metadata.name === p.metadata.name);
-                    if (!found) {
-                        throw new Error(`NetworkPolicy ${ns}/${p.metadata.name} missing from the rendered list`);
-                    }
-                    return found;
-                }),
-                {
-                    parent: this,
-                    provider: args.cluster.provider,
-                    dependsOn: [ns === istioNamespace ? args.systemNamespace : args.ingressNamespace, ...deps],
-                },
-            );
-            if (!isDefaultDeny(p)) {
-                allows.set(ns, [...(allows.get(ns) ?? []), resource]);
-            }
-            return resource;
-        });
+        this.networkPolicies = createNetworkPolicies(
+            {
+                resourceName: (p) => `${name}-${p.metadata.namespace === istioNamespace ? "system" : "ingress"}-${p.metadata.name}`,
+                policies: shape,
+                content: rendered,
+                after: (ns) => [ns === istioNamespace ? args.systemNamespace : args.ingressNamespace],
+            },
+            childOptions(this, args.cluster.provider),
+        );
         this.registerOutputs({});
     }
 }

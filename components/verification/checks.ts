@@ -16,7 +16,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { ingressGatewayName } from "../mesh/values";
+
+import { ingressGatewayName } from "../core/istio";
 import { clusterDomain, hardenedContainer, ingressExpectations, sampleNamespace, samplePorts } from "../workloads/samples";
 
 export type CheckName = "cross-network" | "plaintext-refused" | "unauthorized-identity" | "ingress-jwt";

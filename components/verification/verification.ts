@@ -5,16 +5,17 @@ import type { BadTokens } from "../identity/jwt";
 import type { KeycloakEndpoint } from "../identity/identity";
 import { ClusterHandle } from "../platform/handle";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+
 import {
     allowDnsEgress,
     allowEgressToPods,
     allowIngressFromPods,
     allowKeycloakEgress,
     defaultDeny,
-    gatewayPodLabels,
     NetworkPolicy,
-    psaLabels,
-} from "../policy/network";
+} from "../core/networkPolicy";
+import { gatewayPodLabels } from "../core/istio";
+import { psaLabels } from "../core/podSecurity";
 import { sampleImages, sampleNamespace, samplePorts } from "../workloads/samples";
 import {
     CheckName,
@@ -29,6 +30,7 @@ import {
     unauthorizedScript,
     verifyNamespace,
 } from "./checks";
+import { childOptions, createNetworkPolicies } from "../core/resources";
 
 /** What a check reports as a stack output. */
 /** "passed", "simulated: ...", "not run: <reason>" or "not complete". */
@@ -72,11 +74,7 @@ export class ClusterVerification extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:verification:ClusterVerification", name, {}, opts);
         const c = args.cluster;
-        const child = (dependsOn: readonly pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: c.provider,
-            dependsOn: [...dependsOn],
-        });
+        const child = childOptions(this, c.provider);
         const image = sampleImages(args.sampleRegistry).curl;
         const pullSecret = c.registry ? pullSecretName : undefined;
 
@@ -120,8 +118,10 @@ export class ClusterVerification extends pulumi.ComponentResource {
                             }),
                   ]),
         ];
-        const allows = policies.map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, child([ns])));
-        const deny = new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, defaultDeny(verifyNamespace), child([ns, ...allows]));
+        const networkPolicies = createNetworkPolicies(
+            { resourceName: (p) => `${name}-${p.metadata.name}`, policies: [...policies, defaultDeny(verifyNamespace)], after: () => [ns] },
+            child,
+        );
         // The other side of the plaintext probe: helloworld takes its connection, so only the sidecar can refuse it.
         const probeAllow = new k8s.networking.v1.NetworkPolicy(
             `${name}-allow-plaintext-probe`,
@@ -147,7 +147,7 @@ export class ClusterVerification extends pulumi.ComponentResource {
         );
         const pull = createPullSecret(`${name}-pull-secret`, c, verifyNamespace, { parent: this, dependsOn: [ns] });
         const hash = args.inputs.apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex"));
-        const base = [...args.after, deny, ...allows, ...(pull ? [pull] : [])];
+        const base = [...args.after, ...networkPolicies, ...(pull ? [pull] : [])];
         const timeout = args.timeoutSeconds;
 
         const jobs: Partial<Record<CheckName, k8s.batch.v1.Job>> = {};

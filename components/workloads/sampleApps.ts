@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
 import { createPullSecret } from "../platform/pullSecret";
 import { HelloworldVersion, sampleAuthorizationPolicies, sampleNamespace, sampleNetworkPolicies, sampleObjects } from "./samples";
+import { childOptions, createNetworkPolicies } from "../core/resources";
 
 export interface SampleAppsArgs {
     readonly cluster: ClusterHandle;
@@ -28,11 +29,7 @@ export class SampleApps extends pulumi.ComponentResource {
 
     constructor(name: string, args: SampleAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:workloads:SampleApps", name, {}, opts);
-        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: args.cluster.provider,
-            ...extra,
-        });
+        const child = childOptions(this, args.cluster.provider);
         // Bare metal: the registry pull secret is in the namespace (and named by the pods) whatever the image source.
         const pullSecret = args.cluster.registry !== undefined;
         const objects = sampleObjects({
@@ -42,8 +39,8 @@ export class SampleApps extends pulumi.ComponentResource {
             helloworldVersions: args.helloworldVersions,
         });
 
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, child({ dependsOn: [...args.meshReady] }));
-        const inNamespace = child({ dependsOn: [this.namespace] });
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, child([...args.meshReady]));
+        const inNamespace = child([this.namespace]);
         const secret = createPullSecret(`${name}-pull-secret`, args.cluster, sampleNamespace, {
             parent: this,
             dependsOn: [this.namespace],
@@ -55,22 +52,17 @@ export class SampleApps extends pulumi.ComponentResource {
             // Other networks' east-west gateways: addresses of other clusters (and stacks) are not all known here.
             remoteGatewayAddresses: ["0.0.0.0/0"],
         });
-        const allows = policies
-            .filter((p) => p.metadata.name !== "default-deny")
-            .map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, inNamespace));
-        const deny = policies
-            .filter((p) => p.metadata.name === "default-deny")
-            .map(
-                (p) =>
-                    new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, child({ dependsOn: [this.namespace, ...allows] })),
-            );
+        const networkPolicies = createNetworkPolicies(
+            { resourceName: (p) => `${name}-${p.metadata.name}`, policies, after: () => [this.namespace] },
+            child,
+        );
 
         const authz = sampleAuthorizationPolicies(args.trustDomain, args.ingressNamespace).map(
             (p) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-authz-${p.metadata.name}`,
                     { ...p },
-                    child({ dependsOn: [this.namespace, ...args.meshReady] }),
+                    child([this.namespace, ...args.meshReady]),
                 ),
         );
         const accounts = objects.serviceAccounts.map(
@@ -82,7 +74,7 @@ export class SampleApps extends pulumi.ComponentResource {
                 new k8s.apps.v1.Deployment(
                     `${name}-${d.metadata.name}`,
                     d,
-                    child({ dependsOn: [this.namespace, ...accounts, ...allows, ...deny, ...authz, ...(secret ? [secret] : [])] }),
+                    child([this.namespace, ...accounts, ...networkPolicies, ...authz, ...(secret ? [secret] : [])]),
                 ),
         );
         this.registerOutputs({ namespace: sampleNamespace });

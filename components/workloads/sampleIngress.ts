@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
 import { IngressObjects, ingressObjects } from "./samples";
+import { childOptions } from "../core/resources";
 
 export interface IngressIdentity {
     /** The realm URL, exactly as the tokens' `iss`. */
@@ -36,11 +37,7 @@ export class SampleIngress extends pulumi.ComponentResource {
     constructor(name: string, args: SampleIngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:workloads:SampleIngress", name, {}, opts);
         const id = args.identity;
-        const child = (dependsOn: readonly pulumi.Resource[]): pulumi.CustomResourceOptions => ({
-            parent: this,
-            provider: args.cluster.provider,
-            dependsOn: [...dependsOn],
-        });
+        const child = childOptions(this, args.cluster.provider);
         const secret = new k8s.core.v1.Secret(
             `${name}-tls`,
             {

@@ -8,30 +8,15 @@
  * samples/httpbin/httpbin.yaml: mccutchen/go-httpbin:v2.15.0; samples/curl/curl.yaml at 1.30.3: curlimages/curl:8.16.0).
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { ingressGatewayName, istioNamespace } from "../mesh/values";
+
 import { pullSecretName } from "../platform/pullSecret";
-import {
-    allowFrom,
-    AuthorizationPolicy,
-    IstioObject,
-    networkingApiVersion,
-    principal,
-    securityApiVersion,
-    WorkloadSelector,
-} from "../policy/mesh";
-import {
-    allowAppTraffic,
-    allowCrossNetworkEgress,
-    allowDnsEgress,
-    allowFromGateway,
-    allowIstiodEgress,
-    defaultDeny,
-    gatewayPodLabels,
-    NetworkPolicy,
-    PsaLevel,
-    psaLabels,
-} from "../policy/network";
-import { dnsLabel, dnsSubdomain, hostName, httpsUrl, nonEmpty, show } from "../policy/validate";
+import { allowFrom, AuthorizationPolicy, IstioObject, principal, WorkloadSelector } from "../policy/mesh";
+import { allowCrossNetworkEgress, allowFromGateway, allowIstiodEgress } from "../policy/network";
+
+import { ingressGatewayName, istioNamespace, networkingApiVersion, securityApiVersion, gatewayPodLabels } from "../core/istio";
+import { allowAppTraffic, allowDnsEgress, defaultDeny, NetworkPolicy } from "../core/networkPolicy";
+import { PsaLevel, psaLabels } from "../core/podSecurity";
+import { dnsLabel, dnsSubdomain, hostName, httpsUrl, nonEmpty, show } from "../core/validate";
 
 export const sampleNamespace = "sample";
 /** The clusters' DNS domain (kubeadm and the managed clouds' default); unrelated to the mesh trust domain. */

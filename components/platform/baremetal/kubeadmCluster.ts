@@ -5,7 +5,6 @@ import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
 import { helmChartSource, releaseDefaults } from "../../core/helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../core/versions";
-import { isDefaultDeny, metallbNetworkPolicies } from "../../policy/meshNetwork";
 import { ClusterHandle } from "../handle";
 import { ciliumChart, ciliumValues } from "./cilium";
 import { renderApplyGate } from "./gate";
@@ -20,11 +19,19 @@ import {
     renderKubeadmReset,
     renderKubeconfigRead,
 } from "./kubeadm";
-import { ipAddressPoolManifest, l2AdvertisementManifest, metallbChart, metallbNamespaceLabels, metallbValues } from "./metallb";
+import {
+    ipAddressPoolManifest,
+    l2AdvertisementManifest,
+    metallbChart,
+    metallbNamespaceLabels,
+    metallbNetworkPolicies,
+    metallbValues,
+} from "./metallb";
 import { renderNodePrereqs } from "./nodePrereqs";
 import { PrivateRegistry } from "./privateRegistry";
 import { remoteScript } from "./remoteScript";
 import { BareMetalHost } from "./server";
+import { childOptions, createNetworkPolicies } from "../../core/resources";
 
 export interface KubeadmClusterArgs {
     readonly cluster: ClusterConfig & { readonly access: { readonly kind: "kubeadm" } & KubeadmClusterConfig };
@@ -120,7 +127,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [kubeconfigRead] },
         );
-        const child = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ parent: this, provider, ...extra });
+        const child = childOptions(this, provider);
 
         const joins: pulumi.Resource[] = [];
         if (args.workers.length > 0) {
@@ -185,7 +192,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     values,
                     ...releaseDefaults(args.helm.timeoutSeconds),
                 },
-                child({ dependsOn }),
+                child(dependsOn),
             );
 
         // Cilium first: until it runs, no pod gets a network and the node stays NotReady.
@@ -206,7 +213,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const metallbNamespace = new k8s.core.v1.Namespace(
             `${name}-metallb-system`,
             { metadata: { name: metallbChart.namespace, labels: metallbNamespaceLabels() } },
-            child({ dependsOn: [cilium] }),
+            child([cilium]),
         );
         const metallb = release(
             "metallb",
@@ -219,22 +226,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         // Pods reach the API server at the advertise address (after Service translation): a /32, which Cilium's
         // CIDR selectors match on nodes (policyCIDRMatchMode), unlike 0.0.0.0/0 (cilium#47827).
         const apiServerAt = { address: `${cpHost.management.address}/32`, port: apiServerPort };
-        const metallbAllows = metallbNetworkPolicies({ namespace: metallbChart.namespace, apiServers: [apiServerAt] });
-        const allowResources = metallbAllows
-            .filter((p) => !isDefaultDeny(p))
-            .map(
-                (p) =>
-                    new k8s.networking.v1.NetworkPolicy(`${name}-metallb-${p.metadata.name}`, p, child({ dependsOn: [metallbNamespace] })),
-            );
-        const metallbPolicies = [
-            ...allowResources,
-            ...metallbAllows
-                .filter(isDefaultDeny)
-                .map(
-                    (p) =>
-                        new k8s.networking.v1.NetworkPolicy(`${name}-metallb-${p.metadata.name}`, p, child({ dependsOn: allowResources })),
-                ),
-        ];
+        const metallbPolicies = createNetworkPolicies(
+            {
+                resourceName: (p) => `${name}-metallb-${p.metadata.name}`,
+                policies: metallbNetworkPolicies({ namespace: metallbChart.namespace, apiServers: [apiServerAt] }),
+                after: () => [metallbNamespace],
+            },
+            child,
+        );
         const pool = ipAddressPoolManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
         const l2 = l2AdvertisementManifest({ name: metallbPoolName, addresses: access.loadBalancerPool });
         // A ready controller does not mean its validating webhook serves (MetalLB 0.16): poll a server-side dry run
@@ -244,12 +243,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             { connection: cp.connection, sshUser: cp.sshUser, script: renderApplyGate({ what: "MetalLB IPAddressPool", manifest: pool }) },
             { parent: this, dependsOn: [metallb] },
         );
-        const poolResource = new k8s.apiextensions.CustomResource(`${name}-address-pool`, { ...pool }, child({ dependsOn: [webhookGate] }));
-        const l2Resource = new k8s.apiextensions.CustomResource(
-            `${name}-l2-advertisement`,
-            { ...l2 },
-            child({ dependsOn: [webhookGate, poolResource] }),
-        );
+        const poolResource = new k8s.apiextensions.CustomResource(`${name}-address-pool`, { ...pool }, child([webhookGate]));
+        const l2Resource = new k8s.apiextensions.CustomResource(`${name}-l2-advertisement`, { ...l2 }, child([webhookGate, poolResource]));
 
         this.handle = {
             name: c.name,

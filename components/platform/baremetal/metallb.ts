@@ -7,6 +7,7 @@
  * applies them must first wait until the webhook serves (metallb#1597); controller readiness does not imply it.
  */
 import { parseCidr, parseIPv4 } from "./kubeadm";
+import { Endpoint, NetworkPolicy, allowApiServerEgress, allowDnsEgress, defaultDeny, podPolicy } from "../../core/networkPolicy";
 
 export const metallbChart = { repository: "https://metallb.github.io/metallb", chart: "metallb", namespace: "metallb-system" } as const;
 
@@ -157,4 +158,30 @@ export function l2AdvertisementManifest(input: MetallbPoolInput): L2Advertisemen
         metadata: { name: input.name, namespace: metallbChart.namespace },
         spec: { ipAddressPools: [input.name] },
     };
+}
+
+/** MetalLB controller pods (chart labels) and its webhook port (container port `webhook-server`). */
+export const metallbControllerLabels = { "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" } as const;
+export const metallbWebhookPort = 9443;
+
+export interface MetallbNetworkInput {
+    readonly namespace: string;
+    /** The API server as the controller reaches it (the advertise address on kubeadm). */
+    readonly apiServers: readonly Endpoint[];
+}
+
+/**
+ * metallb-system: the controller's webhook (9443, any source: see allowIstiodIngress) and its egress to the API
+ * server. The speaker runs on the host network, where NetworkPolicy does not apply.
+ */
+export function metallbNetworkPolicies(input: MetallbNetworkInput): NetworkPolicy[] {
+    const controller = { ...metallbControllerLabels };
+    return [
+        allowDnsEgress(input.namespace),
+        podPolicy("allow-controller-webhook", input.namespace, controller, {
+            ingress: [{ ports: [{ protocol: "TCP", port: metallbWebhookPort }] }],
+        }),
+        allowApiServerEgress({ namespace: input.namespace, podLabels: controller, apiServers: input.apiServers }),
+        defaultDeny(input.namespace),
+    ];
 }
