@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { TestbedConfig } from "./config/model";
 import { Identity, keycloakAdminUser } from "./identity/identity";
 import { Mesh } from "./mesh/mesh";
+import { MeshPolicy } from "./policy/meshPolicy";
+import { SampleApps } from "./workloads/sampleApps";
+import { SampleIngress } from "./workloads/sampleIngress";
 import { loadIstioDashboards } from "./observability/istioDashboards";
 import { kialiClientId, kialiLabels, kialiRedirectUris, kialiWebRoot, observabilityNamespace } from "./observability/objects";
 import { Observability } from "./observability/observability";
@@ -10,7 +13,8 @@ import { ClusterVerification } from "./verification/verification";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
 /**
- * The whole program for a validated config: platform → mesh. Returns the stack outputs.
+ * The composition root: platform → mesh → policy → identity → workloads → observability → verification, for a
+ * validated config. Returns the stack outputs.
  * Peers are read and validated before any resource is created.
  */
 export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
@@ -53,17 +57,72 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         hub: config.istioHub,
         ingressNamespace: config.ingressNamespace,
         workloadCertTtlHours: config.workloadCertTtlHours,
-        sampleRegistry: config.sampleRegistry,
         ca: config.ca,
         clusters,
         peers,
-        ingress: {
-            issuer: identity.realm.issuer,
-            audience: identity.realm.audience,
-            jwks: identity.jwks,
-            host: config.identity.ingressHost,
-            tls: identity.ingressTls,
-        },
+    });
+
+    // One loop over the clusters: the zero-trust baseline (policy layer) after each control plane, then the workloads
+    // (samples, JWT ingress) after that baseline. Names and `aliases` keep the URNs these had under the Mesh component.
+    const underMesh = { aliases: [{ parent: mesh }] };
+    const meshReady: Record<string, pulumi.Resource[]> = {};
+    const underTest: pulumi.Resource[] = [...mesh.remoteSecrets];
+    clusters.forEach((cluster, i) => {
+        const plane = mesh.controlPlanes[i];
+        const policy = new MeshPolicy(
+            `mesh-${cluster.name}-policy`,
+            {
+                cluster,
+                istiod: plane.istiodRelease,
+                systemNamespace: plane.systemNamespace,
+                ingressNamespace: plane.ingressNamespace,
+                ingressNamespaceName: config.ingressNamespace,
+                remoteApiServers: clusters.filter((c) => c.name !== cluster.name).map((c) => c.apiServer),
+                hasExternalPeers: peers.length > 0,
+            },
+            underMesh,
+        );
+        // What injected workloads need first: injection (istiod, the CNI agent) and the zero-trust baseline.
+        const injectionReady = [plane.istiodRelease, plane.cniRelease, policy.peerAuthentication, policy.allowNothing];
+        meshReady[cluster.name] = [...injectionReady, ...policy.networkPolicies];
+
+        // helloworld v1 and v2 alternate over the clusters, so each version lives in one network.
+        const samples = new SampleApps(
+            `mesh-${cluster.name}-samples`,
+            {
+                cluster,
+                trustDomain: config.trustDomain,
+                ingressNamespace: config.ingressNamespace,
+                helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
+                registry: config.sampleRegistry,
+                meshReady: injectionReady,
+            },
+            underMesh,
+        );
+        const ingress = new SampleIngress(
+            `mesh-${cluster.name}-jwt-ingress`,
+            {
+                cluster,
+                ingressNamespace: config.ingressNamespace,
+                identity: {
+                    issuer: identity.realm.issuer,
+                    audience: identity.realm.audience,
+                    jwks: identity.jwks,
+                    host: config.identity.ingressHost,
+                    tls: identity.ingressTls,
+                },
+                after: [plane.istiodRelease, plane.ingressNamespace, ...samples.deployments],
+            },
+            underMesh,
+        );
+        underTest.push(
+            ...samples.deployments,
+            ...plane.gateways,
+            ...ingress.resources,
+            policy.peerAuthentication,
+            policy.allowNothing,
+            ...policy.networkPolicies,
+        );
     });
 
     // Observability after the mesh it watches: Prometheus everywhere, federation, Grafana and Kiali in the first cluster.
@@ -74,7 +133,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         versions: config.versions,
         ingressNamespace: config.ingressNamespace,
         workloadCertTtlHours: config.workloadCertTtlHours,
-        meshReady: mesh.meshReady,
+        meshReady,
         istioDashboards,
         identity: { issuer: identity.realm.issuer, caCertPem: identity.tls.caCertPem, keycloak: identity.endpoint, ready: identity.ready },
     });
@@ -105,7 +164,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                     keycloak.kind === "cluster" && keycloak.cluster !== cluster.name
                         ? { "ingress-jwt": `Keycloak is cluster-local to ${keycloak.cluster} (its Service name is the issuer)` }
                         : {},
-                after: [...mesh.underTest, ...identity.ready],
+                after: [...underTest, ...identity.ready],
                 inputs: verificationInputs,
                 simulated: config.platform === "sim",
                 timeoutSeconds: config.verificationTimeoutSeconds,

@@ -41,8 +41,6 @@ export interface MeshSettings {
     readonly ingressNamespace: string;
     /** Workload certificate lifetime, hours (at most 24). */
     readonly workloadCertTtlHours: number;
-    /** Image repository prefix of the sample workloads; default the upstream repositories. */
-    readonly sampleRegistry?: string;
 }
 
 export interface IstioControlPlaneArgs extends MeshSettings {

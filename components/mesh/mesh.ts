@@ -1,7 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MeshPolicy } from "../policy/meshPolicy";
-import { SampleApps } from "../workloads/sampleApps";
-import { IngressIdentity, SampleIngress } from "../workloads/sampleIngress";
 import { CaConfig } from "../config/model";
 import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { MeshCa } from "./ca";
@@ -15,8 +12,6 @@ export interface MeshArgs extends MeshSettings {
     readonly clusters: readonly ClusterHandle[];
     /** Clusters of other stacks that join (remote secrets only). */
     readonly peers: readonly PeerClusterHandle[];
-    /** The realm and the ingress certificate the JWT-protected ingress of every cluster uses. */
-    readonly ingress: IngressIdentity;
 }
 
 export interface ClusterMeshStatus {
@@ -25,7 +20,10 @@ export interface ClusterMeshStatus {
     readonly eastWestAddress?: string;
 }
 
-/** ONE Istio multi-primary, multi-network mesh over every cluster: shared CA → control planes → wiring. */
+/**
+ * ONE Istio multi-primary, multi-network mesh over every cluster: shared CA → control planes → endpoint discovery.
+ * What runs on the mesh (policy, identity, workloads, observability, verification) is composed by program.ts.
+ */
 export class Mesh extends pulumi.ComponentResource {
     /** The mesh root certificate (public). */
     public readonly rootCertPem: pulumi.Output<string>;
@@ -33,10 +31,10 @@ export class Mesh extends pulumi.ComponentResource {
     public readonly clusters: pulumi.Output<Record<string, ClusterMeshStatus>>;
     /** Per owned cluster: Istio reader kubeconfig (secret). */
     public readonly readerKubeconfigs: pulumi.Output<Record<string, string>>;
-    /** Everything the verification layer tests, in every cluster (samples, ingress, gateways, remote secrets). */
-    public readonly underTest: pulumi.Resource[];
-    /** Per cluster: what injected workloads need first (istiod, the CNI agent, STRICT mTLS, allow-nothing). */
-    public readonly meshReady: Record<string, pulumi.Resource[]> = {};
+    /** The control plane of each cluster, in the order of `args.clusters`. */
+    public readonly controlPlanes: readonly IstioControlPlane[];
+    /** The remote secrets: endpoint discovery across clusters (what the cross-network checks rely on). */
+    public readonly remoteSecrets: readonly pulumi.Resource[];
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:Mesh", name, {}, opts);
@@ -62,80 +60,11 @@ export class Mesh extends pulumi.ComponentResource {
                 { parent: this },
             ),
         }));
-
-        // Zero-trust baseline per cluster: STRICT mTLS, allow-nothing, NetworkPolicies (policy layer, after the control plane).
-        const policies = planes.map(
-            (p) =>
-                new MeshPolicy(
-                    `${name}-${p.handle.name}-policy`,
-                    {
-                        cluster: p.handle,
-                        istiod: p.controlPlane.istiodRelease,
-                        systemNamespace: p.controlPlane.systemNamespace,
-                        ingressNamespace: p.controlPlane.ingressNamespace,
-                        ingressNamespaceName: args.ingressNamespace,
-                        remoteApiServers: args.clusters.filter((c) => c.name !== p.handle.name).map((c) => c.apiServer),
-                        hasExternalPeers: args.peers.length > 0,
-                    },
-                    { parent: this },
-                ),
-        );
-
-        planes.forEach((p, i) => {
-            this.meshReady[p.handle.name] = [
-                p.controlPlane.istiodRelease,
-                p.controlPlane.cniRelease,
-                policies[i].peerAuthentication,
-                policies[i].allowNothing,
-                ...policies[i].networkPolicies,
-            ];
-        });
-
-        // Workloads: the samples in every cluster, helloworld v1 and v2 alternating so each version lives in one network.
-        const underTest: pulumi.Resource[] = [];
-        planes.forEach((p, i) => {
-            const samples = new SampleApps(
-                `${name}-${p.handle.name}-samples`,
-                {
-                    cluster: p.handle,
-                    trustDomain: args.trustDomain,
-                    ingressNamespace: args.ingressNamespace,
-                    helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
-                    registry: args.sampleRegistry,
-                    // Injection (istiod, CNI agent) and the zero-trust baseline before any workload starts.
-                    meshReady: [
-                        p.controlPlane.istiodRelease,
-                        p.controlPlane.cniRelease,
-                        policies[i].peerAuthentication,
-                        policies[i].allowNothing,
-                    ],
-                },
-                { parent: this },
-            );
-            // The JWT-protected HTTPS ingress in front of httpbin.
-            const ingress = new SampleIngress(
-                `${name}-${p.handle.name}-jwt-ingress`,
-                {
-                    cluster: p.handle,
-                    ingressNamespace: args.ingressNamespace,
-                    identity: args.ingress,
-                    after: [p.controlPlane.istiodRelease, p.controlPlane.ingressNamespace, ...samples.deployments],
-                },
-                { parent: this },
-            );
-            underTest.push(
-                ...samples.deployments,
-                ...p.controlPlane.gateways,
-                ...ingress.resources,
-                policies[i].peerAuthentication,
-                policies[i].allowNothing,
-                ...policies[i].networkPolicies,
-            );
-        });
+        this.controlPlanes = planes.map((p) => p.controlPlane);
 
         const discovery = new EndpointDiscovery(`${name}-discovery`, { clusters: planes, peers: args.peers }, { parent: this });
         this.readerKubeconfigs = discovery.readerKubeconfigs;
-        this.underTest = [...underTest, ...discovery.remoteSecrets];
+        this.remoteSecrets = discovery.remoteSecrets;
 
         this.clusters = pulumi
             .all(planes.map((p) => pulumi.all([p.controlPlane.status, p.controlPlane.eastWestAddress])))
