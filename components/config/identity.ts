@@ -6,55 +6,11 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { hasRejectedHosts } from "./baremetal";
-import { BareMetalConfig, PlatformKind } from "./model";
+import { BareMetalConfig, ExternalIdentityTls, IdentityConfig, KeycloakPlacement, PlatformKind } from "./model";
 import { keyMatchProblem, splitPemBundle } from "./pem";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 import { parseStructured } from "./structured";
-
-/** How RequestAuthentication gets the realm's public keys. */
-export type JwksSource = "inline";
-
-/** Where Keycloak runs: a container on the testbed's `keycloak` host, or a Deployment in the first cluster. */
-export type KeycloakPlacement =
-    | { readonly kind: "host"; readonly host: string; readonly address: string }
-    | { readonly kind: "cluster"; readonly cluster: string; readonly namespace: string };
-
-/** Ready-made TLS material (`identityTls`, secret): certificates for the two host names and the realm's key. */
-export interface ExternalIdentityTls {
-    /** CA that issued both server certificates (clients verify against it). */
-    readonly caCertPem: string;
-    readonly ingress: { readonly certPem: string; readonly keyPem: Sensitive };
-    readonly keycloak: { readonly certPem: string; readonly keyPem: Sensitive };
-    /** RSA private key (PEM) the realm signs tokens with. */
-    readonly realmSigningKeyPem: Sensitive;
-}
-
-export interface IdentityConfig {
-    /** Keycloak realm name (not "master"). */
-    readonly realm: string;
-    /** The confidential client test callers use (client-credentials grant only). */
-    readonly clientId: string;
-    /** `aud` of the access tokens; RequestAuthentication's `audiences`. */
-    readonly audience: string;
-    /** Access token lifetime, 60-900 s. */
-    readonly accessTokenLifespanSeconds: number;
-    /** Always inline: every stack's Keycloak has a private-CA certificate istiod cannot verify (istio#53260). */
-    readonly jwks: JwksSource;
-    /** Host name (or IPv4 address) in Keycloak's URL, hence in the issuer. */
-    readonly hostname: string;
-    /** HTTPS port in Keycloak's URL. */
-    readonly port: number;
-    readonly placement: KeycloakPlacement;
-    /** Host name of the HTTPS ingress (the Gateway's host, the certificate's SAN). */
-    readonly ingressHost: string;
-    /** Validity of generated server certificates, hours. */
-    readonly certValidityHours: number;
-    /** Ready-made TLS material instead of generated. */
-    readonly tls?: ExternalIdentityTls;
-    /** Given credentials instead of random ones made by Pulumi (for stacks without the random provider: the sim). */
-    readonly credentials?: { readonly clientSecret: Sensitive; readonly adminPassword: Sensitive };
-}
 
 /** Also in parse.ts configDefaults (Pulumi.yaml declares it). */
 const configDefaultIngressHost = "httpbin.zta.test";

@@ -1,8 +1,6 @@
 import { VersionProfile, VersionProfileName } from "../core/versions";
 
 import type { IstioPlatform } from "../core/istio";
-import type { IdentityConfig } from "./identity";
-import type { ObservabilityConfig } from "./observability";
 import { Sensitive } from "./sensitive";
 
 /** Where clusters come from: bare metal, managed cloud clusters, or the local simulation (`npm run sim`). */
@@ -188,4 +186,81 @@ export interface TestbedConfig {
     readonly observability: ObservabilityConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
+}
+
+// ---- identity (read by identity.ts)
+
+/** How RequestAuthentication gets the realm's public keys. */
+export type JwksSource = "inline";
+
+/** Where Keycloak runs: a container on the testbed's `keycloak` host, or a Deployment in the first cluster. */
+export type KeycloakPlacement =
+    | { readonly kind: "host"; readonly host: string; readonly address: string }
+    | { readonly kind: "cluster"; readonly cluster: string; readonly namespace: string };
+
+/** Ready-made TLS material (`identityTls`, secret): certificates for the two host names and the realm's key. */
+export interface ExternalIdentityTls {
+    /** CA that issued both server certificates (clients verify against it). */
+    readonly caCertPem: string;
+    readonly ingress: { readonly certPem: string; readonly keyPem: Sensitive };
+    readonly keycloak: { readonly certPem: string; readonly keyPem: Sensitive };
+    /** RSA private key (PEM) the realm signs tokens with. */
+    readonly realmSigningKeyPem: Sensitive;
+}
+
+export interface IdentityConfig {
+    /** Keycloak realm name (not "master"). */
+    readonly realm: string;
+    /** The confidential client test callers use (client-credentials grant only). */
+    readonly clientId: string;
+    /** `aud` of the access tokens; RequestAuthentication's `audiences`. */
+    readonly audience: string;
+    /** Access token lifetime, 60-900 s. */
+    readonly accessTokenLifespanSeconds: number;
+    /** Always inline: every stack's Keycloak has a private-CA certificate istiod cannot verify (istio#53260). */
+    readonly jwks: JwksSource;
+    /** Host name (or IPv4 address) in Keycloak's URL, hence in the issuer. */
+    readonly hostname: string;
+    /** HTTPS port in Keycloak's URL. */
+    readonly port: number;
+    readonly placement: KeycloakPlacement;
+    /** Host name of the HTTPS ingress (the Gateway's host, the certificate's SAN). */
+    readonly ingressHost: string;
+    /** Validity of generated server certificates, hours. */
+    readonly certValidityHours: number;
+    /** Ready-made TLS material instead of generated. */
+    readonly tls?: ExternalIdentityTls;
+    /** Given credentials instead of random ones made by Pulumi (for stacks without the random provider: the sim). */
+    readonly credentials?: { readonly clientSecret: Sensitive; readonly adminPassword: Sensitive };
+}
+
+// ---- observability (read by observability.ts)
+
+/**
+ * `download`: raw files at the Istio tag (or from an https mirror); `directory`: a local copy of
+ * manifests/addons/dashboards (e.g. from the istio.io/istio Go module); `none`: only the project's dashboards.
+ * Every file is checked against its pinned sha256 whatever the source.
+ */
+export type IstioDashboardSource =
+    | { readonly kind: "download"; readonly baseUrl?: string }
+    | { readonly kind: "directory"; readonly path: string }
+    | { readonly kind: "none" };
+
+export interface ObservabilityCredentials {
+    readonly grafanaAdminPassword: Sensitive;
+    /** Kiali's session-signing key: exactly 32 characters. */
+    readonly kialiSigningKey: Sensitive;
+    /** The Keycloak user's password (substituted into the realm file: [A-Za-z0-9_-]). */
+    readonly observerPassword: Sensitive;
+}
+
+export interface ObservabilityConfig {
+    /** Prometheus TSDB retention, e.g. "7d". */
+    readonly retention: string;
+    readonly istioDashboards: IstioDashboardSource;
+    /** Local port of `kubectl port-forward` to Kiali: its OpenID redirect is http://localhost:<port>/kiali. */
+    readonly kialiLocalPort: number;
+    /** Keycloak user (realm `identity.realm`) that logs in to Kiali. */
+    readonly observerUser: string;
+    readonly credentials?: ObservabilityCredentials;
 }

@@ -4,38 +4,10 @@
  * credentials (`observabilityCredentials`, secret) for stacks without the random provider (the sim).
  */
 import { z } from "zod";
+import { IstioDashboardSource, ObservabilityConfig, ObservabilityCredentials } from "./model";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 import { parseStructured } from "./structured";
-
-/**
- * `download`: raw files at the Istio tag (or from an https mirror); `directory`: a local copy of
- * manifests/addons/dashboards (e.g. from the istio.io/istio Go module); `none`: only the project's dashboards.
- * Every file is checked against its pinned sha256 whatever the source.
- */
-export type IstioDashboardSource =
-    | { readonly kind: "download"; readonly baseUrl?: string }
-    | { readonly kind: "directory"; readonly path: string }
-    | { readonly kind: "none" };
-
-export interface ObservabilityCredentials {
-    readonly grafanaAdminPassword: Sensitive;
-    /** Kiali's session-signing key: exactly 32 characters. */
-    readonly kialiSigningKey: Sensitive;
-    /** The Keycloak user's password (substituted into the realm file: [A-Za-z0-9_-]). */
-    readonly observerPassword: Sensitive;
-}
-
-export interface ObservabilityConfig {
-    /** Prometheus TSDB retention, e.g. "7d". */
-    readonly retention: string;
-    readonly istioDashboards: IstioDashboardSource;
-    /** Local port of `kubectl port-forward` to Kiali: its OpenID redirect is http://localhost:<port>/kiali. */
-    readonly kialiLocalPort: number;
-    /** Keycloak user (realm `identity.realm`) that logs in to Kiali. */
-    readonly observerUser: string;
-    readonly credentials?: ObservabilityCredentials;
-}
 
 export const observabilityDefaults = {
     retention: "7d",

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { IdentityConfig } from "../config/identity";
+
+import { IdentityConfig } from "../config/model";
 import { BareMetal } from "../platform/baremetal";
 import { remoteScript } from "../platform/baremetal/remoteScript";
 import { ClusterHandle } from "../platform/handle";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { IdentityConfig } from "../config/identity";
+
+import { IdentityConfig } from "../config/model";
 import { InfraCa } from "../platform/baremetal/infraCa";
 
 export interface ServerTls {

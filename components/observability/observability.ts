@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ObservabilityConfig } from "../config/observability";
+
+import { ObservabilityConfig } from "../config/model";
 import type { KeycloakEndpoint } from "../identity/identity";
 import { readerTokenSecretSpec, renderReaderKubeconfig } from "../mesh/remoteSecret";
 
