@@ -364,7 +364,7 @@ describe("keycloakManifests", () => {
     });
 
     test("a realm change rolls the pod (a new pod re-imports); the same input gives the same hash", () => {
-        const annotation = (m: typeof manifests) => m.deployment.spec.template.metadata.annotations?.["zta.config-sha256"];
+        const annotation = (m: typeof manifests) => m.deployment.spec.template.metadata.annotations?.["zta-testbed.dev/config-sha256"];
         expect(annotation(manifests)).toMatch(/^[0-9a-f]{64}$/);
         expect(annotation(keycloakManifests({ ...kubeInput }))).toBe(annotation(manifests));
         const other = realmImport({ ...realmInput, issuerUrlBase: kubeRealm.issuerUrlBase, accessTokenLifespanSeconds: 120 });

@@ -124,7 +124,7 @@ describe("Prometheus in the mesh cluster (federator, alerts)", () => {
         expect(args.some((a) => a.startsWith("--web.enable-admin-api"))).toBe(false);
         expect(args).toContain("--storage.tsdb.retention.time=7d");
         const hash = (o: typeof mesh) =>
-            (o.deployment.spec.template.metadata.annotations as Record<string, string>)["zta.observability/config-sha256"];
+            (o.deployment.spec.template.metadata.annotations as Record<string, string>)["zta-testbed.dev/config-sha256"];
         expect(hash(mesh)).toMatch(/^[0-9a-f]{64}$/);
         expect(hash(prometheusObjects({ ...meshInput, alerts: { workloadCertTtlHours: 12 } }))).not.toBe(hash(mesh));
     });

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -18,6 +17,7 @@ import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakMa
 import { RealmImport, realmImport } from "./realm";
 import { IdentityTlsMaterial, ServerTls, identityTlsMaterial } from "./tlsMaterial";
 import { childOptions, createNetworkPolicies } from "../core/resources";
+import { sha256Hex, rolloutKey } from "../core/rollout";
 
 /** Pods allowed to ask Keycloak for tokens (in-cluster placement): the verification layer's token client. */
 export interface KeycloakClientPods {
@@ -286,11 +286,7 @@ export class Identity extends pulumi.ComponentResource {
         // The pod rolls when a secret it imports changes (the hash annotation covers the realm file only).
         const secretHash = pulumi
             .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem, observerPassword])
-            .apply(([a, b, c, d]) =>
-                createHash("sha256")
-                    .update(`${a}\n${b}\n${c}\n${d ?? ""}`)
-                    .digest("hex"),
-            );
+            .apply(([a, b, c, d]) => sha256Hex(`${a}\n${b}\n${c}\n${d ?? ""}`));
         const template = manifests.deployment.spec.template;
         const deploymentArgs = {
             ...manifests.deployment,
@@ -298,7 +294,10 @@ export class Identity extends pulumi.ComponentResource {
                 ...manifests.deployment.spec,
                 template: {
                     ...template,
-                    metadata: { ...template.metadata, annotations: { ...template.metadata.annotations, "zta.secrets-sha256": secretHash } },
+                    metadata: {
+                        ...template.metadata,
+                        annotations: { ...template.metadata.annotations, [rolloutKey("secrets")]: secretHash },
+                    },
                 },
             },
         };

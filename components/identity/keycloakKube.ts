@@ -19,7 +19,6 @@
  * - Probes: /health/started, /health/ready and /health/live on the management port 9000, over HTTPS (the
  *   management interface inherits the main server's TLS).
  */
-import { createHash } from "node:crypto";
 import { checkHost, checkPinnedImage, checkPort, publicBaseUrl } from "./inputs";
 import {
     bootstrapAdminPasswordEnv,
@@ -36,6 +35,7 @@ import {
     realmFileName,
 } from "./keycloak";
 import { clientSecretEnv, issuerUrl, RealmImport, realmSigningKeyEnv, testUserPasswordEnv } from "./realm";
+import { sha256Hex, rolloutKey } from "../core/rollout";
 
 export interface ResourceList {
     readonly cpu: string;
@@ -217,7 +217,7 @@ export interface KeycloakManifests {
 
 export const keycloakName = "keycloak";
 /** Pod annotation: a hash of image, arguments and realm file (a change rolls the pod, which re-imports). */
-export const configHashAnnotation = "zta.config-sha256";
+export const configHashAnnotation = rolloutKey("config");
 
 const dns1123Label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -304,9 +304,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
     };
     const selector = { "app.kubernetes.io/name": keycloakName, "app.kubernetes.io/instance": keycloakName };
     const meta = (name: string): ObjectMeta => ({ name, namespace: input.namespace, labels });
-    const configHash = createHash("sha256")
-        .update(JSON.stringify({ image, args, realm: input.realm.json }))
-        .digest("hex");
+    const configHash = sha256Hex(JSON.stringify({ image, args, realm: input.realm.json }));
 
     const env: EnvVar[] = [
         secretEnv(bootstrapAdminUsernameEnv, input.adminSecretName, adminSecretKeys.username),

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
@@ -24,6 +23,7 @@ import {
 import { meshConfigValues } from "./values";
 import { cniNamespace, crossNetworkGatewayName, eastWestGatewayName, istioNamespace } from "../core/istio";
 import { childOptions } from "../core/resources";
+import { sha256Hex } from "../core/rollout";
 
 /** Mesh-wide settings every cluster's control plane shares. */
 export interface MeshSettings {
@@ -143,7 +143,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         const pullSecrets = systemPullSecret ? [pullSecretName] : undefined;
         const pullSecretDeps = systemPullSecret ? [systemPullSecret] : [];
 
-        const cacertsHash = args.ca.chainPem.apply((chain) => createHash("sha256").update(chain).digest("hex"));
+        const cacertsHash = args.ca.chainPem.apply(sha256Hex);
         this.istiodRelease = release(
             "istiod",
             "istiod",

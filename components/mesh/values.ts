@@ -8,9 +8,10 @@ import { psaLabels } from "../core/podSecurity";
 import { show } from "../core/validate";
 import { IstioChart } from "../core/versions";
 import { IstioPlatform, crossNetworkPort, eastWestGatewayName, gatewayPodLabels, ingressGatewayName, networkLabel } from "../core/istio";
+import { rolloutKey } from "../core/rollout";
 
 /** Annotation carrying the CA bundle hash so istiod restarts when cacerts changes (istio#57853). */
-export const cacertsHashAnnotation = "zta-testbed.dev/cacerts-sha256";
+export const cacertsHashAnnotation = rolloutKey("cacerts");
 
 export const releaseNames = {
     base: "istio-base",

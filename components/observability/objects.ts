@@ -12,7 +12,6 @@
  * - Grafana and Kiali query the mesh Prometheus over mTLS as their own identities. Their UIs are reached with
  *   `kubectl port-forward` (Kubernetes RBAC, then the UI's own login); nothing in or outside the mesh may call them.
  */
-import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type * as k8s from "@pulumi/kubernetes";
 
@@ -22,6 +21,7 @@ import { hardenedContainer } from "../workloads/samples";
 import { AlertInput, alertRules } from "./alerts";
 import { GrafanaDashboard, datasource } from "./dashboards";
 import { FederationTarget, federationJobName, prometheusConfig } from "./prometheus";
+import { sha256Hex, rolloutKey } from "../core/rollout";
 
 export const observabilityNamespace = "observability";
 export const ports = { prometheus: 9090, grafana: 3000, kiali: 20001, kialiMetrics: 9090 } as const;
@@ -51,7 +51,6 @@ const meta = (name: string, labels?: Record<string, string>): Meta => ({
     namespace: observabilityNamespace,
     ...(labels ? { labels } : {}),
 });
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export function observabilityNamespaceObject() {
     return {
@@ -109,7 +108,7 @@ export function prometheusObjects(input: PrometheusInput) {
     }
     const sa = mesh ? serviceAccounts.federator : serviceAccounts.prometheus;
     const labels = { ...prometheusLabels, [clusterPodLabel]: input.cluster };
-    const configHash = sha(JSON.stringify(data));
+    const configHash = sha256Hex(JSON.stringify(data));
     return {
         serviceAccount: { metadata: meta(sa) } satisfies k8s.types.input.core.v1.ServiceAccount,
         clusterRole: {
@@ -139,7 +138,7 @@ export function prometheusObjects(input: PrometheusInput) {
                         annotations: {
                             ...sidecarBypassAnnotation([15014, 15020, ...input.apiServerPorts]),
                             // No lifecycle API (it would let any caller shut Prometheus down): a new config rolls the pod.
-                            "zta.observability/config-sha256": configHash,
+                            [rolloutKey("config")]: configHash,
                         },
                     },
                     spec: {
@@ -272,7 +271,7 @@ export function grafanaObjects(input: GrafanaInput) {
         name,
         valueFrom: { secretKeyRef: { name: input.adminSecretName, key, optional: false } },
     });
-    const contentHash = sha(JSON.stringify([provisioning, zta, istio]));
+    const contentHash = sha256Hex(JSON.stringify([provisioning, zta, istio]));
     return {
         serviceAccount: { metadata: meta(serviceAccounts.grafana), automountServiceAccountToken: false },
         provisioning: { metadata: meta("grafana-provisioning"), data: provisioning } satisfies k8s.types.input.core.v1.ConfigMap,
@@ -296,7 +295,7 @@ export function grafanaObjects(input: GrafanaInput) {
                 template: {
                     metadata: {
                         labels: { ...grafanaLabels },
-                        annotations: { "zta.observability/content-sha256": contentHash },
+                        annotations: { [rolloutKey("content")]: contentHash },
                     },
                     spec: {
                         serviceAccountName: serviceAccounts.grafana,
@@ -492,7 +491,7 @@ export function kialiObjects(input: KialiInput) {
                         labels: { ...kialiLabels },
                         annotations: {
                             ...sidecarBypassAnnotation(input.bypassPorts),
-                            "zta.observability/config-sha256": sha(config + remote.join(",")),
+                            [rolloutKey("config")]: sha256Hex(config + remote.join(",")),
                         },
                     },
                     spec: {
