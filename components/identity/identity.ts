@@ -282,7 +282,7 @@ export class Identity extends pulumi.ComponentResource {
         );
         const configMap = new k8s.core.v1.ConfigMap(`${name}-realm`, manifests.configMap, inNs);
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, manifests.serviceAccount, inNs);
-        new k8s.core.v1.Service(`${name}-service`, manifests.service as unknown as k8s.core.v1.ServiceArgs, inNs);
+        new k8s.core.v1.Service(`${name}-service`, manifests.service, inNs);
         // The pod rolls when a secret it imports changes (the hash annotation covers the realm file only).
         const secretHash = pulumi
             .all([this.clientSecret, signingKeyValue, this.tls.keycloak.certPem, observerPassword])
@@ -303,7 +303,7 @@ export class Identity extends pulumi.ComponentResource {
         };
         return new k8s.apps.v1.Deployment(
             `${name}-keycloak`,
-            deploymentArgs as unknown as k8s.apps.v1.DeploymentArgs,
+            deploymentArgs,
             child([ns, tlsSecret, admin, realmSecrets, configMap, sa, ...networkPolicies]),
         );
     }

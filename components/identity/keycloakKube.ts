@@ -19,6 +19,7 @@
  * - Probes: /health/started, /health/ready and /health/live on the management port 9000, over HTTPS (the
  *   management interface inherits the main server's TLS).
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { checkHost, checkPinnedImage, checkPort, publicBaseUrl } from "./inputs";
 import {
     bootstrapAdminPasswordEnv,
@@ -90,131 +91,6 @@ export interface KeycloakKubeInput {
     readonly resources: KeycloakResources;
 }
 
-export interface ObjectMeta {
-    readonly name: string;
-    readonly namespace: string;
-    readonly labels: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-}
-
-export interface EnvVar {
-    readonly name: string;
-    readonly value?: string;
-    readonly valueFrom?: { readonly secretKeyRef: { readonly name: string; readonly key: string; readonly optional: boolean } };
-}
-
-export interface ContainerSecurityContext {
-    readonly runAsNonRoot: boolean;
-    readonly runAsUser: number;
-    readonly runAsGroup: number;
-    readonly allowPrivilegeEscalation: boolean;
-    readonly privileged: boolean;
-    readonly readOnlyRootFilesystem: boolean;
-    readonly capabilities: { readonly drop: readonly string[] };
-    readonly seccompProfile: { readonly type: string };
-}
-
-export interface Probe {
-    readonly httpGet: { readonly path: string; readonly port: number; readonly scheme: string };
-    readonly periodSeconds: number;
-    readonly timeoutSeconds: number;
-    readonly failureThreshold: number;
-}
-
-export interface VolumeMount {
-    readonly name: string;
-    readonly mountPath: string;
-    readonly readOnly?: boolean;
-}
-
-export interface Container {
-    readonly name: string;
-    readonly image: string;
-    readonly imagePullPolicy: string;
-    readonly command?: readonly string[];
-    readonly args?: readonly string[];
-    readonly env?: readonly EnvVar[];
-    readonly ports?: readonly { readonly name: string; readonly containerPort: number; readonly protocol: string }[];
-    readonly securityContext: ContainerSecurityContext;
-    readonly resources: KeycloakResources;
-    readonly volumeMounts: readonly VolumeMount[];
-    readonly startupProbe?: Probe;
-    readonly readinessProbe?: Probe;
-    readonly livenessProbe?: Probe;
-}
-
-export interface Volume {
-    readonly name: string;
-    readonly emptyDir?: { readonly sizeLimit: string };
-    readonly secret?: { readonly secretName: string; readonly defaultMode: number; readonly optional: boolean };
-    readonly configMap?: {
-        readonly name: string;
-        readonly items: readonly { readonly key: string; readonly path: string }[];
-        readonly defaultMode: number;
-        readonly optional: boolean;
-    };
-}
-
-export interface PodSpec {
-    readonly serviceAccountName: string;
-    readonly automountServiceAccountToken: boolean;
-    readonly enableServiceLinks: boolean;
-    readonly hostNetwork: boolean;
-    readonly hostPID: boolean;
-    readonly hostIPC: boolean;
-    readonly securityContext: {
-        readonly runAsNonRoot: boolean;
-        readonly runAsUser: number;
-        readonly runAsGroup: number;
-        readonly fsGroup: number;
-        readonly seccompProfile: { readonly type: string };
-    };
-    readonly initContainers: readonly Container[];
-    readonly containers: readonly Container[];
-    readonly volumes: readonly Volume[];
-}
-
-export interface KeycloakManifests {
-    readonly serviceAccount: {
-        readonly apiVersion: "v1";
-        readonly kind: "ServiceAccount";
-        readonly metadata: ObjectMeta;
-        readonly automountServiceAccountToken: boolean;
-    };
-    readonly configMap: {
-        readonly apiVersion: "v1";
-        readonly kind: "ConfigMap";
-        readonly metadata: ObjectMeta;
-        readonly data: Readonly<Record<string, string>>;
-    };
-    readonly deployment: {
-        readonly apiVersion: "apps/v1";
-        readonly kind: "Deployment";
-        readonly metadata: ObjectMeta;
-        readonly spec: {
-            readonly replicas: number;
-            readonly strategy: { readonly type: string };
-            readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
-            readonly template: { readonly metadata: Omit<ObjectMeta, "name" | "namespace">; readonly spec: PodSpec };
-        };
-    };
-    readonly service: {
-        readonly apiVersion: "v1";
-        readonly kind: "Service";
-        readonly metadata: ObjectMeta;
-        readonly spec: {
-            readonly type: string;
-            readonly selector: Readonly<Record<string, string>>;
-            readonly ports: readonly {
-                readonly name: string;
-                readonly port: number;
-                readonly targetPort: string;
-                readonly protocol: string;
-            }[];
-        };
-    };
-}
-
 export const keycloakName = "keycloak";
 /** Pod annotation: a hash of image, arguments and realm file (a change rolls the pod, which re-imports). */
 export const configHashAnnotation = rolloutKey("config");
@@ -243,7 +119,7 @@ function checkResources(resources: KeycloakResources): void {
     }
 }
 
-const containerSecurityContext: ContainerSecurityContext = {
+const containerSecurityContext = {
     runAsNonRoot: true,
     runAsUser: keycloakUid,
     runAsGroup: keycloakUid,
@@ -252,18 +128,23 @@ const containerSecurityContext: ContainerSecurityContext = {
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },
-};
+} satisfies k8s.types.input.core.v1.SecurityContext;
 
-function healthProbe(path: string, periodSeconds: number, failureThreshold: number): Probe {
-    return { httpGet: { path, port: keycloakManagementPort, scheme: "HTTPS" }, periodSeconds, timeoutSeconds: 5, failureThreshold };
+function healthProbe(path: string, periodSeconds: number, failureThreshold: number) {
+    return {
+        httpGet: { path, port: keycloakManagementPort, scheme: "HTTPS" },
+        periodSeconds,
+        timeoutSeconds: 5,
+        failureThreshold,
+    } satisfies k8s.types.input.core.v1.Probe;
 }
 
-function secretEnv(name: string, secretName: string, key: string): EnvVar {
-    return { name, valueFrom: { secretKeyRef: { name: secretName, key, optional: false } } };
+function secretEnv(name: string, secretName: string, key: string) {
+    return { name, valueFrom: { secretKeyRef: { name: secretName, key, optional: false } } } satisfies k8s.types.input.core.v1.EnvVar;
 }
 
 /** The manifests; throws an Error naming the offending field on invalid input. */
-export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
+export function keycloakManifests(input: KeycloakKubeInput) {
     checkName("namespace", input.namespace, dns1123Label);
     for (const field of ["tlsSecretName", "adminSecretName", "clientSecretName", "realmConfigMapName"] as const) {
         checkName(field, input[field], dns1123Subdomain);
@@ -303,10 +184,10 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
         version: tag,
     };
     const selector = { "app.kubernetes.io/name": keycloakName, "app.kubernetes.io/instance": keycloakName };
-    const meta = (name: string): ObjectMeta => ({ name, namespace: input.namespace, labels });
+    const meta = (name: string) => ({ name, namespace: input.namespace, labels }) satisfies k8s.types.input.meta.v1.ObjectMeta;
     const configHash = sha256Hex(JSON.stringify({ image, args, realm: input.realm.json }));
 
-    const env: EnvVar[] = [
+    const env: ReturnType<typeof secretEnv>[] = [
         secretEnv(bootstrapAdminUsernameEnv, input.adminSecretName, adminSecretKeys.username),
         secretEnv(bootstrapAdminPasswordEnv, input.adminSecretName, adminSecretKeys.password),
         secretEnv(clientSecretEnv, input.clientSecretName, clientSecretKeys.clientSecret),
@@ -317,7 +198,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
     }
 
     const copyTarget = "/mnt/quarkus";
-    const initContainer: Container = {
+    const initContainer = {
         name: "copy-quarkus",
         image,
         imagePullPolicy: "IfNotPresent",
@@ -326,9 +207,9 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
         securityContext: containerSecurityContext,
         resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
         volumeMounts: [{ name: "quarkus", mountPath: copyTarget }],
-    };
+    } satisfies k8s.types.input.core.v1.Container;
 
-    const container: Container = {
+    const container = {
         name: keycloakName,
         image,
         imagePullPolicy: "IfNotPresent",
@@ -339,7 +220,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
             { name: "management", containerPort: keycloakManagementPort, protocol: "TCP" },
         ],
         securityContext: containerSecurityContext,
-        resources: input.resources,
+        resources: { requests: { ...input.resources.requests }, limits: { ...input.resources.limits } },
         volumeMounts: [
             { name: "data", mountPath: containerDataDir },
             { name: "realm", mountPath: containerImportDir, readOnly: true },
@@ -351,7 +232,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
         startupProbe: healthProbe("/health/started", 5, 60),
         readinessProbe: healthProbe("/health/ready", 10, 3),
         livenessProbe: healthProbe("/health/live", 10, 3),
-    };
+    } satisfies k8s.types.input.core.v1.Container;
 
     return {
         serviceAccount: {
@@ -360,13 +241,13 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
             metadata: meta(keycloakName),
             // Keycloak never calls the Kubernetes API.
             automountServiceAccountToken: false,
-        },
+        } satisfies k8s.types.input.core.v1.ServiceAccount,
         configMap: {
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: meta(input.realmConfigMapName),
             data: { [realmFileName]: input.realm.json },
-        },
+        } satisfies k8s.types.input.core.v1.ConfigMap,
         deployment: {
             apiVersion: "apps/v1",
             kind: "Deployment",
@@ -413,7 +294,7 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
                     },
                 },
             },
-        },
+        } satisfies k8s.types.input.apps.v1.Deployment,
         service: {
             apiVersion: "v1",
             kind: "Service",
@@ -427,6 +308,8 @@ export function keycloakManifests(input: KeycloakKubeInput): KeycloakManifests {
                     { name: "https-management", port: keycloakManagementPort, targetPort: "management", protocol: "TCP" },
                 ],
             },
-        },
+        } satisfies k8s.types.input.core.v1.Service,
     };
 }
+
+export type KeycloakManifests = ReturnType<typeof keycloakManifests>;
