@@ -7,18 +7,15 @@
 import { pullSecretName } from "../components/platform/pullSecret";
 import {
     Deployment,
-    ingressExpectations,
-    IngressInput,
-    ingressObjects,
-    sampleAuthorizationPolicies,
     sampleImages,
     sampleImageTags,
     SampleInput,
-    sampleNetworkPolicies,
     sampleObjects,
     samplePsaLevel,
     SidecarInit,
 } from "../components/workloads/samples";
+import { ingressExpectations, IngressInput, ingressObjects } from "../components/workloads/ingress";
+import { sampleAuthorizationPolicies, sampleNetworkPolicies } from "../components/workloads/samplePolicy";
 import { versionProfiles } from "../components/core/versions";
 import { check, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 

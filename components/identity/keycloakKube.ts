@@ -37,6 +37,7 @@ import {
 } from "./keycloak";
 import { clientSecretEnv, issuerUrl, RealmImport, realmSigningKeyEnv, testUserPasswordEnv } from "./realm";
 import { sha256Hex, rolloutKey } from "../core/rollout";
+import { hardenedContainer, restrictedPod } from "../core/securityContext";
 
 export interface ResourceList {
     readonly cpu: string;
@@ -120,13 +121,7 @@ function checkResources(resources: KeycloakResources): void {
 }
 
 const containerSecurityContext = {
-    runAsNonRoot: true,
-    runAsUser: keycloakUid,
-    runAsGroup: keycloakUid,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
+    ...hardenedContainer(keycloakUid, keycloakUid),
     seccompProfile: { type: "RuntimeDefault" },
 } satisfies k8s.types.input.core.v1.SecurityContext;
 
@@ -267,13 +262,7 @@ export function keycloakManifests(input: KeycloakKubeInput) {
                         hostPID: false,
                         hostIPC: false,
                         // fsGroup makes the 0440 Secret files readable by the keycloak user.
-                        securityContext: {
-                            runAsNonRoot: true,
-                            runAsUser: keycloakUid,
-                            runAsGroup: keycloakUid,
-                            fsGroup: keycloakUid,
-                            seccompProfile: { type: "RuntimeDefault" },
-                        },
+                        securityContext: restrictedPod({ uid: keycloakUid, gid: keycloakUid, fsGroup: keycloakUid }),
                         initContainers: [initContainer],
                         containers: [container],
                         volumes: [

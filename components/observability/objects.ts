@@ -17,7 +17,8 @@ import type * as k8s from "@pulumi/kubernetes";
 
 import { psaLabels } from "../core/podSecurity";
 import { istioNamespace } from "../core/istio";
-import { hardenedContainer } from "../workloads/samples";
+
+import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { AlertInput, alertRules } from "./alerts";
 import { GrafanaDashboard, datasource } from "./dashboards";
 import { FederationTarget, federationJobName, prometheusConfig } from "./prometheus";
@@ -59,13 +60,7 @@ export function observabilityNamespaceObject() {
 }
 
 /** Pod-level security for every pod here (the injected containers inherit seccomp). */
-const podSecurity = (uid: number) => ({
-    runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: uid,
-    fsGroup: uid,
-    seccompProfile: { type: "RuntimeDefault" },
-});
+const podSecurity = (uid: number) => restrictedPod({ uid, gid: uid, fsGroup: uid });
 
 /** Outbound ports that bypass the sidecar: Istio's plaintext metrics ports and the API servers (not in the mesh). */
 export function sidecarBypassAnnotation(ports: readonly number[]): Record<string, string> {

@@ -18,7 +18,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
 import { ingressGatewayName } from "../core/istio";
-import { clusterDomain, hardenedContainer, ingressExpectations, sampleNamespace, samplePorts } from "../workloads/samples";
+import { clusterDomain, sampleNamespace, samplePorts } from "../workloads/samples";
+import { hardenedContainer } from "../core/securityContext";
+import { ingressExpectations } from "../workloads/ingress";
 
 export type CheckName = "cross-network" | "plaintext-refused" | "unauthorized-identity" | "ingress-jwt";
 export const checkNames: readonly CheckName[] = ["cross-network", "plaintext-refused", "unauthorized-identity", "ingress-jwt"];

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
 import { createPullSecret } from "../platform/pullSecret";
-import { HelloworldVersion, sampleAuthorizationPolicies, sampleNamespace, sampleNetworkPolicies, sampleObjects } from "./samples";
+import { HelloworldVersion, sampleNamespace, sampleObjects } from "./samples";
+import { sampleAuthorizationPolicies, sampleNetworkPolicies } from "./samplePolicy";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
 export interface SampleAppsArgs {

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
-import { IngressObjects, ingressObjects } from "./samples";
+
+import { IngressObjects, ingressObjects } from "./ingress";
 import { childOptions } from "../core/resources";
 
 export interface IngressIdentity {
