@@ -9,7 +9,8 @@ import { alertRules, alertThresholds } from "../components/observability/alerts"
 import { GrafanaDashboard, datasource, projectDashboards } from "../components/observability/dashboards";
 import { istioDashboardMetrics } from "../components/observability/istioDashboards";
 import { istioMetrics } from "../components/observability/metrics";
-import { grafanaProvisioning } from "../components/observability/objects";
+
+import { grafanaProvisioning } from "../components/observability/grafana";
 import { federationJobName, federationMatch } from "../components/observability/prometheus";
 import { metricsIn } from "./harness/promql";
 

@@ -5,18 +5,9 @@
  */
 import { parse as parseYaml } from "yaml";
 import { projectDashboards } from "../components/observability/dashboards";
-import {
-    clusterPodLabel,
-    grafanaObjects,
-    grafanaProvisioning,
-    kialiConfig,
-    kialiObjects,
-    kialiRedirectUris,
-    kialiViewerRules,
-    prometheusObjects,
-    prometheusRuleFile,
-    prometheusService,
-} from "../components/observability/objects";
+import { clusterPodLabel, prometheusObjects, prometheusRuleFile, prometheusService } from "../components/observability/objects";
+import { grafanaObjects, grafanaProvisioning } from "../components/observability/grafana";
+import { kialiConfig, kialiObjects, kialiRedirectUris, kialiViewerRules } from "../components/observability/kiali";
 import { federationMatch } from "../components/observability/prometheus";
 
 type Json = Record<string, any>;

@@ -14,13 +14,6 @@ import { sampleNamespace } from "../workloads/samples";
 import { VersionProfile } from "../core/versions";
 import { projectDashboards } from "./dashboards";
 import {
-    grafanaAdminUser,
-    grafanaObjects,
-    grafanaSecretKeys,
-    kialiObjects,
-    kialiRemoteSecretName,
-    kialiViewerRoleName,
-    kialiViewerRules,
     observabilityNamespace,
     observabilityNamespaceObject,
     prometheusHost,
@@ -29,6 +22,8 @@ import {
     ports,
     serviceAccounts,
 } from "./objects";
+import { grafanaAdminUser, grafanaObjects, grafanaSecretKeys } from "./grafana";
+import { kialiObjects, kialiRemoteSecretName, kialiViewerRoleName, kialiViewerRules } from "./kiali";
 import { observabilityAuthorizationPolicies, observabilityNetworkPolicies, scrapeTargetPolicies } from "./policy";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
