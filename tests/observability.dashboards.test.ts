@@ -6,7 +6,8 @@
  */
 import { parse as parseYaml } from "yaml";
 import { alertRules, alertThresholds } from "../components/observability/alerts";
-import { GrafanaDashboard, datasource, projectDashboards } from "../components/observability/dashboards";
+import { projectDashboards } from "../components/observability/dashboards";
+import { GrafanaDashboard, datasource } from "../components/observability/dashboardModel";
 import { istioDashboardMetrics } from "../components/observability/istioDashboards";
 import { istioMetrics } from "../components/observability/metrics";
 

@@ -3,7 +3,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
 import { hardenedContainer } from "../core/securityContext";
 import { sha256Hex, rolloutKey } from "../core/rollout";
-import { GrafanaDashboard, datasource } from "./dashboards";
+
+import { GrafanaDashboard, datasource } from "./dashboardModel";
 import { grafanaLabels, meta, podSecurity, ports, prometheusUrl, serviceAccounts } from "./objects";
 
 export interface GrafanaInput {
