@@ -1,4 +1,6 @@
 import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 /** Products whose charts the program installs; each has its own folder in an air-gapped chartDir. */
 export type ChartProduct = "istio" | "cilium" | "metallb";
@@ -32,4 +34,22 @@ export function helmChartSource(
  */
 export function releaseDefaults(timeoutSeconds: number) {
     return { skipAwait: false, timeout: timeoutSeconds, atomic: true, cleanupOnFail: true, maxHistory: 5 } as const;
+}
+
+export interface HelmReleaseArgs {
+    /** Helm's release name. */
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly chart: ChartSource;
+    readonly values: pulumi.Input<Record<string, unknown>>;
+    readonly timeoutSeconds: number;
+}
+
+/** A Helm release with the options every release of the program shares (releaseDefaults). */
+export function helmRelease(resourceName: string, args: HelmReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        resourceName,
+        { name: args.name, namespace: args.namespace, ...args.chart, values: args.values, ...releaseDefaults(args.timeoutSeconds) },
+        opts,
+    );
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 
 import { HelmConfig } from "../config/model";
-import { releaseDefaults } from "../core/helm";
+import { helmRelease } from "../core/helm";
 import { ClusterHandle } from "../platform/handle";
 import { IstioChart, VersionProfile } from "../core/versions";
 import { IntermediateBundle } from "./ca";
@@ -108,14 +108,14 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             values: pulumi.Input<Record<string, unknown>>,
             dependsOn: pulumi.Resource[],
         ) =>
-            new k8s.helm.v3.Release(
+            helmRelease(
                 `${name}-${role}`,
                 {
                     name: releaseName,
                     namespace,
-                    ...chartSource(args.helm, chart, chart === "gateway" ? args.versions.gatewayChart : args.versions.istio),
+                    chart: chartSource(args.helm, chart, chart === "gateway" ? args.versions.gatewayChart : args.versions.istio),
                     values,
-                    ...releaseDefaults(args.helm.timeoutSeconds),
+                    timeoutSeconds: args.helm.timeoutSeconds,
                 },
                 child(dependsOn),
             );
