@@ -3,9 +3,8 @@
  * that keeps or breaks each claim would. Each check must PASS only for the behaviour it names, and FAIL (exit 1,
  * verdict in its termination message) for the ways the claim can be broken, with the reason in the message.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
     checkJob,
@@ -17,35 +16,9 @@ import {
     tokenRequestConfig,
     unauthorizedScript,
 } from "../components/verification/checks";
+import { stubCurlHarness } from "./verification.shared";
 
-let dir: string;
-beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zta-checks-"));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Runs `script` with a stub curl whose body is `curlBody` (sh; "$@" are curl's arguments). Returns exit status,
- * stdout and the termination message.
- */
-function run(script: string, curlBody: string, secretDir?: string): { status: number; stdout: string; message: string; argv: string } {
-    const bin = fs.mkdtempSync(path.join(dir, "bin-"));
-    const argvLog = path.join(bin, "argv.log");
-    fs.writeFileSync(path.join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >>"${argvLog}"\n${curlBody}\n`, { mode: 0o755 });
-    const termination = path.join(bin, "termination-log");
-    const text = secretDir ? script.split(ingressSecretMount).join(secretDir) : script;
-    const r = spawnSync("sh", ["-c", text], {
-        env: { PATH: `${bin}:${process.env.PATH ?? ""}`, TERMINATION_LOG: termination },
-        encoding: "utf8",
-        timeout: 20_000,
-    });
-    return {
-        status: r.status ?? -1,
-        stdout: r.stdout,
-        message: fs.existsSync(termination) ? fs.readFileSync(termination, "utf8") : "",
-        argv: fs.existsSync(argvLog) ? fs.readFileSync(argvLog, "utf8") : "",
-    };
-}
+const { run, dir: scratch } = stubCurlHarness();
 
 describe("cross-network: both helloworld versions answer one client", () => {
     test("v1 and v2 both seen: PASS with the counts", () => {
@@ -114,7 +87,7 @@ describe("ingress-jwt: 200 with a Keycloak token, 403 without, 401 for expired, 
     });
     let secrets: string;
     beforeAll(() => {
-        secrets = fs.mkdtempSync(path.join(dir, "secrets-"));
+        secrets = fs.mkdtempSync(path.join(scratch(), "secrets-"));
         fs.writeFileSync(path.join(secrets, ingressSecretKeys.ca), "CA");
         fs.writeFileSync(
             path.join(secrets, ingressSecretKeys.tokenRequest),
