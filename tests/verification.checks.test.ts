@@ -16,6 +16,7 @@ import {
     tokenRequestConfig,
     unauthorizedScript,
 } from "../components/verification/checks";
+import { stubIngress, verificationChecks } from "../components/verification/registry";
 import { stubCurlHarness } from "./verification.shared";
 
 const { run, dir: scratch } = stubCurlHarness();
@@ -98,22 +99,8 @@ describe("ingress-jwt: 200 with a Keycloak token, 403 without, 401 for expired, 
         fs.writeFileSync(path.join(secrets, ingressSecretKeys.wrongAudience), "Authorization: Bearer AUDIENCE\n");
     });
 
-    /** A stub ingress: the token endpoint hands out VALID; the gateway answers per header file. */
-    const gateway = (codes: { valid: string; none: string; bad: string }) => `
-case "$*" in
-    *openid-connect/token*) echo '{"access_token":"VALID","expires_in":300,"token_type":"Bearer"}'; exit 0 ;;
-esac
-header=""
-prev=""
-for a in "$@"; do [ "$prev" = "--header" ] && header="$a"; prev="$a"; done
-if [ -z "$header" ]; then printf '${codes.none}'; exit 0; fi
-case "$(cat "\${header#@}")" in
-    *VALID*) printf '${codes.valid}' ;;
-    *) printf '${codes.bad}' ;;
-esac`;
-
     test("all five expectations hold: PASS, listing each answer", () => {
-        const r = run(script, gateway({ valid: "200", none: "403", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 200, none: 403, bad: 401 }), secrets);
         expect(r.message).toBe("PASS ingress-jwt: valid 200, none 403, expired 401, forged 401, wrong audience 401\n");
         expect(r.status).toBe(0);
         // The gateway is reached under the ingress host name through its Service, verified with the CA.
@@ -124,14 +111,14 @@ esac`;
         expect(r.argv).toContain(`--config ${secrets}/${ingressSecretKeys.tokenRequest}`);
     });
     test("a missing token let through (RequestAuthentication without its ALLOW): FAIL naming the answers", () => {
-        const r = run(script, gateway({ valid: "200", none: "200", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 200, none: 200, bad: 401 }), secrets);
         expect(r.status).toBe(1);
         expect(r.message).toBe(
             "FAIL ingress-jwt: expected valid 200, none 403, expired/forged/wrong audience 401; got: valid 200, none 200, expired 401, forged 401, wrong audience 401\n",
         );
     });
     test("every token refused (istiod without the JWKS, istio#53260): FAIL", () => {
-        const r = run(script, gateway({ valid: "401", none: "403", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 401, none: 403, bad: 401 }), secrets);
         expect(r.status).toBe(1);
         expect(r.message).toContain("got: valid 401, none 403");
     });
@@ -142,13 +129,10 @@ esac`;
     });
 });
 
-test("the scripts are POSIX sh (dash parses them) and shellcheck-clean", () => {
-    const scripts = [
-        crossNetworkScript(300),
-        plaintextScript(300),
-        unauthorizedScript(300),
-        ingressScript({ ingressHost: "h.test", ingressNamespace: "istio-ingress", tokenUrl: "https://k.test/t", timeoutSeconds: 300 }),
-    ];
+test("every registered check's script is POSIX sh (dash parses it) and shellcheck-clean", () => {
+    const scripts = verificationChecks.map((c) =>
+        c.script({ ingressHost: "h.test", ingressNamespace: "istio-ingress", tokenUrl: "https://k.test/t", timeoutSeconds: 300 }),
+    );
     for (const s of scripts) {
         execFileSync("sh", ["-n"], { input: s });
         execFileSync("shellcheck", ["--shell=sh", "-"], { input: s });

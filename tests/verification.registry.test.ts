@@ -20,9 +20,9 @@ const inputs: ScriptInputs = {
     tokenUrl: "https://keycloak.keycloak.svc.cluster.local:8443/realms/zta/protocol/openid-connect/token",
 };
 
-test("the registry: today's checks in today's order (Job names and the verification output follow it), names unique", () => {
+test("the registry: today's checks keep their order (Jobs and the verification output follow it; new ones append), names unique", () => {
     const names = verificationChecks.map((c) => c.name);
-    expect(names).toEqual(["cross-network", "plaintext-refused", "unauthorized-identity", "ingress-jwt"]);
+    expect(names.slice(0, 4)).toEqual(["cross-network", "plaintext-refused", "unauthorized-identity", "ingress-jwt"]);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) {
         // Job `verify-<name>` and the label value: a DNS label.

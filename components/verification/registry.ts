@@ -112,7 +112,7 @@ export interface VerificationCheck {
 export const clientLabels = (check: string): Record<string, string> => ({ [checkLabel]: check });
 
 /** A stub ingress: the token endpoint (requested with --config) hands out VALID; the gateway answers per header file. */
-const stubIngress = (codes: { valid: number; none: number; bad: number }) => `
+export const stubIngress = (codes: { valid: number; none: number; bad: number }) => `
 case "$*" in
     *--config*) echo '{"access_token":"VALID","expires_in":300,"token_type":"Bearer"}'; exit 0 ;;
 esac

@@ -11,8 +11,6 @@ import { checkJob, verifyNamespace } from "./checks";
 import { CheckContext, outsideServiceAccount, ScriptInputs, VerificationIdentity, verificationChecks } from "./registry";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
-export type { VerificationIdentity } from "./registry";
-
 /** What a check reports as a stack output. */
 /** "passed", "simulated: ...", "not run: <reason>" or "not complete". */
 export type CheckResult = string;
