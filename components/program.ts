@@ -139,8 +139,8 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         identity: { issuer: identity.realm.issuer, caCertPem: identity.tls.caCertPem, keycloak: identity.endpoint, ready: identity.ready },
     });
 
-    // Verification last, in every cluster: the zero-trust claims as Jobs the engine awaits (a failure fails `up`).
-    const keycloak = identity.endpoint;
+    // Verification last, in every cluster: the zero-trust claims as Jobs the engine awaits (a failure fails `up`);
+    // which checks run where is the registry's (components/verification/registry.ts).
     const verificationInputs = pulumi.all([identity.jwks, mesh.rootCertPem]).apply(([jwks, root]) => ({
         config: { ...config, baremetal: undefined, identity: { ...config.identity, tls: undefined } },
         jwks,
@@ -158,13 +158,9 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                     clientSecret: identity.clientSecret,
                     caCertPem: identity.tls.caCertPem,
                     badTokens: identity.badTokens,
-                    keycloak,
+                    keycloak: identity.endpoint,
                     ingressHost: config.identity.ingressHost,
                 },
-                skip:
-                    keycloak.kind === "cluster" && keycloak.cluster !== cluster.name
-                        ? { "ingress-jwt": `Keycloak is cluster-local to ${keycloak.cluster} (its Service name is the issuer)` }
-                        : {},
                 after: [...underTest, ...identity.ready],
                 inputs: verificationInputs,
                 simulated: config.platform === "sim",

@@ -3,9 +3,8 @@
  * that keeps or breaks each claim would. Each check must PASS only for the behaviour it names, and FAIL (exit 1,
  * verdict in its termination message) for the ways the claim can be broken, with the reason in the message.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
     checkJob,
@@ -17,35 +16,10 @@ import {
     tokenRequestConfig,
     unauthorizedScript,
 } from "../components/verification/checks";
+import { stubIngress, verificationChecks } from "../components/verification/registry";
+import { stubCurlHarness } from "./verification.shared";
 
-let dir: string;
-beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zta-checks-"));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Runs `script` with a stub curl whose body is `curlBody` (sh; "$@" are curl's arguments). Returns exit status,
- * stdout and the termination message.
- */
-function run(script: string, curlBody: string, secretDir?: string): { status: number; stdout: string; message: string; argv: string } {
-    const bin = fs.mkdtempSync(path.join(dir, "bin-"));
-    const argvLog = path.join(bin, "argv.log");
-    fs.writeFileSync(path.join(bin, "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >>"${argvLog}"\n${curlBody}\n`, { mode: 0o755 });
-    const termination = path.join(bin, "termination-log");
-    const text = secretDir ? script.split(ingressSecretMount).join(secretDir) : script;
-    const r = spawnSync("sh", ["-c", text], {
-        env: { PATH: `${bin}:${process.env.PATH ?? ""}`, TERMINATION_LOG: termination },
-        encoding: "utf8",
-        timeout: 20_000,
-    });
-    return {
-        status: r.status ?? -1,
-        stdout: r.stdout,
-        message: fs.existsSync(termination) ? fs.readFileSync(termination, "utf8") : "",
-        argv: fs.existsSync(argvLog) ? fs.readFileSync(argvLog, "utf8") : "",
-    };
-}
+const { run, dir: scratch } = stubCurlHarness();
 
 describe("cross-network: both helloworld versions answer one client", () => {
     test("v1 and v2 both seen: PASS with the counts", () => {
@@ -114,7 +88,7 @@ describe("ingress-jwt: 200 with a Keycloak token, 403 without, 401 for expired, 
     });
     let secrets: string;
     beforeAll(() => {
-        secrets = fs.mkdtempSync(path.join(dir, "secrets-"));
+        secrets = fs.mkdtempSync(path.join(scratch(), "secrets-"));
         fs.writeFileSync(path.join(secrets, ingressSecretKeys.ca), "CA");
         fs.writeFileSync(
             path.join(secrets, ingressSecretKeys.tokenRequest),
@@ -125,22 +99,8 @@ describe("ingress-jwt: 200 with a Keycloak token, 403 without, 401 for expired, 
         fs.writeFileSync(path.join(secrets, ingressSecretKeys.wrongAudience), "Authorization: Bearer AUDIENCE\n");
     });
 
-    /** A stub ingress: the token endpoint hands out VALID; the gateway answers per header file. */
-    const gateway = (codes: { valid: string; none: string; bad: string }) => `
-case "$*" in
-    *openid-connect/token*) echo '{"access_token":"VALID","expires_in":300,"token_type":"Bearer"}'; exit 0 ;;
-esac
-header=""
-prev=""
-for a in "$@"; do [ "$prev" = "--header" ] && header="$a"; prev="$a"; done
-if [ -z "$header" ]; then printf '${codes.none}'; exit 0; fi
-case "$(cat "\${header#@}")" in
-    *VALID*) printf '${codes.valid}' ;;
-    *) printf '${codes.bad}' ;;
-esac`;
-
     test("all five expectations hold: PASS, listing each answer", () => {
-        const r = run(script, gateway({ valid: "200", none: "403", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 200, none: 403, bad: 401 }), secrets);
         expect(r.message).toBe("PASS ingress-jwt: valid 200, none 403, expired 401, forged 401, wrong audience 401\n");
         expect(r.status).toBe(0);
         // The gateway is reached under the ingress host name through its Service, verified with the CA.
@@ -151,14 +111,14 @@ esac`;
         expect(r.argv).toContain(`--config ${secrets}/${ingressSecretKeys.tokenRequest}`);
     });
     test("a missing token let through (RequestAuthentication without its ALLOW): FAIL naming the answers", () => {
-        const r = run(script, gateway({ valid: "200", none: "200", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 200, none: 200, bad: 401 }), secrets);
         expect(r.status).toBe(1);
         expect(r.message).toBe(
             "FAIL ingress-jwt: expected valid 200, none 403, expired/forged/wrong audience 401; got: valid 200, none 200, expired 401, forged 401, wrong audience 401\n",
         );
     });
     test("every token refused (istiod without the JWKS, istio#53260): FAIL", () => {
-        const r = run(script, gateway({ valid: "401", none: "403", bad: "401" }), secrets);
+        const r = run(script, stubIngress({ valid: 401, none: 403, bad: 401 }), secrets);
         expect(r.status).toBe(1);
         expect(r.message).toContain("got: valid 401, none 403");
     });
@@ -169,13 +129,10 @@ esac`;
     });
 });
 
-test("the scripts are POSIX sh (dash parses them) and shellcheck-clean", () => {
-    const scripts = [
-        crossNetworkScript(300),
-        plaintextScript(300),
-        unauthorizedScript(300),
-        ingressScript({ ingressHost: "h.test", ingressNamespace: "istio-ingress", tokenUrl: "https://k.test/t", timeoutSeconds: 300 }),
-    ];
+test("every registered check's script is POSIX sh (dash parses it) and shellcheck-clean", () => {
+    const scripts = verificationChecks.map((c) =>
+        c.script({ ingressHost: "h.test", ingressNamespace: "istio-ingress", tokenUrl: "https://k.test/t", timeoutSeconds: 300 }),
+    );
     for (const s of scripts) {
         execFileSync("sh", ["-n"], { input: s });
         execFileSync("shellcheck", ["--shell=sh", "-"], { input: s });

@@ -1,7 +1,8 @@
 /**
  * The zero-trust claims as executable checks: one Kubernetes Job per claim and cluster, each a POSIX sh script run
  * by the sample curl image, awaited by the engine (a failed Job fails `pulumi up` under the Job's name, and the
- * script's verdict is the container's termination message). Pure: renders scripts and manifests only.
+ * script's verdict is the container's termination message). Pure: renders scripts and manifests only; which check
+ * uses which script, client, policies and skip rule is registry.ts.
  *
  * - cross-network: a meshed client with the `curl` identity calls helloworld until it has seen BOTH versions
  *   (v1 runs in one network, v2 in the other: only cross-network load balancing through the east-west gateways
@@ -21,9 +22,6 @@ import { ingressGatewayName } from "../core/istio";
 import { clusterDomain, sampleNamespace, samplePorts } from "../workloads/samples";
 import { hardenedContainer } from "../core/securityContext";
 import { ingressExpectations } from "../workloads/ingress";
-
-export type CheckName = "cross-network" | "plaintext-refused" | "unauthorized-identity" | "ingress-jwt";
-export const checkNames: readonly CheckName[] = ["cross-network", "plaintext-refused", "unauthorized-identity", "ingress-jwt"];
 
 /** Namespace of the non-meshed verification clients (token client, plaintext client). */
 export const verifyNamespace = "zta-verify";
@@ -46,7 +44,7 @@ export const ingressSecretKeys = {
 const helloworldUrl = `http://helloworld.${sampleNamespace}.svc.${clusterDomain}:${samplePorts.helloworld}/hello`;
 
 /** Shared prelude: the verdict goes to stdout and to the termination message (it shows in the Job's failure). */
-const prelude = (check: CheckName, timeoutSeconds: number) => `set -u
+const prelude = (check: string, timeoutSeconds: number) => `set -u
 check=${check}
 deadline=$(( $(date +%s) + ${timeoutSeconds} ))
 verdict() {
@@ -173,7 +171,8 @@ export function tokenRequestConfig(clientId: string, clientSecret: string): stri
 }
 
 export interface CheckJobInput {
-    readonly check: CheckName;
+    /** The check's name (registry.ts): Job `verify-<check>`, label `zta.verify/check: <check>`. */
+    readonly check: string;
     readonly namespace: string;
     readonly serviceAccount: string;
     readonly image: string;

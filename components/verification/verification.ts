@@ -1,60 +1,25 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { BadTokens } from "../identity/jwt";
-import type { KeycloakEndpoint } from "../identity/identity";
 import { ClusterHandle } from "../platform/handle";
 import { createPullSecret, pullSecretName } from "../platform/pullSecret";
 
-import {
-    allowDnsEgress,
-    allowEgressToPods,
-    allowIngressFromPods,
-    allowKeycloakEgress,
-    defaultDeny,
-    NetworkPolicy,
-} from "../core/networkPolicy";
-import { gatewayPodLabels } from "../core/istio";
+import { allowDnsEgress, defaultDeny } from "../core/networkPolicy";
 import { psaLabels } from "../core/podSecurity";
-import { sampleImages, sampleNamespace, samplePorts } from "../workloads/samples";
-import {
-    CheckName,
-    checkJob,
-    checkLabel,
-    crossNetworkScript,
-    ingressScript,
-    ingressSecretKeys,
-    intruderServiceAccount,
-    plaintextScript,
-    tokenRequestConfig,
-    unauthorizedScript,
-    verifyNamespace,
-} from "./checks";
+import { sampleImages, sampleNamespace } from "../workloads/samples";
+import { checkJob, verifyNamespace } from "./checks";
+import { CheckContext, outsideServiceAccount, ScriptInputs, VerificationIdentity, verificationChecks } from "./registry";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
 /** What a check reports as a stack output. */
 /** "passed", "simulated: ...", "not run: <reason>" or "not complete". */
 export type CheckResult = string;
 
-export interface VerificationIdentity {
-    readonly tokenUrl: string;
-    readonly clientId: string;
-    /** Secret. */
-    readonly clientSecret: pulumi.Output<string>;
-    readonly caCertPem: pulumi.Output<string>;
-    /** Secret. */
-    readonly badTokens: pulumi.Output<BadTokens>;
-    readonly keycloak: KeycloakEndpoint;
-    readonly ingressHost: string;
-}
-
 export interface ClusterVerificationArgs {
     readonly cluster: ClusterHandle;
     readonly ingressNamespace: string;
     readonly sampleRegistry?: string;
     readonly identity: VerificationIdentity;
-    /** Checks not run from here, with the reason (e.g. Keycloak not reachable from this cluster). */
-    readonly skip: Partial<Record<CheckName, string>>;
     /** Everything under test, in every cluster: samples, ingress, identity, endpoint discovery. */
     readonly after: readonly pulumi.Resource[];
     /** What the checks depend on; a change replaces the Jobs, so `up` verifies again. */
@@ -64,10 +29,11 @@ export interface ClusterVerificationArgs {
     readonly timeoutSeconds: number;
 }
 
-/** Labels of the non-meshed clients, for the NetworkPolicies of both sides. */
-const clientLabels = (check: CheckName) => ({ [checkLabel]: check });
-
-/** Runs the zero-trust checks in one cluster; `results` maps each check to "passed" (or why it was not run). */
+/**
+ * Runs the zero-trust checks of registry.ts in one cluster, each the same way: its client's NetworkPolicies, service
+ * account and Secret, then its Job after everything under test; `results` maps each check to "passed" (or why it
+ * was not run), in registry order, the skipped ones last.
+ */
 export class ClusterVerification extends pulumi.ComponentResource {
     public readonly results: pulumi.Output<Record<string, CheckResult>>;
 
@@ -83,96 +49,95 @@ export class ClusterVerification extends pulumi.ComponentResource {
             { metadata: { name: verifyNamespace, labels: { ...psaLabels("restricted"), "istio-injection": "disabled" } } },
             child(c.ready),
         );
-        const keycloak = args.identity.keycloak;
-        const tokenClient = clientLabels("ingress-jwt");
-        const policies: NetworkPolicy[] = [
-            allowDnsEgress(verifyNamespace),
-            allowEgressToPods({
-                name: "allow-plaintext-client-egress",
-                namespace: verifyNamespace,
-                podLabels: clientLabels("plaintext-refused"),
-                peerNamespace: sampleNamespace,
-                peerPodLabels: { app: "helloworld" },
-                ports: [samplePorts.helloworld],
-            }),
-            allowEgressToPods({
-                name: "allow-ingress-client-egress",
-                namespace: verifyNamespace,
-                podLabels: tokenClient,
-                peerNamespace: args.ingressNamespace,
-                peerPodLabels: gatewayPodLabels.ingress,
-                ports: [443],
-            }),
-            ...(args.skip["ingress-jwt"] !== undefined
-                ? []
-                : [
-                      keycloak.kind === "host"
-                          ? allowKeycloakEgress({ namespace: verifyNamespace, podLabels: tokenClient, keycloak })
-                          : allowEgressToPods({
-                                name: "allow-keycloak-egress",
-                                namespace: verifyNamespace,
-                                podLabels: tokenClient,
-                                peerNamespace: keycloak.namespace,
-                                peerPodLabels: keycloak.podLabels,
-                                ports: [keycloak.port],
-                            }),
-                  ]),
-        ];
+        const ctx: CheckContext = { cluster: c.name, ingressNamespace: args.ingressNamespace, identity: args.identity };
+        const checks = verificationChecks.map((check) => {
+            const skipped = check.skip?.(ctx);
+            return { check, skipped, policies: check.networkPolicies?.(ctx, skipped === undefined) ?? {} };
+        });
+
+        // The clients outside the mesh: default deny in zta-verify, DNS, then each check's own allows.
         const networkPolicies = createNetworkPolicies(
-            { resourceName: (p) => `${name}-${p.metadata.name}`, policies: [...policies, defaultDeny(verifyNamespace)], after: () => [ns] },
+            {
+                resourceName: (p) => `${name}-${p.metadata.name}`,
+                policies: [
+                    allowDnsEgress(verifyNamespace),
+                    ...checks.flatMap((k) => k.policies.client ?? []),
+                    defaultDeny(verifyNamespace),
+                ],
+                after: () => [ns],
+            },
             child,
         );
-        // The other side of the plaintext probe: helloworld takes its connection, so only the sidecar can refuse it.
-        const probeAllow = new k8s.networking.v1.NetworkPolicy(
-            `${name}-allow-plaintext-probe`,
-            allowIngressFromPods({
-                name: "allow-plaintext-probe",
-                namespace: sampleNamespace,
-                podLabels: { app: "helloworld" },
-                peerNamespace: verifyNamespace,
-                peerPodLabels: clientLabels("plaintext-refused"),
-                ports: [samplePorts.helloworld],
-            }),
-            child([...args.after]),
+        // The servers' side (e.g. helloworld admitting the plaintext probe), after everything under test.
+        const serverPolicies = checks.map((k) =>
+            (k.policies.server ?? []).map(
+                (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, child([...args.after])),
+            ),
         );
-        const verifySa = new k8s.core.v1.ServiceAccount(
+        const outsideSa = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
-            { metadata: { name: "verify-client", namespace: verifyNamespace }, automountServiceAccountToken: false },
+            { metadata: { name: outsideServiceAccount, namespace: verifyNamespace }, automountServiceAccountToken: false },
             child([ns]),
-        );
-        const intruderSa = new k8s.core.v1.ServiceAccount(
-            `${name}-intruder-sa`,
-            { metadata: { name: intruderServiceAccount, namespace: sampleNamespace }, automountServiceAccountToken: false },
-            child([...args.after]),
         );
         const pull = createPullSecret(`${name}-pull-secret`, c, verifyNamespace, { parent: this, dependsOn: [ns] });
         const hash = args.inputs.apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex"));
         const base = [...args.after, ...networkPolicies, ...(pull ? [pull] : [])];
         const timeout = args.timeoutSeconds;
+        const scriptInputs: ScriptInputs = {
+            timeoutSeconds: timeout,
+            ingressNamespace: args.ingressNamespace,
+            ingressHost: args.identity.ingressHost,
+            tokenUrl: args.identity.tokenUrl,
+        };
 
-        const jobs: Partial<Record<CheckName, k8s.batch.v1.Job>> = {};
-        const job = (
-            check: CheckName,
-            namespace: string,
-            sa: string,
-            meshed: boolean,
-            script: string,
-            deps: pulumi.Resource[],
-            secret?: string,
-        ) => {
-            jobs[check] = new k8s.batch.v1.Job(
-                `${name}-${check}`,
+        const jobs: [string, k8s.batch.v1.Job][] = [];
+        checks.forEach(({ check, skipped }, i) => {
+            if (skipped !== undefined) {
+                return;
+            }
+            const client = check.client;
+            const namespace = client.kind === "meshed" ? sampleNamespace : verifyNamespace;
+            const serviceAccount = client.kind === "meshed" ? client.serviceAccount : outsideServiceAccount;
+            const deps: pulumi.Resource[] = [];
+            if (client.kind === "outside") {
+                deps.push(outsideSa);
+            } else if (client.createAs !== undefined) {
+                deps.push(
+                    new k8s.core.v1.ServiceAccount(
+                        `${name}-${client.createAs}`,
+                        { metadata: { name: client.serviceAccount, namespace }, automountServiceAccountToken: false },
+                        child([...args.after]),
+                    ),
+                );
+            }
+            deps.push(...serverPolicies[i]);
+            const secretName = check.secret ? `verify-${check.name}` : undefined;
+            if (check.secret) {
+                deps.push(
+                    new k8s.core.v1.Secret(
+                        `${name}-${check.secret.resourceName}`,
+                        {
+                            metadata: { name: secretName, namespace },
+                            type: "Opaque",
+                            stringData: pulumi.secret(check.secret.data(args.identity)),
+                        },
+                        child(client.kind === "outside" ? [ns] : [...args.after]),
+                    ),
+                );
+            }
+            const job = new k8s.batch.v1.Job(
+                `${name}-${check.name}`,
                 checkJob({
-                    check,
+                    check: check.name,
                     namespace,
-                    serviceAccount: sa,
+                    serviceAccount,
                     image,
-                    meshed,
-                    script,
+                    meshed: client.kind === "meshed",
+                    script: check.script(scriptInputs),
                     timeoutSeconds: timeout,
                     inputsHash: hash,
                     pullSecret,
-                    secretName: secret,
+                    secretName,
                 }),
                 {
                     ...child([...base, ...deps]),
@@ -181,49 +146,12 @@ export class ClusterVerification extends pulumi.ComponentResource {
                     customTimeouts: { create: `${timeout + 180}s`, update: `${timeout + 180}s` },
                 },
             );
-        };
-        job("cross-network", sampleNamespace, "curl", true, crossNetworkScript(timeout), []);
-        job("plaintext-refused", verifyNamespace, "verify-client", false, plaintextScript(timeout), [verifySa, probeAllow]);
-        job("unauthorized-identity", sampleNamespace, intruderServiceAccount, true, unauthorizedScript(timeout), [intruderSa]);
-        if (args.skip["ingress-jwt"] === undefined) {
-            const id = args.identity;
-            const secret = new k8s.core.v1.Secret(
-                `${name}-ingress-check`,
-                {
-                    metadata: { name: "verify-ingress-jwt", namespace: verifyNamespace },
-                    type: "Opaque",
-                    stringData: pulumi.secret(
-                        pulumi.all([id.caCertPem, id.clientSecret, id.badTokens]).apply(([ca, clientSecret, bad]) => ({
-                            [ingressSecretKeys.ca]: ca,
-                            [ingressSecretKeys.tokenRequest]: tokenRequestConfig(id.clientId, clientSecret),
-                            [ingressSecretKeys.expired]: `Authorization: Bearer ${bad.expired}\n`,
-                            [ingressSecretKeys.forged]: `Authorization: Bearer ${bad.forged}\n`,
-                            [ingressSecretKeys.wrongAudience]: `Authorization: Bearer ${bad.wrongAudience}\n`,
-                        })),
-                    ),
-                },
-                child([ns]),
-            );
-            job(
-                "ingress-jwt",
-                verifyNamespace,
-                "verify-client",
-                false,
-                ingressScript({
-                    ingressHost: id.ingressHost,
-                    ingressNamespace: args.ingressNamespace,
-                    tokenUrl: id.tokenUrl,
-                    timeoutSeconds: timeout,
-                }),
-                [verifySa, secret],
-                "verify-ingress-jwt",
-            );
-        }
+            jobs.push([check.name, job]);
+        });
 
-        const entries = Object.entries(jobs) as [CheckName, k8s.batch.v1.Job][];
-        this.results = pulumi.all(entries.map(([, j]) => j.status)).apply((statuses) => {
+        this.results = pulumi.all(jobs.map(([, j]) => j.status)).apply((statuses) => {
             const results: Record<string, CheckResult> = {};
-            entries.forEach(([check], i) => {
+            jobs.forEach(([check], i) => {
                 const done = (statuses[i]?.succeeded ?? 0) >= 1;
                 results[check] = !done
                     ? "not complete"
@@ -231,8 +159,10 @@ export class ClusterVerification extends pulumi.ComponentResource {
                       ? "simulated: Job completed without running (kwok pods run no containers); wiring and ordering only"
                       : "passed";
             });
-            for (const [check, reason] of Object.entries(args.skip)) {
-                results[check] = `not run: ${reason}`;
+            for (const { check, skipped } of checks) {
+                if (skipped !== undefined) {
+                    results[check.name] = `not run: ${skipped}`;
+                }
             }
             return results;
         });

@@ -1,0 +1,45 @@
+/**
+ * Allow-lists and constants of the pack. Each entry says why it is there; keep them short.
+ */
+
+/** Istio's root namespace (istiod's default `meshConfig.rootNamespace`; rule mesh-root-namespace keeps it so). */
+export const MESH_ROOT_NAMESPACE = "istio-system";
+
+/**
+ * The only namespaces whose Pod Security Admission `enforce` level may be `privileged` (zero-trust.md: "only a short,
+ * commented allow-list is `privileged` (Cilium, MetalLB speaker, istio-cni, SPIRE agent, node-exporter)").
+ */
+export const PRIVILEGED_NAMESPACES: Readonly<Record<string, string>> = {
+    "kube-system": "Cilium agent (bare metal installs it here): host network, BPF and cgroup hostPath mounts, NET_ADMIN/SYS_ADMIN",
+    "metallb-system": "MetalLB speaker: host network and NET_RAW to answer ARP for LoadBalancer addresses",
+    "istio-cni": "Istio CNI node agent, in its own namespace: writes the node's CNI config (hostPath) so pods need no NET_ADMIN",
+    "spire-system": "SPIRE agent: hostPID and the node's workload-API socket directory (hostPath)",
+    "node-exporter": "Prometheus node-exporter, alone in its namespace: host network/PID and the node's /proc and /sys",
+};
+
+/**
+ * Service accounts (`<namespace>/<name>`) whose pods may mount an API token (zero-trust.md: "`automountServiceAccountToken:
+ * false` unless needed"). Only the observability layer's Prometheus and Kiali call it. Add an entry with the reason.
+ */
+export const TOKEN_MOUNT_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
+    "observability/prometheus": "Kubernetes service discovery of its scrape targets (read-only ClusterRole: pods, endpoints, services)",
+    "observability/prometheus-federator": "the mesh cluster's Prometheus: the same discovery",
+    "observability/kiali": "reads the mesh through the API server (read-only kiali-viewer ClusterRole, view_only_mode)",
+};
+
+/** Host names and services of the observability UIs (Istio's samples/addons) that must stay off the public gateway. */
+export const OBSERVABILITY_UIS = ["grafana", "kiali", "prometheus", "tracing", "jaeger", "zipkin", "alertmanager"] as const;
+
+/** Istio's sample JWT issuer and JWKS: their private key is published with Istio (istio-multicluster.md). */
+export const ISTIO_SAMPLE_ISSUER = "testing@secure.istio.io";
+export const sampleJwksUri = /^https?:\/\/raw\.githubusercontent\.com\/istio\/istio\/.*\/jwks\.json$/;
+/** `kid` of the key in Istio's security/tools/jwt/samples/jwks.json: an inline copy of the sample is just as bad. */
+export const sampleJwksKid = "DHFbpoIUqrY8t2zpA2qXfCmr5VO5ZEr4RzHU_-envvQ";
+/** A Keycloak realm URL (`…/realms/<realm>`, or `…/auth/realms/<realm>` before Keycloak 17): the issuer the reference asks for. */
+export const KEYCLOAK_ISSUER = /^https?:\/\/[^/\s]+(\/auth)?\/realms\/[^/\s]+$/;
+
+/** `<trust-domain>/ns/<ns>/sa/<sa>`; Istio's prefix/suffix `*` is tolerated in the namespace and account parts. */
+export const principalForm = /^[^/*\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
+
+/** Workload cert TTL ceiling (zero-trust.md: "Workload cert TTL ≤ 24 h"). */
+export const MAX_WORKLOAD_CERT_TTL_SECONDS = 24 * 3600;
