@@ -27,7 +27,7 @@ function normalize(value: unknown): unknown {
                     k,
                     k === "zta-testbed.dev/cacerts-sha256"
                         ? "<sha256 of cacerts chain>"
-                        : k === "zta.verify/inputs-sha256"
+                        : k === "zta-testbed.dev/inputs-sha256"
                           ? "<sha256 of what the checks verify>"
                           : normalize(v),
                 ]),

@@ -180,7 +180,7 @@ describe("checkJob: one Job per check, restricted, awaited once", () => {
     test("no retries (the script retries), a deadline past its own, the inputs hash re-runs it", () => {
         expect(spec(meshed).backoffLimit).toBe(0);
         expect(spec(meshed).activeDeadlineSeconds).toBe(420);
-        expect(spec(meshed).template.metadata.annotations["zta.verify/inputs-sha256"]).toBe("abc");
+        expect(spec(meshed).template.metadata.annotations["zta-testbed.dev/inputs-sha256"]).toBe("abc");
         expect(spec(meshed).template.spec.restartPolicy).toBe("Never");
     });
     test("Pod Security restricted, read-only root, no token, secrets only as a mounted volume", () => {

@@ -20,7 +20,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import { ingressGatewayName } from "../core/istio";
 import { clusterDomain, sampleNamespace, samplePorts } from "../workloads/samples";
-import { hardenedContainer } from "../core/securityContext";
+import { hardenedContainer, restrictedPod } from "../core/securityContext";
+import { rolloutKey } from "../core/rollout";
 import { ingressExpectations } from "../workloads/ingress";
 
 /** Namespace of the non-meshed verification clients (token client, plaintext client). */
@@ -203,7 +204,7 @@ export function checkJob(input: CheckJobInput): Job {
                 metadata: {
                     labels: { ...labels, "sidecar.istio.io/inject": input.meshed ? "true" : "false" },
                     annotations: {
-                        "zta.verify/inputs-sha256": input.inputsHash,
+                        [rolloutKey("inputs")]: input.inputsHash,
                         ...(input.meshed ? { "sidecar.istio.io/nativeSidecar": "true" } : {}),
                     },
                 },
@@ -213,7 +214,7 @@ export function checkJob(input: CheckJobInput): Job {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
                     // fsGroup: the mounted Secret's files (0440) are readable by the check's group.
-                    securityContext: { runAsNonRoot: true, fsGroup: 101, seccompProfile: { type: "RuntimeDefault" } },
+                    securityContext: restrictedPod({ fsGroup: 101 }),
                     ...(input.pullSecret ? { imagePullSecrets: [{ name: input.pullSecret }] } : {}),
                     containers: [
                         {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
@@ -10,6 +9,7 @@ import { sampleImages, sampleNamespace } from "../workloads/samples";
 import { checkJob, verifyNamespace } from "./checks";
 import { CheckContext, outsideServiceAccount, ScriptInputs, VerificationIdentity, verificationChecks } from "./registry";
 import { childOptions, createNetworkPolicies } from "../core/resources";
+import { sha256Hex } from "../core/rollout";
 
 /** What a check reports as a stack output. */
 /** "passed", "simulated: ...", "not run: <reason>" or "not complete". */
@@ -80,7 +80,7 @@ export class ClusterVerification extends pulumi.ComponentResource {
             child([ns]),
         );
         const pull = createPullSecret(`${name}-pull-secret`, c, verifyNamespace, { parent: this, dependsOn: [ns] });
-        const hash = args.inputs.apply((v) => createHash("sha256").update(JSON.stringify(v)).digest("hex"));
+        const hash = args.inputs.apply((v) => sha256Hex(JSON.stringify(v)));
         const base = [...args.after, ...networkPolicies, ...(pull ? [pull] : [])];
         const timeout = args.timeoutSeconds;
         const scriptInputs: ScriptInputs = {
