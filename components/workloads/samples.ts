@@ -16,7 +16,7 @@ import { allowCrossNetworkEgress, allowFromGateway, allowIstiodEgress } from "..
 import { ingressGatewayName, istioNamespace, networkingApiVersion, securityApiVersion, gatewayPodLabels } from "../core/istio";
 import { allowAppTraffic, allowDnsEgress, defaultDeny, NetworkPolicy } from "../core/networkPolicy";
 import { PsaLevel, psaLabels } from "../core/podSecurity";
-import { dnsLabel, dnsSubdomain, hostName, httpsUrl, nonEmpty, show } from "../core/validate";
+import { dnsLabel, dnsSubdomain, hostName, httpsUrl, isImageRegistryPrefix, nonEmpty, show } from "../core/validate";
 
 export const sampleNamespace = "sample";
 /** The clusters' DNS domain (kubeadm and the managed clouds' default); unrelated to the mesh trust domain. */
@@ -65,10 +65,7 @@ export interface SampleImages {
  * go-httpbin, curl.
  */
 export function sampleImages(registry?: string): SampleImages {
-    if (
-        registry !== undefined &&
-        (typeof registry !== "string" || !/^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(registry))
-    ) {
+    if (registry !== undefined && !isImageRegistryPrefix(registry)) {
         throw new Error(
             `registry: expected a registry host[:port] with an optional path like "10.5.0.2:5000/istio" (no scheme, tag or trailing slash), got ${show(registry)}`,
         );
