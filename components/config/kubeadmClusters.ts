@@ -4,7 +4,7 @@
  * only from parse.ts, with the same Problems collector.
  */
 import { z } from "zod";
-import { cniPlugins, defaultCni } from "../core/cni";
+import { cniPlugins, defaultCni, findCniPlugin } from "../core/cni";
 import { Ipv4Range, isIPv4, parseIPv4, parseIPv4Cidr, parseIPv4Pool, rangeContains, rangesOverlap, rangeWithin } from "../core/net";
 import { baremetalDefaults, rejectedHostNames } from "./baremetal";
 import { BareMetalConfig, HostConfig, HostRole, KubeadmClusterConfig } from "./model";
@@ -81,7 +81,7 @@ export function readKubeadmClusters(
     const results = entries.map((e, i): KubeadmClusterConfig | undefined => {
         const at = `clusters[${i}]`;
         const cni = e.cni ?? defaultCni;
-        if (!Object.hasOwn(cniPlugins, cni)) {
+        if (!findCniPlugin(cni)) {
             problems.add(
                 `${at}.cni`,
                 `must be one of ${Object.keys(cniPlugins)
@@ -223,6 +223,6 @@ export function kubeadmApiServerProblem(url: string, controlPlane: string | unde
  */
 export function cniClusterNameProblem(name: string, cni: string | undefined): string | undefined {
     const selected = cni ?? defaultCni;
-    const problem = Object.hasOwn(cniPlugins, selected) ? cniPlugins[selected].clusterNameProblem(name) : undefined;
+    const problem = findCniPlugin(selected)?.clusterNameProblem(name);
     return problem && `${problem} (CNI ${show(selected)} on platform testbed), got ${show(name)}`;
 }

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { CniPlugin, cniPlugins } from "../core/cni";
+import { CniPlugin, findCniPlugin } from "../core/cni";
 import { isDnsLabel } from "../core/net";
 import { isImageRegistryPrefix } from "../core/validate";
 import { IstioChart, VersionProfile, istioCharts, isVersionProfileName, versionProfileNames, versionProfiles } from "../core/versions";
@@ -173,9 +173,9 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         peers.length > 0,
     );
     // The CNIs the clusters use (unknown names are reported already).
-    const cnis = [
-        ...new Set(clusters.map((c) => (c.access.kind === "kubeadm" ? c.access.cni : undefined)).filter((n) => n !== undefined)),
-    ].flatMap((n) => (Object.hasOwn(cniPlugins, n) ? [cniPlugins[n]] : []));
+    const cnis = [...new Set(clusters.flatMap((c) => (c.access.kind === "kubeadm" ? [c.access.cni] : [])))].flatMap(
+        (n) => findCniPlugin(n) ?? [],
+    );
     const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined, platform, cnis);
     const identity = readIdentity(
         problems,
