@@ -41,6 +41,7 @@ describe("the committed testbed stack", () => {
                     serviceSubnet: "10.96.0.0/16",
                     loadBalancerPool: ["10.5.0.100-10.5.0.120"],
                     ciliumClusterId: 1,
+                    cni: "cilium",
                 },
             ],
             [
@@ -55,6 +56,7 @@ describe("the committed testbed stack", () => {
                     serviceSubnet: "10.96.0.0/16",
                     loadBalancerPool: ["10.5.0.121-10.5.0.139"],
                     ciliumClusterId: 2,
+                    cni: "cilium",
                 },
             ],
         ]);
@@ -235,7 +237,7 @@ describe("bad bare-metal configs are rejected with the key and value named", () 
         [
             "a cluster name Cilium refuses",
             () => parseTestbed({ clusters: withCluster(0, { name: "default" }) }),
-            /^zta-testbed:clusters\[0\]\.name: must be at most 32 characters and not "default" on platform testbed/,
+            /^zta-testbed:clusters\[0\]\.name: "default" is reserved by Cilium for clusters without a cluster ID; choose a unique name \(CNI "cilium" on platform testbed\)/,
         ],
         [
             "an API server override on another port",

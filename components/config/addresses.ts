@@ -1,4 +1,4 @@
-import * as ipaddr from "ipaddr.js";
+import { ipRangeName, looksNumeric } from "../core/net";
 
 /** Ranges an API server address must never be in: peers in other clusters could not reach it. */
 const unreachableRanges = new Set(["loopback", "unspecified", "linkLocal", "broadcast", "multicast"]);
@@ -21,19 +21,19 @@ export function apiServerProblem(url: string, opts: { allowLoopback?: boolean } 
         return "must not carry a path";
     }
     const host = parsed.hostname.replace(/^\[|\]$/g, "");
-    if (opts.allowLoopback && (host === "localhost" || (ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback"))) {
+    const range = ipRangeName(host);
+    if (opts.allowLoopback && (host === "localhost" || range === "loopback")) {
         // The simulation runs every cluster in ONE network namespace, where loopback is shared.
         return undefined;
     }
     if (host === "localhost" || host.endsWith(".localhost")) {
         return "is a loopback name; other clusters cannot reach it (istio#31081)";
     }
-    if (ipaddr.isValid(host)) {
-        const range = ipaddr.parse(host).range();
+    if (range !== undefined) {
         if (unreachableRanges.has(range)) {
             return `is a ${range} address; other clusters cannot reach it (istio#31081)`;
         }
-    } else if (/^[0-9.]+$/.test(host)) {
+    } else if (looksNumeric(host)) {
         return "has a malformed IPv4 address";
     }
     return undefined;

@@ -1,20 +1,11 @@
 /**
- * The bare-metal part of the config model (platform `testbed`): hosts, SSH, the private registry and the kubeadm
- * fields of each cluster. Called only from parse.ts, which owns every other key; the same Problems collector
- * gathers every problem of the whole config before anything is created.
+ * The bare-metal part of the config model (platform `testbed`): hosts, SSH and the private registry (the kubeadm
+ * fields of each cluster: kubeadmClusters.ts). Called only from parse.ts, which owns every other key; the same
+ * Problems collector gathers every problem of the whole config before anything is created.
  */
-import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import {
-    BareMetalConfig,
-    HostConfig,
-    HostRole,
-    InterfaceAddress,
-    KubeadmClusterConfig,
-    RegistryConfig,
-    SshConfig,
-    hostRoles,
-} from "./model";
+import { isDnsLabel, isDnsSubdomain, isIPv4, parseIPv4InterfaceAddress } from "../core/net";
+import { BareMetalConfig, HostConfig, HostRole, InterfaceAddress, RegistryConfig, SshConfig, hostRoles } from "./model";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 import { parseStructured } from "./structured";
@@ -30,17 +21,6 @@ export const baremetalDefaults = {
     infraCaValidityDays: 3650,
     registryCertValidityDays: 825,
 } as const;
-
-/** The kubeadm fields a `clusters[]` entry may carry (platform testbed only). */
-export const kubeadmClusterFields = {
-    controlPlane: z.string().optional(),
-    workers: z.array(z.string()).optional(),
-    podSubnet: z.string().optional(),
-    serviceSubnet: z.string().optional(),
-    loadBalancerPool: z.array(z.string()).optional(),
-    ciliumClusterId: z.number().optional(),
-};
-type KubeadmFields = { [K in keyof typeof kubeadmClusterFields]?: z.infer<(typeof kubeadmClusterFields)[K]> };
 
 const hostSchema = z
     .object({
@@ -72,90 +52,11 @@ const registrySchema = z
     })
     .strict();
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsName = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 // An authorized_keys-style line (what the provider parses), optional comment. No ssh-rsa: the provider then offers
 // only the SHA-1 "ssh-rsa" algorithm, which OpenSSH >= 8.8 (Debian 12, Ubuntu 22.04) refuses.
 const hostKeyPattern = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [^\n]*)?$/;
 const hostKeyHint = 'an ed25519 or ECDSA SSH host key like "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <address>)';
 const privateKeyArmor = /^-----BEGIN (OPENSSH|RSA|EC)? ?PRIVATE KEY-----\n[\s\S]+\n-----END (OPENSSH|RSA|EC)? ?PRIVATE KEY-----\n?$/;
-
-/** An inclusive IPv4 range as 32-bit numbers. */
-export interface Ipv4Range {
-    readonly first: number;
-    readonly last: number;
-}
-
-function ipv4Number(text: string): number | undefined {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
-        return undefined;
-    }
-    return ipaddr.IPv4.parse(text)
-        .toByteArray()
-        .reduce((acc, b) => acc * 256 + b, 0);
-}
-
-function ipv4Text(n: number): string {
-    return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-}
-
-/** A CIDR with zero host bits, as a range; undefined when malformed. */
-export function cidrRange(text: string): Ipv4Range | undefined {
-    const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
-    const base = m ? ipv4Number(m[1]) : undefined;
-    const prefix = m ? Number(m[2]) : NaN;
-    if (base === undefined || !(prefix >= 0 && prefix <= 32)) {
-        return undefined;
-    }
-    const size = 2 ** (32 - prefix);
-    if (base % size !== 0) {
-        return undefined;
-    }
-    return { first: base, last: base + size - 1 };
-}
-
-/** A MetalLB address entry (`a-b` range or CIDR) as a range; undefined when malformed or reversed. */
-export function poolRange(text: string): Ipv4Range | undefined {
-    const dash = /^([0-9.]+)-([0-9.]+)$/.exec(text);
-    if (dash) {
-        const first = ipv4Number(dash[1]);
-        const last = ipv4Number(dash[2]);
-        return first !== undefined && last !== undefined && first <= last ? { first, last } : undefined;
-    }
-    return cidrRange(text);
-}
-
-export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
-    return a.first <= b.last && b.first <= a.last;
-}
-
-function within(inner: Ipv4Range, outer: Ipv4Range): boolean {
-    return inner.first >= outer.first && inner.last <= outer.last;
-}
-
-function contains(range: Ipv4Range, n: number): boolean {
-    return n >= range.first && n <= range.last;
-}
-
-/** `10.5.0.3/24` → address, prefix and subnet; a problem text when it is not a usable host address. */
-export function interfaceAddress(text: string): InterfaceAddress | string {
-    const m = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
-    const n = m ? ipv4Number(m[1]) : undefined;
-    const prefix = m ? Number(m[2]) : NaN;
-    if (!m || n === undefined || !(prefix >= 8 && prefix <= 30)) {
-        return `must be an IPv4 interface address with its prefix (/8 to /30) like "10.5.0.3/24", got ${show(text)}`;
-    }
-    const range = ipaddr.IPv4.parse(m[1]).range();
-    if (["unspecified", "loopback", "multicast", "linkLocal", "broadcast", "reserved"].includes(range)) {
-        return `${show(text)} is a ${range} address; a server needs a unicast address its peers reach`;
-    }
-    const size = 2 ** (32 - prefix);
-    const base = n - (n % size);
-    if (n === base || n === base + size - 1) {
-        return `${show(text)} is the network or broadcast address of its subnet, not a host address`;
-    }
-    return { address: m[1], prefix, subnet: `${ipv4Text(base)}/${prefix}` };
-}
 
 function port(problems: Problems, key: string, value: number | undefined, dflt: number): number {
     const p = value ?? dflt;
@@ -189,19 +90,19 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
     };
     entries.forEach((e, i) => {
         const at = `hosts[${i}]`;
-        if (!dnsLabel.test(e.name) || e.name.length > 63) {
+        if (!isDnsLabel(e.name)) {
             problems.add(`${at}.name`, `must be a DNS label (a-z, 0-9, -), got ${show(e.name)}`);
         }
         claim("name", e.name, `${at}.name`);
         const hostname = e.hostname ?? e.name;
-        if (!dnsName.test(hostname) || hostname.length > 64) {
+        if (!isDnsSubdomain(hostname) || hostname.length > 64) {
             problems.add(
                 `${at}.hostname`,
                 `must be a lowercase host name of at most 64 characters (it becomes the Kubernetes node name), got ${show(hostname)}`,
             );
         }
         claim("hostname", hostname, `${at}.hostname`);
-        const management = interfaceAddress(e.management);
+        const management = parseIPv4InterfaceAddress(e.management);
         if (typeof management === "string") {
             problems.add(`${at}.management`, management);
         } else {
@@ -209,7 +110,7 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
         }
         let service: InterfaceAddress | undefined;
         if (e.service !== undefined) {
-            const s = interfaceAddress(e.service);
+            const s = parseIPv4InterfaceAddress(e.service);
             if (typeof s === "string") {
                 problems.add(`${at}.service`, s);
             } else {
@@ -290,7 +191,7 @@ function readSsh(problems: Problems, text: string | undefined, privateKey: strin
     let bastion: SshConfig["bastion"];
     if (entry.bastion) {
         const b = entry.bastion;
-        if (!dnsName.test(b.host) && ipv4Number(b.host) === undefined) {
+        if (!isDnsSubdomain(b.host) && !isIPv4(b.host)) {
             problems.add("ssh.bastion.host", `must be a host name or IPv4 address, got ${show(b.host)}`);
         }
         if (b.hostKey === undefined) {
@@ -320,7 +221,7 @@ function readRegistry(problems: Problems, text: string | undefined, hosts: reado
             `exactly one host needs the role "registry" (the private registry nodes pull from), got ${registryHosts.length === 0 ? "none" : registryHosts.map((h) => show(h.name)).join(", ")}`,
         );
     }
-    if (entry.dnsName !== undefined && !dnsName.test(entry.dnsName)) {
+    if (entry.dnsName !== undefined && !isDnsSubdomain(entry.dnsName)) {
         problems.add("registry.dnsName", `must be a lowercase DNS name, got ${show(entry.dnsName)}`);
     }
     const user = entry.user ?? baremetalDefaults.registryUser;
@@ -378,7 +279,12 @@ const invalidHostNames = new WeakMap<BareMetalConfig, string[]>();
 
 /** True when some host entry was rejected (and reported): a role it carried may be missing from `hosts`. */
 export function hasRejectedHosts(baremetal: BareMetalConfig): boolean {
-    return (invalidHostNames.get(baremetal) ?? []).length > 0;
+    return rejectedHostNames(baremetal).length > 0;
+}
+
+/** Names of the host entries that were rejected (and reported). */
+export function rejectedHostNames(baremetal: BareMetalConfig): readonly string[] {
+    return invalidHostNames.get(baremetal) ?? [];
 }
 
 function hostEntryNames(text: string | undefined): string[] {
@@ -388,188 +294,4 @@ function hostEntryNames(text: string | undefined): string[] {
     } catch {
         return [];
     }
-}
-
-/**
- * The kubeadm part of each `clusters[]` entry, checked against the hosts and against each other: host references
- * exist and carry the right role and are used once; CIDRs well-formed, pod and service CIDRs disjoint from each
- * other and from every host subnet; pools inside the control plane's management subnet, clear of every host
- * address and of the subnet's network/broadcast addresses, and disjoint across all clusters; Cilium IDs unique.
- */
-export function readKubeadmClusters(
-    problems: Problems,
-    entries: readonly KubeadmFields[],
-    baremetal: BareMetalConfig,
-): (KubeadmClusterConfig | undefined)[] {
-    const hosts = baremetal.hosts;
-    const rejected = new Set(invalidHostNames.get(baremetal) ?? []);
-    let referenceProblems = false;
-    const byName = new Map(hosts.map((h) => [h.name, h]));
-    const used = new Map<string, string>();
-    const pools: { at: string; text: string; range: Ipv4Range }[] = [];
-    const clusterIds = new Map<number, string>();
-    const hostSubnets = hosts
-        .flatMap((h) => [h.management, ...(h.service ? [h.service] : [])])
-        .map((a) => ({ subnet: a.subnet, range: cidrRange(a.subnet) }));
-    const hostAddresses = hosts.flatMap((h) =>
-        [h.management, ...(h.service ? [h.service] : [])].map((a) => ({
-            host: h.name,
-            address: a.address,
-            n: ipv4Number(a.address) ?? -1,
-        })),
-    );
-
-    const useHost = (at: string, name: string, role: HostRole): HostConfig | undefined => {
-        const host = byName.get(name);
-        if (!host) {
-            referenceProblems = true;
-            if (rejected.has(name)) {
-                // The host entry itself was reported; a second problem for the reference would only be noise.
-                return undefined;
-            }
-            problems.add(
-                at,
-                `names no host in hosts (known: ${[...byName.keys()].map((n) => show(n)).join(", ") || "none"}), got ${show(name)}`,
-            );
-            return undefined;
-        }
-        if (!host.roles.includes(role)) {
-            referenceProblems = true;
-            problems.add(at, `host ${show(name)} lacks the role ${show(role)} (its roles: ${host.roles.join(", ") || "none"})`);
-        }
-        const other = used.get(name);
-        if (other !== undefined) {
-            problems.add(at, `host ${show(name)} is already used by ${other}; a host belongs to one cluster`);
-        } else {
-            used.set(name, at);
-        }
-        return host;
-    };
-
-    const results = entries.map((e, i): KubeadmClusterConfig | undefined => {
-        const at = `clusters[${i}]`;
-        if (e.controlPlane === undefined) {
-            problems.add(
-                `${at}.controlPlane`,
-                "is required on platform testbed: the name of the host that runs this cluster's control plane",
-            );
-            return undefined;
-        }
-        const cp = useHost(`${at}.controlPlane`, e.controlPlane, "control-plane");
-        const workers = e.workers ?? [];
-        workers.forEach((w, j) => useHost(`${at}.workers[${j}]`, w, "worker"));
-
-        const cidr = (
-            field: "podSubnet" | "serviceSubnet",
-            dflt: string,
-            minPrefix: number,
-            maxPrefix: number,
-        ): { text: string; range?: Ipv4Range } => {
-            const text = e[field] ?? dflt;
-            const range = cidrRange(text);
-            const prefix = Number(text.split("/")[1]);
-            if (!range) {
-                problems.add(`${at}.${field}`, `must be an IPv4 CIDR with zero host bits like ${show(dflt)}, got ${show(text)}`);
-                return { text };
-            }
-            if (prefix < minPrefix || prefix > maxPrefix) {
-                problems.add(`${at}.${field}`, `must have a prefix from /${minPrefix} to /${maxPrefix}, got ${show(text)}`);
-            }
-            for (const s of hostSubnets) {
-                if (s.range && overlaps(range, s.range)) {
-                    problems.add(`${at}.${field}`, `${show(text)} overlaps the host subnet ${s.subnet}`);
-                }
-            }
-            return { text, range };
-        };
-        // Pods: the controller manager hands each node a /24. Services: the API server allows /12 to /28 (IPv4).
-        const pods = cidr("podSubnet", baremetalDefaults.podSubnet, 8, 24);
-        const services = cidr("serviceSubnet", baremetalDefaults.serviceSubnet, 12, 28);
-        if (pods.range && services.range && overlaps(pods.range, services.range)) {
-            problems.add(`${at}.serviceSubnet`, `${show(services.text)} overlaps podSubnet ${show(pods.text)}`);
-        }
-
-        const pool = e.loadBalancerPool ?? [];
-        if (pool.length === 0) {
-            problems.add(
-                `${at}.loadBalancerPool`,
-                'is required on platform testbed: MetalLB addresses in the management subnet, e.g. ["10.5.0.100-10.5.0.120"]',
-            );
-        }
-        const subnet = cp ? cidrRange(cp.management.subnet) : undefined;
-        pool.forEach((text, j) => {
-            const where = `${at}.loadBalancerPool[${j}]`;
-            const range = poolRange(text);
-            if (!range) {
-                problems.add(where, `must be an IPv4 range "a.b.c.d-e.f.g.h" or a CIDR, got ${show(text)}`);
-                return;
-            }
-            if (subnet && cp) {
-                if (!within(range, subnet)) {
-                    problems.add(where, `${show(text)} is not inside the management subnet ${cp.management.subnet} of ${show(cp.name)}`);
-                } else if (contains(range, subnet.first) || contains(range, subnet.last)) {
-                    problems.add(where, `${show(text)} includes the network or broadcast address of ${cp.management.subnet}`);
-                }
-            }
-            for (const h of hostAddresses.filter((a) => contains(range, a.n))) {
-                problems.add(where, `${show(text)} includes ${h.address}, an address of host ${show(h.host)}`);
-            }
-            for (const other of pools.filter((p) => overlaps(p.range, range))) {
-                problems.add(where, `${show(text)} overlaps ${other.at} ${show(other.text)}`);
-            }
-            pools.push({ at: where, text, range });
-        });
-
-        const clusterId = e.ciliumClusterId ?? i + 1;
-        if (!Number.isInteger(clusterId) || clusterId < 1 || clusterId > 255) {
-            problems.add(`${at}.ciliumClusterId`, `must be an integer from 1 to 255, got ${show(clusterId)}`);
-        }
-        const otherId = clusterIds.get(clusterId);
-        if (otherId !== undefined) {
-            problems.add(`${at}.ciliumClusterId`, `${clusterId} is already the Cilium cluster ID of ${otherId}`);
-        }
-        clusterIds.set(clusterId, at);
-
-        return {
-            controlPlane: e.controlPlane,
-            workers,
-            podSubnet: pods.text,
-            serviceSubnet: services.text,
-            loadBalancerPool: pool,
-            ciliumClusterId: clusterId,
-        };
-    });
-
-    hosts.forEach((h, i) => {
-        // After a broken reference the "unused host" is a consequence, not a second mistake.
-        if (!referenceProblems && (h.roles.includes("control-plane") || h.roles.includes("worker")) && !used.has(h.name)) {
-            problems.add(`hosts[${i}].roles`, `host ${show(h.name)} has a cluster role but no cluster in clusters uses it`);
-        }
-    });
-    return results;
-}
-
-/**
- * A configured API URL for a kubeadm cluster: port 6443 (where kubeadm's API server listens) and a host that is a
- * DNS name (added as a certificate SAN) or one of the control plane's own addresses. Undefined when fine.
- */
-export function kubeadmApiServerProblem(url: string, controlPlane: string | undefined, hosts: readonly HostConfig[]): string | undefined {
-    let parsed: URL;
-    try {
-        parsed = new URL(url);
-    } catch {
-        return undefined; // apiServerProblem reports malformed URLs
-    }
-    if (parsed.port !== "6443") {
-        return `${show(url)} must use port 6443, where kubeadm's API server listens`;
-    }
-    const host = parsed.hostname;
-    if (host.startsWith("[")) {
-        return `${show(url)}: IPv6 API addresses are not supported on platform testbed`;
-    }
-    const cp = hosts.find((h) => h.name === controlPlane);
-    if (ipv4Number(host) !== undefined && cp && ![cp.management.address, cp.service?.address].includes(host)) {
-        return `${show(url)} is not an address of the control plane ${show(cp.name)} (${[cp.management.address, cp.service?.address].filter(Boolean).join(", ")})`;
-    }
-    return undefined;
 }

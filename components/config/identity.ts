@@ -5,6 +5,7 @@
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { z } from "zod";
+import { isDnsLabel, isIPv4, isQualifiedHostName } from "../core/net";
 import { hasRejectedHosts } from "./baremetal";
 import { BareMetalConfig, ExternalIdentityTls, IdentityConfig, KeycloakPlacement, PlatformKind } from "./model";
 import { keyMatchProblem, splitPemBundle } from "./pem";
@@ -51,10 +52,7 @@ const identityTlsSchema = z
     })
     .strict();
 
-const realmPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const audiencePattern = /^[A-Za-z0-9._:/-]{1,255}$/;
-const dnsName = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
-const ipv4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** In-cluster Keycloak's default host name: its Service, resolvable by every pod of its cluster. */
 export function inClusterKeycloakHostname(namespace: string): string {
@@ -63,7 +61,7 @@ export function inClusterKeycloakHostname(namespace: string): string {
 
 /** A DNS name with a letter in its last label (so "10.5.0.300" is not taken for a name). */
 function isDnsName(host: string): boolean {
-    return dnsName.test(host) && /[a-z]/.test(host.split(".").pop() ?? "");
+    return isQualifiedHostName(host) && /[a-z]/.test(host.split(".").pop() ?? "");
 }
 
 /** Problems of a ready-made server certificate: parsable, valid now and for `host`, issued by `ca`. */
@@ -75,7 +73,7 @@ function serverCertProblems(certPem: string, ca: X509Certificate | undefined, ho
         return ["is not a parsable PEM certificate"];
     }
     const problems: string[] = [];
-    const valid = ipv4.test(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
+    const valid = isIPv4(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
     if (!valid) {
         problems.push(`is not valid for ${show(host)} (no matching subjectAltName)`);
     }
@@ -113,7 +111,7 @@ export function readIdentity(
 ): IdentityConfig {
     const entry = (raw.identity === undefined ? undefined : parseStructured(problems, "identity", raw.identity, identitySchema)) ?? {};
     const realm = entry.realm ?? identityDefaults.realm;
-    if (!realmPattern.test(realm) || realm === "master") {
+    if (!isDnsLabel(realm) || realm === "master") {
         problems.add(
             "identity.realm",
             realm === "master"
@@ -122,7 +120,7 @@ export function readIdentity(
         );
     }
     const clientId = entry.clientId ?? identityDefaults.clientId;
-    if (!realmPattern.test(clientId)) {
+    if (!isDnsLabel(clientId)) {
         problems.add("identity.clientId", `must be 1-63 characters of [a-z0-9-], got ${show(clientId)}`);
     }
     const audience = entry.audience ?? identityDefaults.audience;
@@ -168,7 +166,7 @@ export function readIdentity(
         defaultHostname = inClusterKeycloakHostname(identityDefaults.namespace);
     }
     const hostname = entry.hostname ?? defaultHostname;
-    if (entry.hostname !== undefined && !isDnsName(hostname) && !ipv4.test(hostname)) {
+    if (entry.hostname !== undefined && !isDnsName(hostname) && !isIPv4(hostname)) {
         problems.add("identity.hostname", `must be a lower-case DNS name or an IPv4 address, got ${show(hostname)}`);
     } else if (entry.hostname !== undefined && (/^127\./.test(hostname) || hostname === "localhost")) {
         problems.add("identity.hostname", `must be reachable from the clusters, not loopback, got ${show(hostname)}`);

@@ -53,6 +53,8 @@ export interface KubeadmClusterConfig {
     readonly loadBalancerPool: readonly string[];
     /** Cilium cluster ID (1-255), unique per mesh; default the cluster's position + 1. */
     readonly ciliumClusterId: number;
+    /** The CNI plug-in (`core/cni`), default "cilium". */
+    readonly cni: string;
 }
 
 /** What a bare-metal server does in the testbed. */

@@ -1,359 +1,32 @@
+/**
+ * The config layer's entry: validates raw stack config into the typed model, every problem at once. The parts
+ * live beside it: readers.ts (single keys), clusters.ts and kubeadmClusters.ts, baremetal.ts, ca.ts, identity.ts,
+ * observability.ts.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import {
-    IstioChart,
-    VersionProfile,
-    istioChartRepo,
-    istioCharts,
-    isVersionProfileName,
-    versionProfileNames,
-    versionProfiles,
-} from "../core/versions";
-import { apiServerProblem } from "./addresses";
-
-import { istioPlatforms } from "../core/istio";
-import { kubeadmApiServerProblem, kubeadmClusterFields, readBareMetal, readKubeadmClusters } from "./baremetal";
-import { summarizeKubeconfig } from "./kubeconfig";
-import {
-    BareMetalConfig,
-    CaConfig,
-    ClusterAccess,
-    CaLifetimes,
-    ClusterConfig,
-    ExternalIntermediate,
-    HelmConfig,
-    LoadBalancerKind,
-    PeerConfig,
-    PlatformKind,
-    TestbedConfig,
-    caSources,
-    loadBalancerKinds,
-    platformKinds,
-} from "./model";
-import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } from "./pem";
-import { Problems, show } from "./problems";
-import { Sensitive } from "./sensitive";
+import { CniPlugin, findCniPlugin } from "../core/cni";
+import { isDnsLabel } from "../core/net";
+import { isImageRegistryPrefix } from "../core/validate";
+import { IstioChart, VersionProfile, istioCharts, isVersionProfileName, versionProfileNames, versionProfiles } from "../core/versions";
+import { readBareMetal } from "./baremetal";
+import { readCa } from "./ca";
+import { readClusters } from "./clusters";
+import { configDefaults } from "./defaults";
 import { readIdentity } from "./identity";
+import { HelmConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
 import { readObservability } from "./observability";
+import { Problems, show } from "./problems";
+import { RawConfig, labelValuePattern, readEnum, readInt, readPattern } from "./readers";
 import { parseStructured } from "./structured";
 
-/** Raw stack config, keys without the project namespace; objects arrive as JSON text. */
-export interface RawConfig {
-    get(key: string): string | undefined;
-    /** True when the key was set with `--secret`. */
-    isSecret(key: string): boolean;
-    /**
-     * Dotted paths of leaves of a structured key that the stack file stores in plain text. `isSecret` is true
-     * for the whole key as soon as ONE leaf is secure, so a plaintext sibling would otherwise slip through.
-     */
-    plaintextLeaves?(key: string): string[];
-}
+export { configDefaults } from "./defaults";
+export type { RawConfig } from "./readers";
 
-/** Problems for credential-holding keys with plaintext parts (never echoing the values). */
-function plaintextProblems(problems: Problems, raw: RawConfig, key: string, isCredential: (leaf: string) => boolean = () => true): void {
-    for (const leaf of (raw.plaintextLeaves?.(key) ?? []).filter(isCredential)) {
-        problems.add(
-            leaf ? `${key}.${leaf}` : key,
-            "holds credentials but is stored in plain text in the stack file: set it with --secret",
-        );
-    }
-}
-
-/** Defaults for the simple keys; Pulumi.yaml's `config:` schema declares the same (a test keeps them equal). */
-export const configDefaults = {
-    versionProfile: "default",
-    meshId: "zta-mesh",
-    trustDomain: "cluster.local",
-    caSource: "generated",
-    caRootValidityDays: 3650,
-    caIntermediateValidityDays: 730,
-    caRenewBeforeDays: 30,
-    helmTimeoutSeconds: 600,
-    chartRepository: istioChartRepo,
-    ingressNamespace: "istio-ingress",
-    workloadCertTtlHours: 24,
-    verificationTimeoutSeconds: 300,
-    ingressHost: "httpbin.zta.test",
-} as const;
-
-const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
-
-// DNS-1123 label (cluster names also name kubeconfig entries and Secret data keys).
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const maxClusterName = 63;
-// Kubernetes annotation key: optional DNS-subdomain prefix, then a name segment.
-const annotationKey = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-// Kubernetes label value (network names become `topology.istio.io/network` label values).
-const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const trustDomainPattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const stackNamePattern = /^[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/;
-
-const clusterSchema = z
-    .object({
-        name: z.string(),
-        network: z.string(),
-        apiServer: z.string().optional(),
-        loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
-        eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
-        istioPlatform: z.enum(istioPlatforms).optional(),
-        ...kubeadmClusterFields,
-    })
-    .strict();
 const peerSchema = z.object({ stack: z.string() }).strict();
-const intermediateSchema = z.object({ cert: z.string(), key: z.string(), chain: z.string().optional() }).strict();
-
-function readInt(problems: Problems, raw: RawConfig, key: string, dflt: number, min: number, max: number): number {
-    const text = raw.get(key);
-    if (text === undefined) {
-        return dflt;
-    }
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) {
-        problems.add(key, `must be an integer from ${min} to ${max}, got ${show(text)}`);
-        return dflt;
-    }
-    return value;
-}
-
-function readEnum<T extends string>(problems: Problems, raw: RawConfig, key: string, allowed: readonly T[], dflt?: T): T | undefined {
-    const text = raw.get(key) ?? dflt;
-    if (text === undefined) {
-        problems.add(key, `is required; one of ${allowed.map((a) => show(a)).join(", ")}`);
-        return undefined;
-    }
-    if (!(allowed as readonly string[]).includes(text)) {
-        problems.add(key, `must be one of ${allowed.map((a) => show(a)).join(", ")}, got ${show(text)}`);
-        return undefined;
-    }
-    return text as T;
-}
-
-function readPattern(problems: Problems, raw: RawConfig, key: string, pattern: RegExp, dflt: string, what: string): string {
-    const value = raw.get(key) ?? dflt;
-    if (!pattern.test(value)) {
-        problems.add(key, `must be ${what}, got ${show(value)}`);
-    }
-    return value;
-}
-
-/** Reads a secret-only key: present, set with --secret. Returns its plaintext, wrapped. */
-function readSecret(
-    problems: Problems,
-    raw: RawConfig,
-    key: string,
-    hint: string,
-    isCredential?: (leaf: string) => boolean,
-): string | undefined {
-    const text = raw.get(key);
-    if (text === undefined) {
-        problems.add(key, `is required: ${hint}`);
-        return undefined;
-    }
-    if (!raw.isSecret(key)) {
-        problems.add(key, "holds credentials and must be set with --secret (it is stored in plain text now)");
-    } else {
-        plaintextProblems(problems, raw, key, isCredential);
-    }
-    return text;
-}
-
-function readClusters(
-    problems: Problems,
-    raw: RawConfig,
-    platform: PlatformKind | undefined,
-    hasPeers: boolean,
-    baremetal: BareMetalConfig | undefined,
-): ClusterConfig[] {
-    const text = raw.get("clusters");
-    if (text === undefined) {
-        problems.add("clusters", "is required: a list of {name, network[, apiServer, loadBalancer]}");
-        return [];
-    }
-    const entries = parseStructured(problems, "clusters", text, z.array(clusterSchema));
-    if (!entries) {
-        return [];
-    }
-    const minimum = hasPeers ? 1 : 2;
-    if (entries.length < minimum) {
-        problems.add(
-            "clusters",
-            `a multi-cluster mesh needs at least ${minimum} cluster${minimum > 1 ? "s" : ""}${hasPeers ? "" : " (or peers from another stack)"}, got ${entries.length}`,
-        );
-    }
-
-    // Bare metal builds its clusters (kubeadm) and reads their kubeconfigs back; other platforms are given them.
-    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal) : undefined;
-    if (baremetal && raw.get("kubeconfigs") !== undefined) {
-        problems.add(
-            "kubeconfigs",
-            "is not used on platform testbed: kubeadm creates the clusters and Pulumi reads their kubeconfigs back",
-        );
-    }
-    const kubeconfigs = baremetal
-        ? new Map<string, string>()
-        : readKubeconfigs(
-              problems,
-              raw,
-              entries.map((c) => c.name),
-          );
-    const names = new Map<string, number>();
-    const networks = new Map<string, number>();
-    const clusters: ClusterConfig[] = [];
-    entries.forEach((entry, i) => {
-        const at = `clusters[${i}]`;
-        if (!dnsLabel.test(entry.name) || entry.name.length > maxClusterName) {
-            problems.add(
-                `${at}.name`,
-                `must be a DNS label of at most ${maxClusterName} characters (a-z, 0-9, -), got ${show(entry.name)}`,
-            );
-        }
-        const seenName = names.get(entry.name);
-        if (seenName !== undefined) {
-            problems.add(
-                `${at}.name`,
-                `${show(entry.name)} duplicates clusters[${seenName}].name; cluster names must be unique in the mesh`,
-            );
-        } else {
-            names.set(entry.name, i);
-        }
-        if (!labelValue.test(entry.network)) {
-            problems.add(`${at}.network`, `must be a Kubernetes label value, got ${show(entry.network)}`);
-        }
-        const seenNetwork = networks.get(entry.network);
-        if (seenNetwork !== undefined) {
-            problems.add(
-                `${at}.network`,
-                `${show(entry.network)} duplicates clusters[${seenNetwork}].network; each cluster of this multi-network mesh needs its own network`,
-            );
-        } else {
-            networks.set(entry.network, i);
-        }
-
-        for (const key of Object.keys(entry.eastWestServiceAnnotations ?? {})) {
-            if (!annotationKey.test(key)) {
-                problems.add(`${at}.eastWestServiceAnnotations`, `${show(key)} is not a valid annotation key`);
-            }
-        }
-        if (!baremetal) {
-            for (const field of Object.keys(kubeadmClusterFields)) {
-                if ((entry as Record<string, unknown>)[field] !== undefined) {
-                    problems.add(
-                        `${at}.${field}`,
-                        `is only used on platform testbed (bare-metal kubeadm clusters), not ${show(platform ?? "")}`,
-                    );
-                }
-            }
-        } else {
-            // Cilium's cluster.name: a DNS label of at most 32 characters, never "default".
-            if (entry.name.length > 32 || entry.name === "default") {
-                problems.add(
-                    `${at}.name`,
-                    `must be at most 32 characters and not "default" on platform testbed (Cilium cluster name), got ${show(entry.name)}`,
-                );
-            }
-            if (entry.apiServer !== undefined) {
-                const p = kubeadmApiServerProblem(entry.apiServer, kubeadm?.[i]?.controlPlane, baremetal.hosts);
-                if (p) {
-                    problems.add(`${at}.apiServer`, p);
-                }
-            }
-        }
-        if (baremetal && entry.loadBalancer !== undefined && entry.loadBalancer !== "metallb") {
-            problems.add(
-                `${at}.loadBalancer`,
-                `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,
-            );
-        }
-        const kubeconfigText = kubeconfigs.get(entry.name);
-        let apiServer = entry.apiServer;
-        const kubeadmCluster = kubeadm?.[i];
-        const controlPlane = kubeadmCluster ? baremetal?.hosts.find((h) => h.name === kubeadmCluster.controlPlane) : undefined;
-        let fromKubeconfig = false;
-        const allowLoopback = platform === "sim";
-        if (apiServer !== undefined) {
-            const problem = apiServerProblem(apiServer, { allowLoopback });
-            if (problem) {
-                problems.add(`${at}.apiServer`, `${show(apiServer)} ${problem}`);
-            }
-        } else if (controlPlane) {
-            // kubeadm advertises the management address; its certificate carries it as a SAN.
-            apiServer = `https://${controlPlane.management.address}:6443`;
-        } else if (kubeconfigText !== undefined) {
-            try {
-                apiServer = summarizeKubeconfig(kubeconfigText).server;
-                fromKubeconfig = true;
-                const problem = apiServerProblem(apiServer, { allowLoopback });
-                if (problem) {
-                    problems.add(
-                        `${at}.apiServer`,
-                        `is unset and the kubeconfig's server ${show(apiServer)} ${problem}; set the address other clusters reach`,
-                    );
-                }
-            } catch {
-                // readKubeconfigs already reported the unreadable kubeconfig.
-            }
-        }
-        const access: ClusterAccess =
-            baremetal && kubeadmCluster
-                ? { kind: "kubeadm", ...kubeadmCluster }
-                : { kind: "kubeconfig", kubeconfig: new Sensitive(kubeconfigText ?? "") };
-        clusters.push({
-            name: entry.name,
-            network: entry.network,
-            apiServer: apiServer ?? "",
-            apiServerFromKubeconfig: fromKubeconfig,
-            access,
-            loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
-            eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
-            ...(entry.istioPlatform !== undefined ? { istioPlatform: entry.istioPlatform } : {}),
-        });
-    });
-    return clusters;
-}
-
-function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: readonly string[]): Map<string, string> {
-    const found = new Map<string, string>();
-    const setHint = (name: string): string => `pulumi config set --secret --path 'kubeconfigs.${name}' "$(cat <kubeconfig>)"`;
-    const text = raw.get("kubeconfigs");
-    if (text === undefined) {
-        if (clusterNames.length > 0) {
-            problems.add(
-                "kubeconfigs",
-                `is required (one admin kubeconfig per cluster, as secrets): ${clusterNames.map(setHint).join("; ")}`,
-            );
-        }
-        return found;
-    }
-    if (!raw.isSecret("kubeconfigs")) {
-        problems.add("kubeconfigs", "holds credentials and must be set with --secret (it is stored in plain text now)");
-    } else {
-        plaintextProblems(problems, raw, "kubeconfigs");
-    }
-    const map = parseStructured(problems, "kubeconfigs", text, z.record(z.string(), z.string()), true);
-    if (!map) {
-        return found;
-    }
-    for (const name of clusterNames) {
-        const kubeconfig = map[name];
-        if (kubeconfig === undefined) {
-            problems.add(`kubeconfigs.${name}`, `is missing: ${setHint(name)}`);
-            continue;
-        }
-        try {
-            summarizeKubeconfig(kubeconfig);
-        } catch (e) {
-            problems.add(`kubeconfigs.${name}`, (e as Error).message);
-        }
-        found.set(name, kubeconfig);
-    }
-    for (const name of Object.keys(map)) {
-        if (!clusterNames.includes(name)) {
-            problems.add(`kubeconfigs.${name}`, `names no cluster in clusters (known: ${clusterNames.map((n) => show(n)).join(", ")})`);
-        }
-    }
-    return found;
-}
 
 function readPeers(problems: Problems, raw: RawConfig): PeerConfig[] {
     const text = raw.get("peers");
@@ -374,116 +47,12 @@ function readPeers(problems: Problems, raw: RawConfig): PeerConfig[] {
     return peers;
 }
 
-function readCa(problems: Problems, raw: RawConfig, clusterNames: readonly string[], hasPeers: boolean): CaConfig {
-    const source = readEnum(problems, raw, "caSource", caSources, configDefaults.caSource) ?? "generated";
-    const hours = (key: string, days: number, max: number): number => 24 * readInt(problems, raw, key, days, 1, max);
-    const lifetimes: CaLifetimes = {
-        rootValidityHours: hours("caRootValidityDays", configDefaults.caRootValidityDays, 36500),
-        intermediateValidityHours: hours("caIntermediateValidityDays", configDefaults.caIntermediateValidityDays, 36500),
-        renewBeforeHours: hours("caRenewBeforeDays", configDefaults.caRenewBeforeDays, 3650),
-    };
-    if (source === "generated") {
-        if (lifetimes.intermediateValidityHours > lifetimes.rootValidityHours) {
-            problems.add(
-                "caIntermediateValidityDays",
-                `must not exceed caRootValidityDays (${lifetimes.rootValidityHours / 24}), got ${lifetimes.intermediateValidityHours / 24}`,
-            );
-        }
-    }
-    if (source !== "external-intermediates") {
-        if (lifetimes.renewBeforeHours >= lifetimes.intermediateValidityHours) {
-            problems.add(
-                "caRenewBeforeDays",
-                `must be shorter than caIntermediateValidityDays (${lifetimes.intermediateValidityHours / 24}), got ${lifetimes.renewBeforeHours / 24}`,
-            );
-        }
-    }
-    if (hasPeers && source === "generated") {
-        problems.add(
-            "caSource",
-            'is "generated" but peers are configured: every stack of one mesh must share one root, so use "external-root" or "external-intermediates" in each',
-        );
-    }
-    if (source === "generated") {
-        return { source, ...lifetimes };
-    }
-
-    const rootCertPem = raw.get("caRootCert");
-    if (rootCertPem === undefined) {
-        problems.add("caRootCert", `is required when caSource is ${show(source)}: pulumi config set caRootCert "$(cat root-cert.pem)"`);
-    } else {
-        for (const p of rootCertProblems(rootCertPem)) {
-            problems.add("caRootCert", p);
-        }
-    }
-
-    if (source === "external-root") {
-        const rootExpiry = rootCertPem === undefined ? undefined : certExpiry(rootCertPem);
-        if (rootExpiry && Date.now() + lifetimes.intermediateValidityHours * 3_600_000 > rootExpiry.getTime()) {
-            problems.add(
-                "caIntermediateValidityDays",
-                `${lifetimes.intermediateValidityHours / 24} days would outlive the given root, which expires ${rootExpiry.toISOString()}`,
-            );
-        }
-        const key = readSecret(problems, raw, "caRootKey", `pulumi config set --secret caRootKey "$(cat root-key.pem)"`);
-        if (key !== undefined && rootCertPem !== undefined) {
-            const p = keyMatchProblem(rootCertPem, key, "the root");
-            if (p) {
-                problems.add("caRootKey", p);
-            }
-        }
-        return { source, rootCertPem: rootCertPem ?? "", rootKeyPem: new Sensitive(key ?? ""), ...lifetimes };
-    }
-
-    const intermediates: Record<string, ExternalIntermediate> = {};
-    const text = readSecret(
-        problems,
-        raw,
-        "caIntermediates",
-        "a map cluster name -> {cert, key[, chain]} set with --secret --path",
-        // Certificates are public; only the keys must be secure in the stack file.
-        (leaf) => leaf.endsWith(".key"),
-    );
-    const map =
-        text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
-    if (map) {
-        for (const name of clusterNames) {
-            const entry = map[name];
-            const key = `caIntermediates.${name}`;
-            if (!entry) {
-                problems.add(key, `is missing: pulumi config set --secret --path '${key}.cert' ... (and .key)`);
-                continue;
-            }
-            const chainPem = entry.chain ?? `${entry.cert.trim()}\n${(rootCertPem ?? "").trim()}\n`;
-            if (rootCertPem !== undefined) {
-                for (const p of intermediateProblems(entry.cert, chainPem, rootCertPem)) {
-                    problems.add(key, p);
-                }
-            }
-            const p = keyMatchProblem(entry.cert, entry.key, "the intermediate");
-            if (p) {
-                problems.add(`${key}.key`, p);
-            }
-            const twin = Object.entries(intermediates).find(([, other]) => other.certPem.trim() === entry.cert.trim());
-            if (twin) {
-                problems.add(key, `is the same certificate as caIntermediates.${twin[0]}; each cluster needs its own intermediate`);
-            }
-            intermediates[name] = { certPem: entry.cert, keyPem: new Sensitive(entry.key), chainPem };
-        }
-        for (const name of Object.keys(map)) {
-            if (!clusterNames.includes(name)) {
-                problems.add(`caIntermediates.${name}`, "names no cluster in clusters");
-            }
-        }
-    }
-    return { source, rootCertPem: rootCertPem ?? "", intermediates };
-}
-
 function readHelm(
     problems: Problems,
     raw: RawConfig,
     versions: VersionProfile | undefined,
     platform: PlatformKind | undefined,
+    cnis: readonly CniPlugin[],
 ): HelmConfig {
     const timeoutSeconds = readInt(problems, raw, "helmTimeoutSeconds", configDefaults.helmTimeoutSeconds, 60, 7200);
     const repository = raw.get("chartRepository") ?? configDefaults.chartRepository;
@@ -499,12 +68,12 @@ function readHelm(
             problems.add("chartDir", `does not exist: ${show(chartDir)}`);
         } else if (versions) {
             // Every chart the profile installs must be there, or the install would stop half-way.
-            // Bare metal also installs Cilium and MetalLB from the same directory.
+            // Bare metal also installs its clusters' CNIs and MetalLB from the same directory.
             const charts: [string, string, string][] = [
                 ...chartVersions(versions).map(([chart, version]): [string, string, string] => ["istio", chart, version]),
                 ...(platform === "testbed"
                     ? [
-                          ["cilium", "cilium", versions.cilium] as [string, string, string],
+                          ...cnis.map((cni): [string, string, string] => [cni.chart.product, cni.chart.chart, cni.version(versions)]),
                           ["metallb", "metallb", versions.metallb] as [string, string, string],
                       ]
                     : []),
@@ -539,7 +108,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
             `unknown version profile ${show(profileName)}; known: ${versionProfileNames.map((n) => show(n)).join(", ")}`,
         );
     }
-    const meshId = readPattern(problems, raw, "meshId", labelValue, configDefaults.meshId, "a Kubernetes label value");
+    const meshId = readPattern(problems, raw, "meshId", labelValuePattern, configDefaults.meshId, "a Kubernetes label value");
     const trustDomain = readPattern(
         problems,
         raw,
@@ -548,7 +117,14 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         configDefaults.trustDomain,
         "a DNS-style trust domain (lower case, no spiffe:// prefix)",
     );
-    const ingressNamespace = readPattern(problems, raw, "ingressNamespace", dnsLabel, configDefaults.ingressNamespace, "a DNS label");
+    const ingressNamespace = readPattern(
+        problems,
+        raw,
+        "ingressNamespace",
+        { test: isDnsLabel },
+        configDefaults.ingressNamespace,
+        "a DNS label",
+    );
     if (ingressNamespace === "istio-system") {
         problems.add("ingressNamespace", "must not be istio-system: the ingress gateway gets its own namespace");
     }
@@ -564,7 +140,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         1800,
     );
     const sampleRegistry = raw.get("sampleRegistry");
-    if (sampleRegistry !== undefined && !/^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(sampleRegistry)) {
+    if (sampleRegistry !== undefined && !isImageRegistryPrefix(sampleRegistry)) {
         problems.add("sampleRegistry", `must be an image repository prefix like 10.5.0.2:5000/samples, got ${show(sampleRegistry)}`);
     }
     const istioHub = raw.get("istioHub");
@@ -596,7 +172,11 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters.map((c) => c.name),
         peers.length > 0,
     );
-    const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined, platform);
+    // The CNIs the clusters use (unknown names are reported already).
+    const cnis = [...new Set(clusters.flatMap((c) => (c.access.kind === "kubeadm" ? [c.access.cni] : [])))].flatMap(
+        (n) => findCniPlugin(n) ?? [],
+    );
+    const helm = readHelm(problems, raw, isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined, platform, cnis);
     const identity = readIdentity(
         problems,
         {

@@ -1,11 +1,14 @@
 /**
- * Input checks shared by the policy and workload renderers. Each throws an Error whose message starts with the
- * field name, so a bad input is reported before anything is rendered, let alone created.
+ * Input checks shared by the renderers. Each throws an Error whose message starts with the field name, so a bad
+ * input is reported before anything is rendered, let alone created. The rules themselves are core/net.ts's
+ * predicates (and the few below), which the config layer uses too, collecting problems instead of throwing.
  */
-import * as ipaddr from "ipaddr.js";
+import { checkCidr, isDnsLabel, isDnsSubdomain, isIpAddress, isQualifiedHostName } from "./net";
 
-const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsSubdomainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** An image repository prefix "host[:port][/path]" the sample images are pulled from (no scheme, tag or trailing slash). */
+export function isImageRegistryPrefix(value: unknown): value is string {
+    return typeof value === "string" && /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(value);
+}
 
 export function show(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
@@ -13,7 +16,7 @@ export function show(value: unknown): string {
 
 /** A DNS-1123 label: namespace, Service and most object names. */
 export function dnsLabel(field: string, value: unknown): string {
-    if (typeof value !== "string" || !dnsLabelPattern.test(value)) {
+    if (!isDnsLabel(value)) {
         throw new Error(`${field}: expected a lowercase DNS label (a-z, 0-9, '-', at most 63), got ${show(value)}`);
     }
     return value;
@@ -21,7 +24,7 @@ export function dnsLabel(field: string, value: unknown): string {
 
 /** A DNS-1123 subdomain: ServiceAccount and Secret names. */
 export function dnsSubdomain(field: string, value: unknown): string {
-    if (typeof value !== "string" || !dnsSubdomainPattern.test(value)) {
+    if (!isDnsSubdomain(value)) {
         throw new Error(`${field}: expected a lowercase DNS name (a-z, 0-9, '-', '.'), got ${show(value)}`);
     }
     return value;
@@ -29,7 +32,7 @@ export function dnsSubdomain(field: string, value: unknown): string {
 
 /** A fully qualified host name with at least two labels, no wildcard, no port. */
 export function hostName(field: string, value: unknown): string {
-    if (typeof value !== "string" || !dnsSubdomainPattern.test(value) || !value.includes(".")) {
+    if (!isQualifiedHostName(value)) {
         throw new Error(`${field}: expected a fully qualified host name like "app.example.org" (no wildcard, no port), got ${show(value)}`);
     }
     return value;
@@ -59,7 +62,7 @@ export function unique(field: string, values: readonly (string | number)[]): voi
 
 /** An IP address. */
 export function ipAddress(field: string, value: unknown): string {
-    if (typeof value !== "string" || !ipaddr.isValid(value) || (ipaddr.IPv4.isIPv4(value) && !ipaddr.IPv4.isValidFourPartDecimal(value))) {
+    if (!isIpAddress(value)) {
         throw new Error(`${field}: expected an IP address like "10.5.0.4", got ${show(value)}`);
     }
     return value;
@@ -70,24 +73,18 @@ export function ipAddress(field: string, value: unknown): string {
  * because they usually mean a typo (and newer API servers reject non-canonical CIDRs).
  */
 export function cidr(field: string, value: unknown): string {
-    if (typeof value === "string" && !value.includes("/")) {
-        const address = ipAddress(field, value);
-        return `${address}/${ipaddr.parse(address).kind() === "ipv4" ? 32 : 128}`;
+    const checked = checkCidr(value);
+    if ("hostBitsOf" in checked) {
+        throw new Error(`${field}: ${show(value)} has host bits set; did you mean "${checked.hostBitsOf}"?`);
     }
-    const bad = (): Error =>
-        new Error(`${field}: expected an IP address or a CIDR with zero host bits like "10.5.0.0/24", got ${show(value)}`);
-    if (typeof value !== "string" || !ipaddr.isValidCIDR(value)) {
-        throw bad();
+    if ("malformed" in checked) {
+        throw new Error(
+            typeof value === "string" && !value.includes("/")
+                ? `${field}: expected an IP address like "10.5.0.4", got ${show(value)}`
+                : `${field}: expected an IP address or a CIDR with zero host bits like "10.5.0.0/24", got ${show(value)}`,
+        );
     }
-    const [address, prefix] = ipaddr.parseCIDR(value);
-    if (address.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(value.split("/")[0])) {
-        throw bad();
-    }
-    const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(value) : ipaddr.IPv6.networkAddressFromCIDR(value);
-    if (network.toString() !== address.toString()) {
-        throw new Error(`${field}: ${show(value)} has host bits set; did you mean "${network.toString()}/${prefix}"?`);
-    }
-    return value;
+    return checked.cidr;
 }
 
 /** An absolute https URL (JWKS, issuer): anything else lets a network attacker swap the keys. */

@@ -12,7 +12,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { pullSecretName } from "../platform/pullSecret";
 
 import { PsaLevel, psaLabels } from "../core/podSecurity";
-import { show } from "../core/validate";
+import { isImageRegistryPrefix, show } from "../core/validate";
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
 
 export const sampleNamespace = "sample";
@@ -62,10 +62,7 @@ export interface SampleImages {
  * go-httpbin, curl.
  */
 export function sampleImages(registry?: string): SampleImages {
-    if (
-        registry !== undefined &&
-        (typeof registry !== "string" || !/^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(registry))
-    ) {
+    if (registry !== undefined && !isImageRegistryPrefix(registry)) {
         throw new Error(
             `registry: expected a registry host[:port] with an optional path like "10.5.0.2:5000/istio" (no scheme, tag or trailing slash), got ${show(registry)}`,
         );

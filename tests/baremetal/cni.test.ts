@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-import { CiliumInput, ciliumChart, ciliumValues } from "../../components/platform/baremetal/cilium";
+import { CiliumInput, ciliumChart, ciliumValues } from "../../components/core/cni/cilium";
 import {
     ipAddressPoolManifest,
     l2AdvertisementManifest,

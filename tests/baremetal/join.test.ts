@@ -7,20 +7,20 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { KubeadmInput, renderKubeadmInit, renderKubeadmReset } from "../../components/platform/baremetal/kubeadm";
 import {
     bootstrapTokenSecret,
-    discoveryHashFromKubeconfig,
-    KubeadmInput,
     KubeadmJoinInput,
     renderJoinSecrets,
-    renderKubeadmInit,
     renderKubeadmJoin,
-    renderKubeadmReset,
+} from "../../components/platform/baremetal/kubeadmJoin";
+import {
+    discoveryHashFromKubeconfig,
     kubeconfigFromReadback,
     readbackBegin,
     readbackEnd,
     renderKubeconfigRead,
-} from "../../components/platform/baremetal/kubeadm";
+} from "../../components/platform/baremetal/kubeconfigReadback";
 import { bashSyntax, commandLine, hostPool, isStateChanging, leaksOf, ScriptRun, shellcheck, StubHost } from "./stubs";
 
 const tokenId = "k7x2qa";

@@ -11,14 +11,9 @@
  * inputs change), sudo for a non-root SSH user, real system commands.
  */
 import { parse, stringify } from "yaml";
-import {
-    KubeadmJoinInput,
-    renderJoinSecrets,
-    renderKubeadmJoin,
-    renderKubeadmReset,
-    kubeconfigFromReadback,
-    renderKubeconfigRead,
-} from "../../components/platform/baremetal/kubeadm";
+import { renderKubeadmReset } from "../../components/platform/baremetal/kubeadm";
+import { KubeadmJoinInput, renderJoinSecrets, renderKubeadmJoin } from "../../components/platform/baremetal/kubeadmJoin";
+import { kubeconfigFromReadback, renderKubeconfigRead } from "../../components/platform/baremetal/kubeconfigReadback";
 import { renderRegistryRemove, renderRegistrySetup } from "../../components/platform/baremetal/registry";
 import { shellQuote } from "../../components/platform/baremetal/script";
 import { maxScriptBytes, remoteInvocation } from "../../components/platform/baremetal/ssh";

@@ -3,7 +3,7 @@
  * scripts can handle (root, Debian or Ubuntu, the configured addresses present), and sets the host name. Everything
  * else run on the host depends on it. Pure renderer; tests/baremetal runs the script against stubs.
  */
-import { isHostname, parseIPv4 } from "./kubeadm";
+import { isDnsSubdomain, parseIPv4 } from "../../core/net";
 import { renderScript, shellQuote } from "./script";
 
 export interface HostCheckInput {
@@ -14,7 +14,7 @@ export interface HostCheckInput {
 }
 
 function validate(input: HostCheckInput): void {
-    if (input.hostname.length > 64 || !isHostname(input.hostname)) {
+    if (input.hostname.length > 64 || !isDnsSubdomain(input.hostname)) {
         throw new Error(`hostname: expected a lowercase host name of at most 64 characters like "server1", got "${input.hostname}"`);
     }
     if (input.addresses.length === 0) {

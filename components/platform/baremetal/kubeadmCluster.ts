@@ -6,19 +6,11 @@ import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/mo
 import { helmChartSource, releaseDefaults } from "../../core/helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../core/versions";
 import { ClusterHandle } from "../handle";
-import { ciliumChart, ciliumValues } from "./cilium";
+import { cniPlugin } from "../../core/cni";
 import { renderApplyGate } from "./gate";
-import {
-    apiServerPort,
-    bootstrapTokenSecret,
-    discoveryHashFromKubeconfig,
-    kubeconfigFromReadback,
-    renderJoinSecrets,
-    renderKubeadmInit,
-    renderKubeadmJoin,
-    renderKubeadmReset,
-    renderKubeconfigRead,
-} from "./kubeadm";
+import { apiServerPort, renderKubeadmInit, renderKubeadmReset } from "./kubeadm";
+import { bootstrapTokenSecret, renderJoinSecrets, renderKubeadmJoin } from "./kubeadmJoin";
+import { discoveryHashFromKubeconfig, kubeconfigFromReadback, renderKubeconfigRead } from "./kubeconfigReadback";
 import {
     ipAddressPoolManifest,
     l2AdvertisementManifest,
@@ -53,8 +45,8 @@ function apiServerHost(url: string): string {
 /**
  * One kubeadm cluster on bare metal, in dependency order:
  * node prerequisites (registry trust first) → kubeadm init → admin kubeconfig read back behind the readiness gate
- * (a secret, feeding this cluster's provider) → workers joined with a secret bootstrap token → Cilium (before
- * anything with pods) → MetalLB → webhook gate → IPAddressPool + L2Advertisement. The handle's `ready` holds the
+ * (a secret, feeding this cluster's provider) → workers joined with a secret bootstrap token → the CNI
+ * (`clusters[i].cni`, Cilium by default; before anything with pods) → MetalLB → webhook gate → IPAddressPool + L2Advertisement. The handle's `ready` holds the
  * last steps, so the mesh starts only on a networked cluster that can hand out LoadBalancer addresses.
  */
 export class KubeadmCluster extends pulumi.ComponentResource {
@@ -67,12 +59,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const cp = args.controlPlane;
         const cpHost = cp.config;
         const v = args.versions;
+        const cni = cniPlugin(access.cni);
 
         const prereqsScript = args.registry.caPem.apply((caPem) =>
             renderNodePrereqs({
                 kubernetesMinor: v.kubernetes,
                 kubernetesPackageVersion: kubernetesPackageVersion(v),
                 registry: { hostPort: args.registry.hostPort, caPem },
+                kernelModules: cni.nodeKernelModules,
             }),
         );
         // Host-bound commands are named by host: moving a role to another host is then a new resource (the old one
@@ -100,6 +94,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     podSubnet: access.podSubnet,
                     serviceSubnet: access.serviceSubnet,
                     certSANs: [...new Set([peerHost, ...(cpHost.service ? [cpHost.service.address] : [])])],
+                    kubeProxy: !cni.replacesKubeProxy,
                 }),
                 destroy: renderKubeadmReset(),
             },
@@ -195,17 +190,17 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 child(dependsOn),
             );
 
-        // Cilium first: until it runs, no pod gets a network and the node stays NotReady.
-        const cilium = release(
-            "cilium",
-            ciliumChart.namespace,
-            helmChartSource(args.helm.chartDir, "cilium", ciliumChart.chart, v.cilium, ciliumChart.repository),
-            ciliumValues({
+        // The CNI first: until it runs, no pod gets a network and the node stays NotReady.
+        const cniRelease = release(
+            cni.chart.chart,
+            cni.chart.namespace,
+            helmChartSource(args.helm.chartDir, cni.chart.product, cni.chart.chart, cni.version(v), cni.chart.repository),
+            cni.values({
                 clusterName: c.name,
                 clusterId: access.ciliumClusterId,
                 apiServerHost: cpHost.management.address,
                 apiServerPort,
-                version: v.cilium,
+                version: cni.version(v),
             }),
             [kubeconfigRead, ...joins],
         );
@@ -213,18 +208,18 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const metallbNamespace = new k8s.core.v1.Namespace(
             `${name}-metallb-system`,
             { metadata: { name: metallbChart.namespace, labels: metallbNamespaceLabels() } },
-            child([cilium]),
+            child([cniRelease]),
         );
         const metallb = release(
             "metallb",
             metallbNamespace.metadata.name,
             helmChartSource(args.helm.chartDir, "metallb", metallbChart.chart, v.metallb, metallbChart.repository),
             metallbValues(v.metallb),
-            [metallbNamespace, cilium],
+            [metallbNamespace, cniRelease],
         );
         // metallb-system's NetworkPolicies: the allows first, the default deny last (no window with nothing allowed).
-        // Pods reach the API server at the advertise address (after Service translation): a /32, which Cilium's
-        // CIDR selectors match on nodes (policyCIDRMatchMode), unlike 0.0.0.0/0 (cilium#47827).
+        // Pods reach the API server at the advertise address (after Service translation): a /32, which every CNI's
+        // ipBlocks match, also Cilium's on nodes (policyCIDRMatchMode), unlike 0.0.0.0/0 (`nodesMatchOnlyByAddress`).
         const apiServerAt = { address: `${cpHost.management.address}/32`, port: apiServerPort };
         const metallbPolicies = createNetworkPolicies(
             {
@@ -252,7 +247,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             provider,
             apiServer: c.apiServer,
             loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
-            ready: [cilium, poolResource, l2Resource, ...metallbPolicies],
+            ready: [cniRelease, poolResource, l2Resource, ...metallbPolicies],
             apiServerEndpoints: [apiServerAt],
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
         };

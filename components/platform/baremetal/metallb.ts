@@ -6,7 +6,7 @@
  * The CRs go to MetalLB's namespace and are checked by its validating webhook (failurePolicy Fail, kept): whoever
  * applies them must first wait until the webhook serves (metallb#1597); controller readiness does not imply it.
  */
-import { parseCidr, parseIPv4 } from "./kubeadm";
+import { isDnsLabel, parseIPv4Pool, rangesOverlap } from "../../core/net";
 import { Endpoint, NetworkPolicy, allowApiServerEgress, allowDnsEgress, defaultDeny, podPolicy } from "../../core/networkPolicy";
 
 export const metallbChart = { repository: "https://metallb.github.io/metallb", chart: "metallb", namespace: "metallb-system" } as const;
@@ -98,38 +98,31 @@ export interface L2AdvertisementManifest {
 }
 
 function validatePool(input: MetallbPoolInput): void {
-    if (typeof input.name !== "string" || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(input.name)) {
+    if (!isDnsLabel(input.name)) {
         throw new Error(`name: expected a lowercase DNS label like "gateways", got ${JSON.stringify(input.name)}`);
     }
     if (!Array.isArray(input.addresses) || input.addresses.length === 0) {
         throw new Error("addresses: expected at least one IPv4 range or CIDR");
     }
     const ranges = input.addresses.map((address: unknown, i) => {
-        const text = typeof address === "string" ? address : "";
-        const range = /^([0-9.]+)-([0-9.]+)$/.exec(text);
-        if (range) {
-            const first = parseIPv4(range[1]);
-            const last = parseIPv4(range[2]);
-            if (first === undefined || last === undefined) {
-                throw new Error(`addresses[${i}]: malformed IPv4 address in range ${JSON.stringify(address)}`);
-            }
-            if (first > last) {
-                throw new Error(`addresses[${i}]: range ${JSON.stringify(address)} ends before it starts`);
-            }
-            return { first, last };
+        const range = parseIPv4Pool(address);
+        if (range === "malformed-range-address") {
+            throw new Error(`addresses[${i}]: malformed IPv4 address in range ${JSON.stringify(address)}`);
         }
-        const cidr = parseCidr(text);
-        if (cidr === undefined) {
+        if (range === "reversed-range") {
+            throw new Error(`addresses[${i}]: range ${JSON.stringify(address)} ends before it starts`);
+        }
+        if (range === "not-a-range-or-cidr") {
             throw new Error(
                 `addresses[${i}]: expected an IPv4 range like "10.0.0.200-10.0.0.210" or a CIDR with zero host bits like "10.0.0.200/29", got ${JSON.stringify(address)}`,
             );
         }
-        return { first: cidr.base, last: cidr.base + 2 ** (32 - cidr.prefix) - 1 };
+        return range;
     });
     // MetalLB's webhook rejects overlapping ranges; say which entries instead of failing at apply time.
     ranges.forEach((a, i) =>
         ranges.slice(0, i).forEach((b, j) => {
-            if (a.first <= b.last && b.first <= a.last) {
+            if (rangesOverlap(a, b)) {
                 throw new Error(
                     `addresses[${i}]: ${JSON.stringify(input.addresses[i])} overlaps addresses[${j}] ${JSON.stringify(input.addresses[j])}`,
                 );

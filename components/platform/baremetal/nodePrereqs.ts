@@ -3,6 +3,7 @@
  * swap off, containerd (systemd cgroups, per-registry hosts in certs.d), the pkgs.k8s.io repository and pinned
  * kubeadm/kubelet/kubectl. Pure: the same input renders the same text; tests/baremetal runs it against stubs.
  */
+import { isDnsLabel, parseHostPort } from "../../core/net";
 import { renderScript, shellQuote, writeFileStep } from "./script";
 
 export interface NodePrereqsInput {
@@ -12,6 +13,8 @@ export interface NodePrereqsInput {
     readonly kubernetesPackageVersion: string;
     /** A private registry containerd pulls from over TLS, verified against caPem (public certificates only). */
     readonly registry?: { readonly hostPort: string; readonly caPem: string };
+    /** Kernel modules the CNI needs on every node besides the container runtime's (`CniPlugin.nodeKernelModules`). */
+    readonly kernelModules?: readonly string[];
 }
 
 const keyring = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg";
@@ -22,8 +25,6 @@ const kubernetesPackages = ["kubeadm", "kubelet", "kubectl"] as const;
 /** Installed when missing; curl and gpg fetch the repository key. */
 const basePackages = ["ca-certificates", "curl", "gpg", "containerd"] as const;
 
-const hostLabel = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-const hostPortPattern = new RegExp(`^(${hostLabel}(?:\\.${hostLabel})*):([0-9]{1,5})$`);
 const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
 
 function validate(input: NodePrereqsInput): void {
@@ -39,10 +40,14 @@ function validate(input: NodePrereqsInput): void {
             `kubernetesPackageVersion: "${input.kubernetesPackageVersion}" is not a release of kubernetesMinor "${input.kubernetesMinor}"`,
         );
     }
+    (input.kernelModules ?? []).forEach((module, i) => {
+        // Module names go into a shell word list and a modules-load.d file.
+        if (!isDnsLabel(module.replace(/_/g, "-"))) {
+            throw new Error(`kernelModules[${i}]: expected a kernel module name like "br_netfilter", got ${JSON.stringify(module)}`);
+        }
+    });
     if (input.registry) {
-        const hostPort = hostPortPattern.exec(input.registry.hostPort);
-        const port = hostPort ? Number(hostPort[2]) : 0;
-        if (!hostPort || port < 1 || port > 65535) {
+        if (!parseHostPort(input.registry.hostPort)) {
             throw new Error(`registry.hostPort: expected host:port like "registry.lab:5000", got "${input.registry.hostPort}"`);
         }
         if (!pemCertificates.test(input.registry.caPem.replace(/\r/g, "").trim() + "\n")) {
@@ -95,9 +100,10 @@ export function renderNodePrereqs(input: NodePrereqsInput): string {
 export DEBIAN_FRONTEND=noninteractive
 `);
 
+    const modules = [...new Set(["overlay", "br_netfilter", ...(input.kernelModules ?? [])])];
     sections.push(`# Kernel modules for the container runtime and bridged pod traffic: loaded at boot and now.
-${writeFileStep("/etc/modules-load.d/zta-kubernetes.conf", "644", "overlay\nbr_netfilter\n")}modules="$(lsmod)"
-for module in overlay br_netfilter; do
+${writeFileStep("/etc/modules-load.d/zta-kubernetes.conf", "644", modules.map((m) => `${m}\n`).join(""))}modules="$(lsmod)"
+for module in ${modules.join(" ")}; do
     if ! listed "$module" <<<"$modules"; then
         modprobe "$module"
         changed "loaded module $module"

@@ -1,7 +1,8 @@
 /**
- * Helm values for Cilium, the bare-metal CNI, on a single-node kubeadm cluster that runs WITHOUT kube-proxy
- * (kubeadm skips the addon) and carries an Istio sidecar mesh. Pure renderer; tests/baremetal/cni.test.ts validates
- * the output against the chart's values.schema.json at the pinned versions.
+ * Cilium, the default bare-metal CNI (`clusters[i].cni: cilium`): Helm values for a kubeadm cluster that runs
+ * WITHOUT kube-proxy (kubeadm skips the addon) and carries an Istio sidecar mesh, and Cilium's rules and facts for
+ * the other layers. Pure renderer; tests/baremetal/cni.test.ts validates the output against the chart's
+ * values.schema.json at the pinned versions.
  *
  * Deliberately left at the chart defaults (docs.cilium.io "Integration with Istio"):
  * - `l7Proxy` (true) only redirects traffic that a CiliumNetworkPolicy selects with L7 (HTTP/Kafka/DNS) rules, and
@@ -11,40 +12,42 @@
  *   cilium-envoy only serves the features above). Istio owns ingress and east-west gateways; enabling Cilium's own
  *   would put a second L7 proxy in the path of mesh traffic.
  */
-import { parseIPv4 } from "./kubeadm";
+import { isDnsLabel, parseIPv4 } from "../net";
+import type { CniInput, CniPlugin } from "./plugin";
 
 export const ciliumChart = { repository: "https://helm.cilium.io/", chart: "cilium", namespace: "kube-system" } as const;
 
-export interface CiliumInput {
-    /** Cilium cluster.name: lowercase DNS label of at most 32 characters (the agent's clustermesh limit), not "default". */
-    readonly clusterName: string;
-    /** Cilium cluster.id: integer 1..255, unique per cluster (0 means "no clustermesh identity"). */
-    readonly clusterId: number;
-    /** IPv4 address of the kube-apiserver (the kubeadm advertise address). */
-    readonly apiServerHost: string;
-    /** kube-apiserver port, normally 6443. */
-    readonly apiServerPort: number;
-    /** Chart version, e.g. "1.17.18" or "1.20.0" (the values are the same for every supported version). */
-    readonly version: string;
+/**
+ * Cilium's input: cluster.name a lowercase DNS label of at most 32 characters (the agent's clustermesh limit), not
+ * "default"; cluster.id an integer 1..255, unique per cluster (0 means "no clustermesh identity"); the chart version
+ * e.g. "1.17.18" or "1.20.0" (the values are the same for every supported version).
+ */
+export type CiliumInput = CniInput;
+
+/**
+ * Why `name` cannot be Cilium's cluster.name, or undefined. Same rule as the agent's ValidateClusterName
+ * (pkg/clustermesh/types): it refuses to start otherwise.
+ */
+export function ciliumClusterNameProblem(name: unknown): string | undefined {
+    if (!isDnsLabel(name) || name.length > 32) {
+        return 'must be a lowercase DNS label of at most 32 characters like "zta-1" (Cilium\'s cluster name limit)';
+    }
+    // The agent refuses cluster name "default" together with a non-zero cluster ID.
+    return name === "default" ? '"default" is reserved by Cilium for clusters without a cluster ID; choose a unique name' : undefined;
 }
 
 /** Oldest chart these values were checked against (schema and templates): 1.17. */
 const minimumMinor = 17;
 
-function validate(input: CiliumInput): void {
-    const name = input.clusterName;
-    // Same rule as the agent's ValidateClusterName (pkg/clustermesh/types): it refuses to start otherwise.
-    if (typeof name !== "string" || name.length > 32 || !/^(?:[a-z0-9][-a-z0-9]*)?[a-z0-9]$/.test(name)) {
-        throw new Error(`clusterName: expected a lowercase DNS label of at most 32 characters like "zta-1", got ${JSON.stringify(name)}`);
-    }
-    if (name === "default") {
-        // The agent refuses cluster name "default" together with a non-zero cluster ID.
-        throw new Error('clusterName: "default" is reserved by Cilium for clusters without a cluster ID; choose a unique name');
+function validate(input: CniInput): void {
+    const nameProblem = ciliumClusterNameProblem(input.clusterName);
+    if (nameProblem) {
+        throw new Error(`clusterName: ${nameProblem}, got ${JSON.stringify(input.clusterName)}`);
     }
     if (!Number.isInteger(input.clusterId) || input.clusterId < 1 || input.clusterId > 255) {
         throw new Error(`clusterId: expected an integer from 1 to 255, got ${JSON.stringify(input.clusterId)}`);
     }
-    const host = typeof input.apiServerHost === "string" ? parseIPv4(input.apiServerHost) : undefined;
+    const host = parseIPv4(input.apiServerHost);
     if (host === undefined) {
         throw new Error(`apiServerHost: expected an IPv4 address like "10.0.0.10", got ${JSON.stringify(input.apiServerHost)}`);
     }
@@ -68,7 +71,7 @@ function validate(input: CiliumInput): void {
 }
 
 /** Helm values for the `cilium` chart. Throws an Error naming the field on bad input. */
-export function ciliumValues(input: CiliumInput): Record<string, unknown> {
+export function ciliumValues(input: CniInput): Record<string, unknown> {
     validate(input);
     return {
         // kubeadm installs no kube-proxy, so Cilium's eBPF service handling is the only one. A boolean: 1.20's
@@ -97,3 +100,20 @@ export function ciliumValues(input: CiliumInput): Record<string, unknown> {
         cluster: { name: input.clusterName, id: input.clusterId },
     };
 }
+
+/** Cilium as the CNI plug-in (see ./index.ts). */
+export const cilium: CniPlugin = {
+    name: "cilium",
+    chart: { product: "cilium", ...ciliumChart },
+    version: (versions) => versions.cilium,
+    values: ciliumValues,
+    clusterNameProblem: ciliumClusterNameProblem,
+    // kubeProxyReplacement (above).
+    replacesKubeProxy: true,
+    // Cilium's agent loads the BPF and netfilter modules it needs itself.
+    nodeKernelModules: [],
+    // The agent: host network, BPF capabilities, hostPath to the CNI and BPF filesystems.
+    privilegedNamespace: ciliumChart.namespace,
+    // policyCIDRMatchMode: nodes (above) lets /32 ipBlocks match nodes; 0.0.0.0/0 never does (cilium#47827).
+    nodesMatchOnlyByAddress: true,
+};

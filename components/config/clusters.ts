@@ -1,0 +1,226 @@
+/**
+ * `clusters` (and, off bare metal, `kubeconfigs`): names, networks, API server addresses, load balancers, and on
+ * platform testbed the kubeadm fields (kubeadmClusters.ts). Called only from parse.ts.
+ */
+import { z } from "zod";
+import { istioPlatforms } from "../core/istio";
+import { dnsLabelMaxLength, isDnsLabel } from "../core/net";
+import { apiServerProblem } from "./addresses";
+import { cniClusterNameProblem, kubeadmApiServerProblem, kubeadmClusterFields, readKubeadmClusters } from "./kubeadmClusters";
+import { summarizeKubeconfig } from "./kubeconfig";
+import { BareMetalConfig, ClusterAccess, ClusterConfig, LoadBalancerKind, PlatformKind, loadBalancerKinds } from "./model";
+import { Problems, show } from "./problems";
+import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
+import { Sensitive } from "./sensitive";
+import { parseStructured } from "./structured";
+
+const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
+
+// Kubernetes annotation key: optional DNS-subdomain prefix, then a name segment.
+const annotationKey = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const clusterSchema = z
+    .object({
+        name: z.string(),
+        network: z.string(),
+        apiServer: z.string().optional(),
+        loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
+        eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
+        istioPlatform: z.enum(istioPlatforms).optional(),
+        ...kubeadmClusterFields,
+    })
+    .strict();
+
+export function readClusters(
+    problems: Problems,
+    raw: RawConfig,
+    platform: PlatformKind | undefined,
+    hasPeers: boolean,
+    baremetal: BareMetalConfig | undefined,
+): ClusterConfig[] {
+    const text = raw.get("clusters");
+    if (text === undefined) {
+        problems.add("clusters", "is required: a list of {name, network[, apiServer, loadBalancer]}");
+        return [];
+    }
+    const entries = parseStructured(problems, "clusters", text, z.array(clusterSchema));
+    if (!entries) {
+        return [];
+    }
+    const minimum = hasPeers ? 1 : 2;
+    if (entries.length < minimum) {
+        problems.add(
+            "clusters",
+            `a multi-cluster mesh needs at least ${minimum} cluster${minimum > 1 ? "s" : ""}${hasPeers ? "" : " (or peers from another stack)"}, got ${entries.length}`,
+        );
+    }
+
+    // Bare metal builds its clusters (kubeadm) and reads their kubeconfigs back; other platforms are given them.
+    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal) : undefined;
+    if (baremetal && raw.get("kubeconfigs") !== undefined) {
+        problems.add(
+            "kubeconfigs",
+            "is not used on platform testbed: kubeadm creates the clusters and Pulumi reads their kubeconfigs back",
+        );
+    }
+    const kubeconfigs = baremetal
+        ? new Map<string, string>()
+        : readKubeconfigs(
+              problems,
+              raw,
+              entries.map((c) => c.name),
+          );
+    const names = new Map<string, number>();
+    const networks = new Map<string, number>();
+    const clusters: ClusterConfig[] = [];
+    entries.forEach((entry, i) => {
+        const at = `clusters[${i}]`;
+        if (!isDnsLabel(entry.name)) {
+            problems.add(
+                `${at}.name`,
+                `must be a DNS label of at most ${dnsLabelMaxLength} characters (a-z, 0-9, -), got ${show(entry.name)}`,
+            );
+        }
+        const seenName = names.get(entry.name);
+        if (seenName !== undefined) {
+            problems.add(
+                `${at}.name`,
+                `${show(entry.name)} duplicates clusters[${seenName}].name; cluster names must be unique in the mesh`,
+            );
+        } else {
+            names.set(entry.name, i);
+        }
+        if (!labelValuePattern.test(entry.network)) {
+            problems.add(`${at}.network`, `must be a Kubernetes label value, got ${show(entry.network)}`);
+        }
+        const seenNetwork = networks.get(entry.network);
+        if (seenNetwork !== undefined) {
+            problems.add(
+                `${at}.network`,
+                `${show(entry.network)} duplicates clusters[${seenNetwork}].network; each cluster of this multi-network mesh needs its own network`,
+            );
+        } else {
+            networks.set(entry.network, i);
+        }
+
+        for (const key of Object.keys(entry.eastWestServiceAnnotations ?? {})) {
+            if (!annotationKey.test(key)) {
+                problems.add(`${at}.eastWestServiceAnnotations`, `${show(key)} is not a valid annotation key`);
+            }
+        }
+        if (!baremetal) {
+            for (const field of Object.keys(kubeadmClusterFields)) {
+                if ((entry as Record<string, unknown>)[field] !== undefined) {
+                    problems.add(
+                        `${at}.${field}`,
+                        `is only used on platform testbed (bare-metal kubeadm clusters), not ${show(platform ?? "")}`,
+                    );
+                }
+            }
+        } else {
+            const nameProblem = cniClusterNameProblem(entry.name, entry.cni);
+            if (nameProblem) {
+                problems.add(`${at}.name`, nameProblem);
+            }
+            if (entry.apiServer !== undefined) {
+                const p = kubeadmApiServerProblem(entry.apiServer, kubeadm?.[i]?.controlPlane, baremetal.hosts);
+                if (p) {
+                    problems.add(`${at}.apiServer`, p);
+                }
+            }
+        }
+        if (baremetal && entry.loadBalancer !== undefined && entry.loadBalancer !== "metallb") {
+            problems.add(
+                `${at}.loadBalancer`,
+                `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,
+            );
+        }
+        const kubeconfigText = kubeconfigs.get(entry.name);
+        let apiServer = entry.apiServer;
+        const kubeadmCluster = kubeadm?.[i];
+        const controlPlane = kubeadmCluster ? baremetal?.hosts.find((h) => h.name === kubeadmCluster.controlPlane) : undefined;
+        let fromKubeconfig = false;
+        const allowLoopback = platform === "sim";
+        if (apiServer !== undefined) {
+            const problem = apiServerProblem(apiServer, { allowLoopback });
+            if (problem) {
+                problems.add(`${at}.apiServer`, `${show(apiServer)} ${problem}`);
+            }
+        } else if (controlPlane) {
+            // kubeadm advertises the management address; its certificate carries it as a SAN.
+            apiServer = `https://${controlPlane.management.address}:6443`;
+        } else if (kubeconfigText !== undefined) {
+            try {
+                apiServer = summarizeKubeconfig(kubeconfigText).server;
+                fromKubeconfig = true;
+                const problem = apiServerProblem(apiServer, { allowLoopback });
+                if (problem) {
+                    problems.add(
+                        `${at}.apiServer`,
+                        `is unset and the kubeconfig's server ${show(apiServer)} ${problem}; set the address other clusters reach`,
+                    );
+                }
+            } catch {
+                // readKubeconfigs already reported the unreadable kubeconfig.
+            }
+        }
+        const access: ClusterAccess =
+            baremetal && kubeadmCluster
+                ? { kind: "kubeadm", ...kubeadmCluster }
+                : { kind: "kubeconfig", kubeconfig: new Sensitive(kubeconfigText ?? "") };
+        clusters.push({
+            name: entry.name,
+            network: entry.network,
+            apiServer: apiServer ?? "",
+            apiServerFromKubeconfig: fromKubeconfig,
+            access,
+            loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
+            eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
+            ...(entry.istioPlatform !== undefined ? { istioPlatform: entry.istioPlatform } : {}),
+        });
+    });
+    return clusters;
+}
+
+function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: readonly string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const setHint = (name: string): string => `pulumi config set --secret --path 'kubeconfigs.${name}' "$(cat <kubeconfig>)"`;
+    const text = raw.get("kubeconfigs");
+    if (text === undefined) {
+        if (clusterNames.length > 0) {
+            problems.add(
+                "kubeconfigs",
+                `is required (one admin kubeconfig per cluster, as secrets): ${clusterNames.map(setHint).join("; ")}`,
+            );
+        }
+        return found;
+    }
+    if (!raw.isSecret("kubeconfigs")) {
+        problems.add("kubeconfigs", "holds credentials and must be set with --secret (it is stored in plain text now)");
+    } else {
+        plaintextProblems(problems, raw, "kubeconfigs");
+    }
+    const map = parseStructured(problems, "kubeconfigs", text, z.record(z.string(), z.string()), true);
+    if (!map) {
+        return found;
+    }
+    for (const name of clusterNames) {
+        const kubeconfig = map[name];
+        if (kubeconfig === undefined) {
+            problems.add(`kubeconfigs.${name}`, `is missing: ${setHint(name)}`);
+            continue;
+        }
+        try {
+            summarizeKubeconfig(kubeconfig);
+        } catch (e) {
+            problems.add(`kubeconfigs.${name}`, (e as Error).message);
+        }
+        found.set(name, kubeconfig);
+    }
+    for (const name of Object.keys(map)) {
+        if (!clusterNames.includes(name)) {
+            problems.add(`kubeconfigs.${name}`, `names no cluster in clusters (known: ${clusterNames.map((n) => show(n)).join(", ")})`);
+        }
+    }
+    return found;
+}
