@@ -195,3 +195,16 @@ export function parseHostPort(value: unknown): { readonly host: string; readonly
     const validHost = isHostOrIPv4(host);
     return validHost && Number(port) >= 1 && Number(port) <= 65535 ? { host, port: Number(port) } : undefined;
 }
+
+const imageHostLabel = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const imageNameComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+/** [registry-host[:port]/]path:tag[@sha256:digest]: the tag is required (images are pinned). */
+const imageReferencePattern = new RegExp(
+    `^((?:${imageHostLabel}(?:\\.${imageHostLabel})*(?::[0-9]{1,5})?/)?${imageNameComponent}(?:/${imageNameComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$`,
+);
+
+/** An image reference with a tag (and optionally a digest); undefined when it is not one. */
+export function parseTaggedImage(value: unknown): { readonly repository: string; readonly tag: string } | undefined {
+    const match = typeof value === "string" ? imageReferencePattern.exec(value) : null;
+    return match ? { repository: match[1], tag: match[2] } : undefined;
+}

@@ -2,20 +2,15 @@
  * Input checks shared by the identity renderers. Each throws an Error that starts with the field's name and never
  * quotes a secret.
  */
+import { isDnsName, parseTaggedImage } from "../core/net";
+import { show } from "../core/validate";
 
-const hostLabel = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-const hostPattern = new RegExp(`^${hostLabel}(?:\\.${hostLabel})*$`);
-const nameComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-/** [registry-host[:port]/]path:tag[@sha256:digest]; the tag is required (same grammar as the registry image). */
-const imagePattern = new RegExp(
-    `^((?:${hostLabel}(?:\\.${hostLabel})*(?::[0-9]{1,5})?/)?${nameComponent}(?:/${nameComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$`,
-);
 const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
 
 /** A DNS name or IPv4 address (no scheme, no port). */
 export function checkHost(field: string, host: string): void {
-    if (!hostPattern.test(host) || host.length > 253) {
-        throw new Error(`${field}: expected a host name or IPv4 address like "keycloak.lab", got "${host}"`);
+    if (!isDnsName(host)) {
+        throw new Error(`${field}: expected a host name or IPv4 address like "keycloak.lab", got ${show(host)}`);
     }
 }
 
@@ -27,14 +22,14 @@ export function checkPort(field: string, port: number): void {
 
 /** An image pinned by a tag other than "latest"; returns the tag. */
 export function checkPinnedImage(field: string, image: string): string {
-    const match = imagePattern.exec(image);
+    const match = parseTaggedImage(image);
     if (!match) {
         throw new Error(`${field}: expected an image pinned by tag like "quay.io/keycloak/keycloak:26.7.4", got "${image}"`);
     }
-    if (match[2].toLowerCase() === "latest") {
+    if (match.tag.toLowerCase() === "latest") {
         throw new Error(`${field}: "${image}" is not pinned; use a version tag`);
     }
-    return match[2];
+    return match.tag;
 }
 
 /** PEM text with CRLF removed and exactly one final newline. */

@@ -38,6 +38,7 @@ import {
 import { clientSecretEnv, issuerUrl, RealmImport, realmSigningKeyEnv, testUserPasswordEnv } from "./realm";
 import { sha256Hex, rolloutKey } from "../core/rollout";
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
+import { isDnsLabel, isDnsSubdomain } from "../core/net";
 
 export interface ResourceList {
     readonly cpu: string;
@@ -96,14 +97,12 @@ export const keycloakName = "keycloak";
 /** Pod annotation: a hash of image, arguments and realm file (a change rolls the pod, which re-imports). */
 export const configHashAnnotation = rolloutKey("config");
 
-const dns1123Label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const dns1123Subdomain = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 /** Kubernetes quantities as the fields use them: millicores or cores; bytes with a binary or decimal suffix. */
 const cpuQuantity = /^(?:[1-9][0-9]*m|[0-9]+(?:\.[0-9]+)?)$/;
 const memoryQuantity = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
-function checkName(field: string, value: string, pattern: RegExp): void {
-    if (!pattern.test(value)) {
+function checkName(field: string, value: string, valid: (v: unknown) => boolean): void {
+    if (!valid(value)) {
         throw new Error(`${field}: expected a Kubernetes name (lower-case letters, digits and "-"), got "${value}"`);
     }
 }
@@ -140,9 +139,9 @@ function secretEnv(name: string, secretName: string, key: string) {
 
 /** The manifests; throws an Error naming the offending field on invalid input. */
 export function keycloakManifests(input: KeycloakKubeInput) {
-    checkName("namespace", input.namespace, dns1123Label);
+    checkName("namespace", input.namespace, isDnsLabel);
     for (const field of ["tlsSecretName", "adminSecretName", "clientSecretName", "realmConfigMapName"] as const) {
-        checkName(field, input[field], dns1123Subdomain);
+        checkName(field, input[field], isDnsSubdomain);
     }
     const image = input.image ?? keycloakImage;
     const tag = checkPinnedImage("image", image);

@@ -17,6 +17,8 @@
  */
 import { createHash } from "node:crypto";
 import { checkHttpsBase } from "./inputs";
+import { isDnsLabel } from "../core/net";
+import { show } from "../core/validate";
 
 /** Environment variable Keycloak reads the client secret from at import. */
 export const clientSecretEnv = "ZTA_CLIENT_SECRET";
@@ -79,7 +81,6 @@ export interface RealmImport {
     readonly json: string;
 }
 
-const namePattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const usernamePattern = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 /** No "$", "{", "}", quotes or backslashes: the audience goes into the file that placeholders are resolved in. */
 const audiencePattern = /^[A-Za-z0-9._:/-]{1,255}$/;
@@ -87,8 +88,8 @@ const audiencePattern = /^[A-Za-z0-9._:/-]{1,255}$/;
 const subjectNamespace = "5b0e3c1d-6f7a-4c2e-9d8b-2a1f0e7c3b94";
 
 function checkRealmName(realm: string): void {
-    if (!namePattern.test(realm)) {
-        throw new Error(`realm: expected 1-63 characters of [a-z0-9-] starting and ending with a letter or digit, got "${realm}"`);
+    if (!isDnsLabel(realm)) {
+        throw new Error(`realm: expected 1-63 characters of [a-z0-9-] starting and ending with a letter or digit, got ${show(realm)}`);
     }
     if (realm === "master") {
         throw new Error('realm: "master" is Keycloak\'s administration realm and cannot be imported; choose another name');
@@ -120,8 +121,8 @@ function placeholder(env: string): string {
 /** The realm file and what the rest of the program needs to know about it; throws naming the offending field. */
 export function realmImport(input: RealmImportInput): RealmImport {
     const issuer = issuerUrl(input.issuerUrlBase, input.realm);
-    if (!namePattern.test(input.clientId)) {
-        throw new Error(`clientId: expected 1-63 characters of [a-z0-9-], got "${input.clientId}"`);
+    if (!isDnsLabel(input.clientId)) {
+        throw new Error(`clientId: expected 1-63 characters of [a-z0-9-], got ${show(input.clientId)}`);
     }
     if (!audiencePattern.test(input.audience)) {
         throw new Error(`audience: expected 1-255 characters of [A-Za-z0-9._:/-], got "${input.audience}"`);
@@ -143,7 +144,7 @@ export function realmImport(input: RealmImportInput): RealmImport {
     const subject = serviceAccountUserId(input.realm, input.clientId);
     const ui = input.uiClient;
     if (ui !== undefined) {
-        if (!namePattern.test(ui.clientId) || ui.clientId === input.clientId) {
+        if (!isDnsLabel(ui.clientId) || ui.clientId === input.clientId) {
             throw new Error(`uiClient.clientId: expected a client name other than "${input.clientId}", got "${ui.clientId}"`);
         }
         if (ui.redirectUris.length === 0) {

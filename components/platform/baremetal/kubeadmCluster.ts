@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
-import { helmChartSource, releaseDefaults } from "../../core/helm";
+import { ChartSource, helmChartSource, helmRelease } from "../../core/helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../core/versions";
 import { ClusterHandle } from "../handle";
 import { cniPlugin } from "../../core/cni";
@@ -174,19 +174,13 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const release = (
             role: string,
             namespace: pulumi.Input<string>,
-            chart: ReturnType<typeof helmChartSource>,
+            chart: ChartSource,
             values: Record<string, unknown>,
             dependsOn: pulumi.Resource[],
         ) =>
-            new k8s.helm.v3.Release(
+            helmRelease(
                 `${name}-${role}`,
-                {
-                    name: role,
-                    namespace,
-                    ...chart,
-                    values,
-                    ...releaseDefaults(args.helm.timeoutSeconds),
-                },
+                { name: role, namespace, chart, values, timeoutSeconds: args.helm.timeoutSeconds },
                 child(dependsOn),
             );
 

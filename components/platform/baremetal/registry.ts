@@ -10,6 +10,8 @@
  */
 import bcrypt from "bcryptjs";
 import { containerStateStep, ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
+import { isDnsName, parseTaggedImage } from "../../core/net";
+import { show } from "../../core/validate";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
@@ -55,15 +57,8 @@ export const configHashLabel = "zta.config-sha256";
 export const secretsHeader = "zta-registry-secrets-v1";
 
 const inContainer = "/etc/docker/registry";
-const hostLabel = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-const hostPattern = new RegExp(`^${hostLabel}(?:\\.${hostLabel})*$`);
 const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
 const pemPrivateKey = /^-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----\n[A-Za-z0-9+/=\n]+-----END \1-----$/;
-const nameComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-/** [registry-host[:port]/]path:tag[@sha256:digest]; the tag is required. */
-const imagePattern = new RegExp(
-    `^((?:${hostLabel}(?:\\.${hostLabel})*(?::[0-9]{1,5})?/)?${nameComponent}(?:/${nameComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[0-9a-f]{64})?$`,
-);
 const usernamePattern = /^[A-Za-z0-9._-]{1,64}$/;
 const htpasswdPattern = /^([A-Za-z0-9._-]{1,64}):\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$/;
 
@@ -72,18 +67,18 @@ function normalizePem(pem: string): string {
 }
 
 function validate(input: RegistrySetupInput): { port: number; dataDir: string; realm: string } {
-    if (!hostPattern.test(input.advertisedHost)) {
-        throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got "${input.advertisedHost}"`);
+    if (!isDnsName(input.advertisedHost)) {
+        throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got ${show(input.advertisedHost)}`);
     }
     const port = input.port ?? 5000;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw new Error(`port: expected an integer from 1 to 65535, got ${String(input.port)}`);
     }
-    const image = imagePattern.exec(input.image);
+    const image = parseTaggedImage(input.image);
     if (!image) {
         throw new Error(`image: expected an image pinned by tag like "registry:2.8.3", got "${input.image}"`);
     }
-    if (image[2].toLowerCase() === "latest") {
+    if (image.tag.toLowerCase() === "latest") {
         throw new Error(`image: "${input.image}" is not pinned; use a version tag like "registry:2.8.3"`);
     }
     if (!pemCertificates.test(normalizePem(input.serverCertPem))) {
