@@ -390,7 +390,7 @@ outputs_istio-charts-1.24() { istio_outputs "$ISTIO_124_MODVER"; }
 stampf_istio-charts-1.24() { echo "$(istio_out "$ISTIO_124_MODVER")/.built"; }
 build_istio-charts-1.24() {
   istio_build istio-charts-1.24 "$ISTIO_124_MODVER" || {
-    log "istio-charts-1.24: the proxy serves no istio.io/istio version of the 1.24 line (tag 1.24.3)"
+    log "istio-charts-1.24: the proxy serves no istio.io/istio version of the 1.24 line (the nist-2025 profile's Istio release)"
     return 1
   }
 }
