@@ -95,8 +95,7 @@ check_bins() {
     [[ -x $b ]] || missing+=("$b")
   done
   [[ -d $KWOK_MODULE/kustomize/stage/fast ]] ||
-    missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages, from the Go module cache; if only this is missing:
-   GOMODCACHE=$TOOLCHAIN/go/mod go mod download sigs.k8s.io/kwok@$KWOK_VERSION)")
+    missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages: an output of the toolchain's kwok piece, kept in its Go module cache)")
   if ((${#missing[@]})); then
     log "sim/cluster.sh: missing toolchain pieces:"
     printf '  %s\n' "${missing[@]}" >&2
