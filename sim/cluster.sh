@@ -22,7 +22,13 @@ REPO=$(cd "$HERE/.." && pwd)
 
 # ---------------------------------------------------------------------------
 # Toolchain versions: from versions.json, the manifest toolchain/build.sh builds from.
-eval "$(node "$REPO/toolchain/manifest.js" shell)" || { echo "sim/cluster.sh: cannot read versions.json" >&2; exit 1; }
+# (the commands in_ns runs get them passed in, as ZTA_SIM_MANIFEST_SH: no node start per kubectl call)
+if [[ ${1:-} == __env && -n ${ZTA_SIM_MANIFEST_SH:-} ]]; then
+  MANIFEST_SH=$ZTA_SIM_MANIFEST_SH
+else
+  MANIFEST_SH=$(node "$REPO/toolchain/manifest.js" shell) || { echo "sim/cluster.sh: cannot read versions.json" >&2; exit 1; }
+fi
+eval "$MANIFEST_SH"
 KUBE_VERSION=$KUBERNETES_VERSION
 TOOLCHAIN=${ZTA_TOOLCHAIN_DIR:-$HOME/.cache/zta-testbed/toolchain}
 SIM_DIR=${ZTA_SIM_DIR:-$HOME/.cache/zta-testbed/sim}
@@ -141,7 +147,7 @@ sim_env() {
     "$@"
 }
 # fd 8 (the up/down lock) must not leak into the daemons kwokctl forks
-in_ns() { ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" "$SELF" __env "$@" 8>&-; }
+in_ns() { ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" ZTA_SIM_MANIFEST_SH="$MANIFEST_SH" "$SELF" __env "$@" 8>&-; }
 
 kubectl_ns() { # CLUSTER ARGS... (inside the netns, bounded)
   local c=$1; shift
@@ -490,7 +496,7 @@ cmd_exec() {
   need_root
   (($#)) || die "usage: sim/cluster.sh exec CMD [ARG...]"
   netns_exists || die "netns $NETNS does not exist: run 'sim/cluster.sh up' first"
-  exec ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" "$SELF" __env "$@" 8>&-
+  exec ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" ZTA_SIM_MANIFEST_SH="$MANIFEST_SH" "$SELF" __env "$@" 8>&-
 }
 
 case ${1:-} in
