@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Two local Kubernetes clusters (real etcd + kube-apiserver + kube-controller-manager +
-# kube-scheduler, one simulated kwok node each) inside a loopback-only network namespace.
-# See sim/README.md for the design.
+# One local Kubernetes cluster (real etcd + kube-apiserver + kube-controller-manager +
+# kube-scheduler, one simulated kwok node) per cluster of Pulumi.sim.yaml (two as committed),
+# inside a loopback-only network namespace. See sim/README.md for the design.
 #
 # Usage: sim/cluster.sh up | down | status | exec CMD [ARG...]
 #   up       create netns + clusters (idempotent; a no-op that reports them when running)
 #   down     delete clusters, leftover processes, the netns and the cluster state (idempotent)
-#   status   exit 0 when both API servers answer /readyz, 1 otherwise
+#   status   exit 0 when every API server answers /readyz, 1 otherwise
 #   exec     run CMD inside the netns with the toolchain bins on PATH and KUBECONFIG set
 #
 # Environment:
@@ -16,15 +16,20 @@
 #   ZTA_SIM_TIMEOUT    seconds allowed for creating one cluster (default 240)
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Toolchain versions: must match toolchain/build.sh (checked below when it is there).
-ETCD_VERSION=v3.6.16
-KUBE_VERSION=v1.36.3
-KWOK_VERSION=v0.8.0
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 REPO=$(cd "$HERE/.." && pwd)
+
+# ---------------------------------------------------------------------------
+# Toolchain versions: from versions.json, the manifest toolchain/build.sh builds from.
+# (the commands in_ns runs get them passed in, as ZTA_SIM_MANIFEST_SH: no node start per kubectl call)
+if [[ ${1:-} == __env && -n ${ZTA_SIM_MANIFEST_SH:-} ]]; then
+  MANIFEST_SH=$ZTA_SIM_MANIFEST_SH
+else
+  MANIFEST_SH=$(node "$REPO/toolchain/manifest.js" shell) || { echo "sim/cluster.sh: cannot read versions.json" >&2; exit 1; }
+fi
+eval "$MANIFEST_SH"
+KUBE_VERSION=$KUBERNETES_VERSION
 TOOLCHAIN=${ZTA_TOOLCHAIN_DIR:-$HOME/.cache/zta-testbed/toolchain}
 SIM_DIR=${ZTA_SIM_DIR:-$HOME/.cache/zta-testbed/sim}
 NETNS=${ZTA_SIM_NETNS:-zta-sim}
@@ -36,14 +41,39 @@ KWOK_BIN=$TOOLCHAIN/kwok/$KWOK_VERSION/bin
 KWOK_MODULE=$TOOLCHAIN/go/mod/sigs.k8s.io/kwok@$KWOK_VERSION
 KWOK_WORKDIR=$SIM_DIR/kwok # kwokctl's ~/.kwok (clusters/, cache/)
 
-# Clusters: name, port base, loopback prefix for LoadBalancer addresses. Every component
+# Clusters: one per entry of Pulumi.sim.yaml's `zta-testbed:clusters`, in order; the i-th
+# (from 1) is played by kwok cluster zta-sim-i (sim/stack.ts kwokClusterOf says the same).
+# Each has a port base and a loopback prefix for LoadBalancer addresses. Every component
 # binds 127.0.0.1 on a fixed port (base + 443 apiserver, +379/+380 etcd, +247 kwok,
-# +257 controller-manager, +259 scheduler), so the two clusters never race for ports.
-CLUSTERS=(zta-sim-1 zta-sim-2)
-declare -A PORT_BASE=([zta-sim-1]=16000 [zta-sim-2]=26000)
-# LB_PREFIX.1 is the simulated node's InternalIP, LB_PREFIX.<n> the LoadBalancer address of
-# the Service whose clusterIP ends in .<n> (service CIDR 10.0.0.0/24; .1 is 'kubernetes').
-declare -A LB_PREFIX=([zta-sim-1]=127.0.10 [zta-sim-2]=127.0.20)
+# +257 controller-manager, +259 scheduler), base = i*10000 + 6000, so clusters never race
+# for ports. LB_PREFIX = 127.0.<i*10>: LB_PREFIX.1 is the simulated node's InternalIP,
+# LB_PREFIX.<n> the LoadBalancer address of the Service whose clusterIP ends in .<n>
+# (service CIDR 10.0.0.0/24; .1 is 'kubernetes'). Ports cap this at 5 clusters.
+STACK_FILE=$REPO/Pulumi.sim.yaml
+stack_clusters() { # the Istio cluster names of Pulumi.sim.yaml, one a line
+  node -e '
+    const [file, repo] = process.argv.slice(1);
+    const { parse } = require(require.resolve("yaml", { paths: [repo] }));
+    const clusters = (parse(require("node:fs").readFileSync(file, "utf8")) ?? {}).config?.["zta-testbed:clusters"];
+    if (!Array.isArray(clusters) || clusters.length === 0) throw new Error(`${file}: no zta-testbed:clusters list`);
+    for (const c of clusters) {
+      if (typeof c?.name !== "string" || !/^[a-z0-9-]+$/.test(c.name)) throw new Error(`${file}: bad cluster ${JSON.stringify(c)}`);
+      console.log(c.name);
+    }' "$STACK_FILE" "$REPO"
+}
+if [[ ${1:-} == __env && -n ${ZTA_SIM_CLUSTERS:-} ]]; then
+  read -ra CLUSTERS <<<"$ZTA_SIM_CLUSTERS" # passed in by in_ns / exec: no second read
+else
+  STACK_NAMES=$(stack_clusters) || { echo "sim/cluster.sh: cannot read the cluster list of $STACK_FILE" >&2; exit 1; }
+  CLUSTERS=()
+  while read -r _; do CLUSTERS+=("zta-sim-$((${#CLUSTERS[@]} + 1))"); done <<<"$STACK_NAMES"
+fi
+((${#CLUSTERS[@]} <= 5)) || { echo "sim/cluster.sh: at most 5 clusters fit the port scheme; $STACK_FILE has ${#CLUSTERS[@]}" >&2; exit 1; }
+declare -A PORT_BASE=() LB_PREFIX=()
+for _i in "${!CLUSTERS[@]}"; do
+  PORT_BASE[${CLUSTERS[$_i]}]=$(((_i + 1) * 10000 + 6000))
+  LB_PREFIX[${CLUSTERS[$_i]}]=127.0.$(((_i + 1) * 10))
+done
 
 # Admission stays on (ServiceAccount, NamespaceLifecycle, PodSecurity, ... keep working);
 # only the plugins that call out to webhooks / evaluate policies are disabled.
@@ -64,16 +94,6 @@ need_root() {
   command -v ip >/dev/null || die "'ip' (iproute2) not found"
 }
 
-check_versions() { # the toolchain must build what this script expects
-  local f=$REPO/toolchain/build.sh v want
-  [[ -r $f ]] || return 0
-  for v in ETCD_VERSION KUBE_VERSION KWOK_VERSION; do
-    want=$(sed -n "s/^$v=\([^ ]*\).*/\1/p" "$f" | head -1)
-    [[ -z $want || $want == "${!v}" ]] ||
-      die "$v=${!v} here but toolchain/build.sh builds $want: update the variables at the top of sim/cluster.sh"
-  done
-}
-
 check_bins() {
   local b missing=()
   for b in "$ETCD_BIN/etcd" "$KUBE_BIN/kube-apiserver" "$KUBE_BIN/kube-controller-manager" \
@@ -81,8 +101,7 @@ check_bins() {
     [[ -x $b ]] || missing+=("$b")
   done
   [[ -d $KWOK_MODULE/kustomize/stage/fast ]] ||
-    missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages, from the Go module cache; if only this is missing:
-   GOMODCACHE=$TOOLCHAIN/go/mod go mod download sigs.k8s.io/kwok@$KWOK_VERSION)")
+    missing+=("$KWOK_MODULE/kustomize/stage/fast (kwok's default stages: an output of the toolchain's kwok piece, kept in its Go module cache)")
   if ((${#missing[@]})); then
     log "sim/cluster.sh: missing toolchain pieces:"
     printf '  %s\n' "${missing[@]}" >&2
@@ -121,13 +140,14 @@ sim_env() {
     ZTA_TOOLCHAIN_DIR="$TOOLCHAIN" \
     ZTA_SIM_DIR="$SIM_DIR" \
     ZTA_SIM_NETNS="$NETNS" \
+    ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" \
     ZTA_SIM_IN_NETNS=1 \
     PULUMI_SKIP_UPDATE_CHECK=true \
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
     "$@"
 }
 # fd 8 (the up/down lock) must not leak into the daemons kwokctl forks
-in_ns() { ip netns exec "$NETNS" "$SELF" __env "$@" 8>&-; }
+in_ns() { ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" ZTA_SIM_MANIFEST_SH="$MANIFEST_SH" "$SELF" __env "$@" 8>&-; }
 
 kubectl_ns() { # CLUSTER ARGS... (inside the netns, bounded)
   local c=$1; shift
@@ -361,7 +381,6 @@ kill_pids() { # LABEL PID...: TERM, up to 10 s, then KILL
 # ---------------------------------------------------------------------------
 cmd_up() {
   need_root
-  check_versions
   check_bins
   mkdir -p "$SIM_DIR/logs" "$KWOK_WORKDIR"
   exec 8>"$SIM_DIR/.lock"
@@ -477,7 +496,7 @@ cmd_exec() {
   need_root
   (($#)) || die "usage: sim/cluster.sh exec CMD [ARG...]"
   netns_exists || die "netns $NETNS does not exist: run 'sim/cluster.sh up' first"
-  exec ip netns exec "$NETNS" "$SELF" __env "$@" 8>&-
+  exec ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" ZTA_SIM_MANIFEST_SH="$MANIFEST_SH" "$SELF" __env "$@" 8>&-
 }
 
 case ${1:-} in

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml } from "yaml";
 import { versionProfiles } from "../components/core/versions";
+import manifest from "../versions.json";
 import { identityDefaults, inClusterKeycloakHostname } from "../components/config/identity";
 import { ensureIdentityPki, ensureMeshPki } from "./pki";
 
@@ -18,37 +19,35 @@ export const repoRoot = path.resolve(__dirname, "..");
 export const simDir = process.env.ZTA_SIM_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "sim");
 export const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "toolchain");
 
+/** The toolchain pins of versions.json (the manifest toolchain/build.sh builds from). */
+const pins = manifest.toolchain;
+
 /**
  * What the sim runs on, keyed as `npm run toolchain` lays it out. Versions follow package.json's SDKs.
- * Istio: the proxy serves no tagged 1.30.3, only this later commit of the release-1.30 branch (toolchain/README.md).
+ * Istio: the proxy serves no tag of the default profile's release, only a later commit of its release branch
+ * (toolchain/README.md).
  */
 export const simToolchain = {
-    pulumi: path.join(toolchainDir, "pulumi", "v3.248.0", "bin"),
+    pulumi: path.join(toolchainDir, "pulumi", pins.pulumi.version, "bin"),
     kubernetesProvider: {
-        version: "4.25.0",
-        binary: path.join(toolchainDir, "plugins", "kubernetes", "v4.25.0", "pulumi-resource-kubernetes"),
+        version: pins.kubernetesProvider.version,
+        binary: path.join(toolchainDir, "plugins", "kubernetes", `v${pins.kubernetesProvider.version}`, "pulumi-resource-kubernetes"),
     },
     istioCharts: {
         version: versionProfiles.default.istio,
-        dir: path.join(toolchainDir, "charts", "istio", "v0.0.0-20260826214018-9739e10eb9d7"),
+        dir: path.join(toolchainDir, "charts", "istio", pins.istio130.modver),
     },
     /**
      * Istio's dashboards from the same istio.io/istio module the charts come from (its Go module cache): at this
-     * commit they are byte-identical to tag 1.30.3's, so they pass the 1.30.3 pins (GitHub is unreachable here).
+     * commit they are byte-identical to the release tag's, so they pass that release's pins (GitHub is unreachable here).
      */
-    istioDashboards: path.join(
-        toolchainDir,
-        "go",
-        "mod",
-        "istio.io",
-        "istio@v0.0.0-20260826214018-9739e10eb9d7",
-        "manifests",
-        "addons",
-        "dashboards",
-    ),
+    istioDashboards: path.join(toolchainDir, "go", "mod", "istio.io", `istio@${pins.istio130.modver}`, "manifests", "addons", "dashboards"),
 };
 
-/** Istio cluster name → the kwok cluster that plays it (sim/cluster.sh). */
+/**
+ * Istio cluster name → the kwok cluster that plays it: the index-th cluster of Pulumi.sim.yaml's
+ * `zta-testbed:clusters` (from 0) is zta-sim-<index+1>, the same rule sim/cluster.sh follows.
+ */
 export function kwokClusterOf(index: number): string {
     return `zta-sim-${index + 1}`;
 }

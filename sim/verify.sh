@@ -3,7 +3,8 @@
 # Checks, with kubectl/curl inside the sim netns, the properties the sim clusters must have
 # (sim/README.md, "What is verified"). Needs `sim/cluster.sh up` first; leaves nothing behind.
 #
-# Usage: sim/verify.sh [CLUSTER...]   (default: zta-sim-1 zta-sim-2); exit 1 when a check fails
+# Usage: sim/verify.sh [CLUSTER...]   (default: every sim cluster, zta-sim-1 zta-sim-2 as committed;
+#        sim/cluster.sh derives them from Pulumi.sim.yaml); exit 1 when a check fails
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,7 +13,7 @@ if [[ -z ${ZTA_SIM_IN_NETNS:-} ]]; then
 fi
 
 CLUSTERS=("$@")
-((${#CLUSTERS[@]})) || CLUSTERS=(zta-sim-1 zta-sim-2)
+((${#CLUSTERS[@]})) || read -ra CLUSTERS <<<"${ZTA_SIM_CLUSTERS:?set by sim/cluster.sh exec}"
 NS=zta-sim-verify
 PASS=0
 FAIL=0

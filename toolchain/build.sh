@@ -10,6 +10,7 @@
 #   ZTA_TOOLCHAIN_PIECES   space-separated pieces when no PIECE argument is given
 #   ZTA_TOOLCHAIN_NICE     nice level for builds (default 10)
 #   ZTA_TOOLCHAIN_GONOSUMDB  extra GONOSUMDB patterns (comma-separated)
+#   ZTA_TOOLCHAIN_KEEP_GO_CACHES=1  skip the final trim (Go build cache, unused modules, work files)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,47 +18,15 @@ CACHE=${ZTA_TOOLCHAIN_DIR:-$HOME/.cache/zta-testbed/toolchain}
 NICE=${ZTA_TOOLCHAIN_NICE:-10}
 
 # ---------------------------------------------------------------------------
-# Versions. A value of the form vX.Y.Z-<ts>-<hash> is a Go pseudo-version of the commit;
-# they were resolved against the module proxy this machine reaches (see README.md).
-PULUMI_VERSION=v3.248.0
-# pulumi-language-nodejs has no tags of its own: pseudo-version of the pkg/v3.248.0 /
-# sdk/v3.248.0 commit dc7edd58bc13. The proxy here refuses it (403), see README.
-LANGHOST_MODULE=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-LANGHOST_MODVER=v3.0.0-20260624180030-dc7edd58bc13
-
-# Kubernetes provider: the npm SDK pins 4.34.2, but no provider/v4 pseudo-version of the
-# 4.34.x release commits is served here. The only release commit found served is v4.25.0
-# (tag v4.25.0 = f47bc2d6f199, pinned by crd2pulumi v1.6.1). Built as what it is (v4.25.0), never relabelled.
-K8S_PROVIDER_VERSION=4.25.0
-K8S_PROVIDER_MODVER=v4.0.0-20260115033456-f47bc2d6f199
-K8S_PROVIDER_SDK_VERSION=v4.25.0   # replaces the module's `sdk/v4 => ../sdk`
-
-# Wanted but not buildable from this proxy: NO release commit of these provider modules is
-# served. Every release tag in the stored repo snapshots was asked for as a pseudo-version
-# (tls v4.0.0-v5.5.1 on provider/v4|v5, random v4.0.0-beta.1-v4.21.1, command v0.0.1-v1.2.1,
-# plus the main-branch commits after the newest tag): all 403. The proxy does serve their Go
-# SDK modules (pulumi-tls/sdk/v5@v5.5.1, pulumi-random/sdk/v4@v4.21.1, pulumi-command/sdk@v1.2.1),
-# which contain no provider. See README.md.
-TLS_PROVIDER_VERSION=5.6.1        # github.com/pulumi/pulumi-tls/provider/v5
-RANDOM_PROVIDER_VERSION=4.21.2    # github.com/pulumi/pulumi-random/provider/v4
-COMMAND_PROVIDER_VERSION=1.2.1    # github.com/pulumi/pulumi-command/provider (npm 4.5.0 is a stray publish)
-COMMAND_PROVIDER_MODVER=v0.0.0-20260303235922-7f3eb6f3b77c   # commit of tag v1.2.1 (403)
-
-ETCD_VERSION=v3.6.16               # newest 3.6 patch on the proxy
-KUBE_VERSION=v1.36.3               # newest 1.36 patch on the proxy
-KWOK_VERSION=v0.8.0
-
-# istio.io/istio has no semver tags; the proxy serves only three pseudo-versions of it.
-# 9739e10eb9d7 (2026-08-26) is on release-1.30 AFTER tag 1.30.3 (it pins istio.io/api
-# v1.30.4-0.2026…); tag 1.30.3 itself (56df41f63e51) and anything 1.24.x are not served.
-ISTIO_130_MODVER=v0.0.0-20260826214018-9739e10eb9d7
-ISTIO_124_MODVER=v0.0.0-20250130153555-44d0e58e49d0   # tag 1.24.3 - not served (403)
+# Versions: all from versions.json (repo root), the project's one version manifest, through
+# toolchain/manifest.js (why each pin is what it is: its `why` fields and README.md). It sets
+# PULUMI_VERSION, LANGUAGE_HOST_{MODULE,MODVER}, CLIPBOARD_{MODULE,MODVER},
+# KUBERNETES_PROVIDER_{VERSION,MODVER}, {TLS,RANDOM,COMMAND}_PROVIDER_VERSION, COMMAND_PROVIDER_MODVER,
+# ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, ISTIO_130_MODVER, ISTIO_124_MODVER,
+# CILIUM_CHARTS_MODVER and CILIUM_CHARTS_CHARTS (space-separated).
+MANIFEST_SH=$(node "$HERE/manifest.js" shell) || { printf 'toolchain: cannot read versions.json (needs node)\n' >&2; exit 1; }
+eval "$MANIFEST_SH"
 ISTIO_CHARTS="base=charts/base istiod=charts/istio-control/istio-discovery gateway=charts/gateway cni=charts/istio-cni"
-
-# github.com/cilium/charts: only this pseudo-version is served (the one cilium v1.20.0-pre.1
-# requires); it embeds cilium up to 1.20.0-pre.1 / 1.19.2 / 1.17.14, not 1.20.0 / 1.17.18.
-CILIUM_CHARTS_MODVER=v0.0.0-20260401193212-853ba84e802b
-CILIUM_CHART_VERSIONS="1.20.0-pre.1 1.19.2 1.17.14"
 
 # Pieces whose module versions the proxy here serves (`build.sh --available`).
 AVAILABLE_PIECES="istio-charts-1.30 cilium-charts etcd kwok pulumi provider-kubernetes kubernetes kubectl"
@@ -153,7 +122,7 @@ require (
 )
 
 // mirrored from pkg/v3's go.mod (its sdk/v3 => ../sdk replace is what the require above stands for)
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+replace github.com/atotto/clipboard => $CLIPBOARD_MODULE $CLIPBOARD_MODVER
 
 tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 EOF
@@ -168,7 +137,7 @@ EOF
 outputs_pulumi-language-nodejs() { echo "$P_PULUMI/bin/pulumi-language-nodejs"; }
 stampf_pulumi-language-nodejs() { echo "$P_PULUMI/.built-pulumi-language-nodejs"; }
 build_pulumi-language-nodejs() {
-  require_served pulumi-language-nodejs "$LANGHOST_MODULE@$LANGHOST_MODVER" || {
+  require_served pulumi-language-nodejs "$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_MODVER" || {
     log "pulumi-language-nodejs: the module has no tags; the proxy here serves no pseudo-version of the $PULUMI_VERSION commit (and refuses @v/list and commit-hash queries)"
     return 1
   }
@@ -179,31 +148,31 @@ module zta-toolchain/pulumi-language-nodejs
 go 1.25.11
 
 require (
-	$LANGHOST_MODULE $LANGHOST_MODVER
+	$LANGUAGE_HOST_MODULE $LANGUAGE_HOST_MODVER
 	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
 	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
 )
 
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+replace github.com/atotto/clipboard => $CLIPBOARD_MODULE $CLIPBOARD_MODVER
 
-tool $LANGHOST_MODULE
+tool $LANGUAGE_HOST_MODULE
 EOF
   (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
-    -o "$w/pulumi-language-nodejs" "$LANGHOST_MODULE") || return 1
+    -o "$w/pulumi-language-nodejs" "$LANGUAGE_HOST_MODULE") || return 1
   install_bin "$w/pulumi-language-nodejs" "$P_PULUMI/bin/pulumi-language-nodejs" || return 1
   clean_work "$w"
-  stamp "$(stampf_pulumi-language-nodejs)" "module=$LANGHOST_MODULE@$LANGHOST_MODVER"
+  stamp "$(stampf_pulumi-language-nodejs)" "module=$LANGUAGE_HOST_MODULE@$LANGUAGE_HOST_MODVER"
 }
 
-P_K8SPROV=$CACHE/plugins/kubernetes/v$K8S_PROVIDER_VERSION
+P_K8SPROV=$CACHE/plugins/kubernetes/v$KUBERNETES_PROVIDER_VERSION
 outputs_provider-kubernetes() { echo "$P_K8SPROV/pulumi-resource-kubernetes"; }
 stampf_provider-kubernetes() { echo "$P_K8SPROV/.built"; }
 build_provider-kubernetes() {
   local mod=github.com/pulumi/pulumi-kubernetes/provider/v4
-  require_served provider-kubernetes "$mod@$K8S_PROVIDER_MODVER" || return 1
-  local w; w=$(newwork provider-kubernetes-$K8S_PROVIDER_VERSION) || return 1
-  local dir; dir=$(go mod download -json "$mod@$K8S_PROVIDER_MODVER" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  require_served provider-kubernetes "$mod@$KUBERNETES_PROVIDER_MODVER" || return 1
+  local w; w=$(newwork provider-kubernetes-$KUBERNETES_PROVIDER_VERSION) || return 1
+  local dir; dir=$(go mod download -json "$mod@$KUBERNETES_PROVIDER_MODVER" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   [[ -d "$dir/cmd/pulumi-resource-kubernetes" ]] || { log "provider-kubernetes: module dir not found"; return 1; }
   # main.go go:embeds schema-embed.json / terraform-mapping-embed.json, which the release
   # process generates (git-ignored). Copy the command's files and run its generate step.
@@ -214,18 +183,18 @@ module zta-toolchain/pulumi-resource-kubernetes
 
 go 1.24.7
 
-require $mod $K8S_PROVIDER_MODVER
+require $mod $KUBERNETES_PROVIDER_MODVER
 
 // provider/go.mod has: replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => ../sdk
-replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 $K8S_PROVIDER_SDK_VERSION
+replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 v$KUBERNETES_PROVIDER_VERSION
 EOF
-  (cd "$w" && gocmd mod tidy && VERSION=$K8S_PROVIDER_VERSION gocmd run generate.go \
+  (cd "$w" && gocmd mod tidy && VERSION=$KUBERNETES_PROVIDER_VERSION gocmd run generate.go \
     && gocmd build -trimpath -pgo=off \
-      -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+      -ldflags "-s -w -X $mod/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION" \
       -o "$w/pulumi-resource-kubernetes" .) || return 1
   install_bin "$w/pulumi-resource-kubernetes" "$P_K8SPROV/pulumi-resource-kubernetes" || return 1
   clean_work "$w"
-  stamp "$(stampf_provider-kubernetes)" "module=$mod@$K8S_PROVIDER_MODVER" "release=v$K8S_PROVIDER_VERSION"
+  stamp "$(stampf_provider-kubernetes)" "module=$mod@$KUBERNETES_PROVIDER_MODVER" "release=v$KUBERNETES_PROVIDER_VERSION"
 }
 
 unavailable_provider() { # NAME MODULE VERSION
@@ -247,7 +216,7 @@ stampf_provider-command() { echo "$P_CMDPROV/.built"; }
 build_provider-command() {
   local mod=github.com/pulumi/pulumi-command/provider
   require_served provider-command "$mod@$COMMAND_PROVIDER_MODVER" || {
-    log "provider-command: release v$COMMAND_PROVIDER_VERSION (newest; npm's @pulumi/command 4.5.0 matches no provider release) is not served"
+    log "provider-command: release v$COMMAND_PROVIDER_VERSION is not served"
     return 1
   }
   local w; w=$(newwork provider-command-$COMMAND_PROVIDER_VERSION) || return 1
@@ -299,7 +268,7 @@ EOF
   stamp "$(stampf_etcd)" "module=$mod@$ETCD_VERSION" "commit=$sha"
 }
 
-P_KUBE=$CACHE/kubernetes/$KUBE_VERSION
+P_KUBE=$CACHE/kubernetes/$KUBERNETES_VERSION
 KUBE_CMDS="kube-apiserver kube-controller-manager kube-scheduler"
 outputs_kubernetes() { local c; for c in $KUBE_CMDS; do echo "$P_KUBE/bin/$c"; done; }
 stampf_kubernetes() { echo "$P_KUBE/.built"; }
@@ -311,19 +280,19 @@ stampf_kubectl() { echo "$P_KUBE/.built-kubectl"; }
 kube_build() {
   local piece=$1 stampfile=$2; shift 2
   local mod=k8s.io/kubernetes
-  require_served "$piece" "$mod@$KUBE_VERSION" || return 1
-  local w; w=$(newwork "$piece-$KUBE_VERSION") || return 1
-  local sha; sha=$(modhash "$mod@$KUBE_VERSION")
-  local gomod; gomod=$(go mod download -json "$mod@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  [[ -f "$gomod" ]] || { log "$piece: cannot read $mod@$KUBE_VERSION go.mod"; return 1; }
-  local staging_ver="v0.${KUBE_VERSION#v1.}"
-  local major=${KUBE_VERSION#v}; major=${major%%.*}
-  local minor=${KUBE_VERSION#v*.}; minor=${minor%%.*}
+  require_served "$piece" "$mod@$KUBERNETES_VERSION" || return 1
+  local w; w=$(newwork "$piece-$KUBERNETES_VERSION") || return 1
+  local sha; sha=$(modhash "$mod@$KUBERNETES_VERSION")
+  local gomod; gomod=$(go mod download -json "$mod@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [[ -f "$gomod" ]] || { log "$piece: cannot read $mod@$KUBERNETES_VERSION go.mod"; return 1; }
+  local staging_ver="v0.${KUBERNETES_VERSION#v1.}"
+  local major=${KUBERNETES_VERSION#v}; major=${major%%.*}
+  local minor=${KUBERNETES_VERSION#v*.}; minor=${minor%%.*}
   {
     printf 'module zta-toolchain/%s\n\n' "$piece"
     grep -E '^(go|godebug) ' "$gomod"
-    printf '\nrequire %s %s\n\n' "$mod" "$KUBE_VERSION"
-    printf '// every k8s.io/X => ./staging/src/k8s.io/X of %s@%s, as the published module\n' "$mod" "$KUBE_VERSION"
+    printf '\nrequire %s %s\n\n' "$mod" "$KUBERNETES_VERSION"
+    printf '// every k8s.io/X => ./staging/src/k8s.io/X of %s@%s, as the published module\n' "$mod" "$KUBERNETES_VERSION"
     printf 'replace (\n'
     local m
     for m in $(awk '$2=="=>" && $3 ~ /^\.\/staging\// {print $1}' "$gomod"); do
@@ -339,7 +308,7 @@ kube_build() {
   } >"$w/go.mod"
   local vpkg ld="-s -w"
   for vpkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld+=" -X $vpkg.gitVersion=$KUBE_VERSION -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor"
+    ld+=" -X $vpkg.gitVersion=$KUBERNETES_VERSION -X $vpkg.gitMajor=$major -X $vpkg.gitMinor=$minor"
     ld+="${sha:+ -X $vpkg.gitCommit=$sha} -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=$(date -u +%FT%TZ)"
   done
   (cd "$w" && gocmd mod tidy) || return 1
@@ -350,13 +319,14 @@ kube_build() {
   done
   for c in "$@"; do install_bin "$w/$c" "$P_KUBE/bin/$c" || return 1; done
   clean_work "$w"
-  stamp "$stampfile" "module=$mod@$KUBE_VERSION" "commit=$sha" "staging=$staging_ver"
+  stamp "$stampfile" "module=$mod@$KUBERNETES_VERSION" "commit=$sha" "staging=$staging_ver"
 }
 build_kubernetes() { kube_build kubernetes "$(stampf_kubernetes)" $KUBE_CMDS; }
 build_kubectl() { kube_build kubectl "$(stampf_kubectl)" kubectl; }
 
 P_KWOK=$CACHE/kwok/$KWOK_VERSION
-outputs_kwok() { echo "$P_KWOK/bin/kwok"; echo "$P_KWOK/bin/kwokctl"; }
+# sim/cluster.sh reads kwok's default stages from the module itself: kept in the module cache by the trim
+outputs_kwok() { echo "$P_KWOK/bin/kwok"; echo "$P_KWOK/bin/kwokctl"; echo "$GOMODCACHE/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage/fast/kustomization.yaml"; }
 stampf_kwok() { echo "$P_KWOK/.built"; }
 build_kwok() {
   local mod=sigs.k8s.io/kwok
@@ -373,7 +343,7 @@ tool $mod/cmd/kwok
 tool $mod/cmd/kwokctl
 EOF
   # same ldflags as kwok's hack/releases.sh; KubeVersion = the control plane built here
-  local ld="-s -w -X $mod/pkg/consts.Version=${KWOK_VERSION#v} -X $mod/pkg/consts.KubeVersion=${KUBE_VERSION#v}"
+  local ld="-s -w -X $mod/pkg/consts.Version=${KWOK_VERSION#v} -X $mod/pkg/consts.KubeVersion=${KUBERNETES_VERSION#v}"
   (cd "$w" && gocmd mod tidy \
     && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwok" $mod/cmd/kwok \
     && gocmd build -trimpath -pgo=off -ldflags "$ld" -o "$w/kwokctl" $mod/cmd/kwokctl) || return 1
@@ -384,7 +354,12 @@ EOF
 
 # istio charts: out dir keyed by the module version actually used (not by a release name)
 istio_out() { echo "$CACHE/charts/istio/$1"; }
-istio_outputs() { local n; for n in $ISTIO_CHARTS; do echo "$(istio_out "$1")/${n%%=*}/Chart.yaml"; done; }
+# + Istio's Grafana dashboards, which sim/stack.ts and tests/observability.istio.test.ts read from the module
+# in the module cache (kept there by the trim)
+istio_outputs() {
+  local n; for n in $ISTIO_CHARTS; do echo "$(istio_out "$1")/${n%%=*}/Chart.yaml"; done
+  echo "$GOMODCACHE/istio.io/istio@$1/manifests/addons/dashboards/istio-mesh-dashboard.gen.json"
+}
 istio_build() { # PIECE MODVER
   local mod=istio.io/istio
   require_served "$1" "$mod@$2" || return 1
@@ -415,13 +390,13 @@ outputs_istio-charts-1.24() { istio_outputs "$ISTIO_124_MODVER"; }
 stampf_istio-charts-1.24() { echo "$(istio_out "$ISTIO_124_MODVER")/.built"; }
 build_istio-charts-1.24() {
   istio_build istio-charts-1.24 "$ISTIO_124_MODVER" || {
-    log "istio-charts-1.24: the proxy serves no istio.io/istio version of the 1.24 line (tag 1.24.3 = 44d0e58e49d0)"
+    log "istio-charts-1.24: the proxy serves no istio.io/istio version of the 1.24 line (the nist-2025 profile's Istio release)"
     return 1
   }
 }
 
 P_CILIUM=$CACHE/charts/cilium
-outputs_cilium-charts() { local v; for v in $CILIUM_CHART_VERSIONS; do echo "$P_CILIUM/cilium-$v.tgz"; done; }
+outputs_cilium-charts() { local v; for v in $CILIUM_CHARTS_CHARTS; do echo "$P_CILIUM/cilium-$v.tgz"; done; }
 stampf_cilium-charts() { echo "$P_CILIUM/.built-$CILIUM_CHARTS_MODVER"; }
 build_cilium-charts() {
   local mod=github.com/cilium/charts
@@ -437,9 +412,50 @@ require $mod $CILIUM_CHARTS_MODVER
 EOF
   (cd "$w" && gocmd mod tidy && gocmd build -trimpath -o "$w/cilium-charts" .) || return 1
   "$w/cilium-charts" -list >"$w/available.txt" || return 1
-  "$w/cilium-charts" "$P_CILIUM" $CILIUM_CHART_VERSIONS >&2 || return 1
+  "$w/cilium-charts" "$P_CILIUM" $CILIUM_CHARTS_CHARTS >&2 || return 1
   clean_work "$w"
-  stamp "$(stampf_cilium-charts)" "module=$mod@$CILIUM_CHARTS_MODVER" "charts=$CILIUM_CHART_VERSIONS"
+  stamp "$(stampf_cilium-charts)" "module=$mod@$CILIUM_CHARTS_MODVER" "charts=$CILIUM_CHARTS_CHARTS"
+}
+
+# ---------------------------------------------------------------------------
+# Trim: what later builds and runs do not need. The binaries and charts are static; the Go build cache
+# (~9.4G after a cold build) only speeds up rebuilding a piece, and of the module cache only the modules a
+# piece's outputs point into are read afterwards. Kept: those modules (whole, with their zip, so the go command
+# still sees a complete module), and every small .info/.mod/.ziphash/list file and the sumdb tiles (a later
+# rebuild resolves versions without asking the proxy again). A piece built later re-downloads what it needs.
+kept_modules() { # module dirs that some cached piece's outputs point into
+  local p f
+  for p in $ALL_PIECES; do
+    is_cached "$p" || continue
+    outputs_"$p" | while read -r f; do
+      [[ $f == "$GOMODCACHE"/* ]] || continue
+      f=${f#"$GOMODCACHE"/}
+      # the module dir is the path up to the first component that holds '@'
+      awk -F/ '{ for (i = 1; i <= NF; i++) { out = out (i > 1 ? "/" : "") $i; if ($i ~ /@/) { print out; exit } } }' <<<"$f"
+    done
+  done | sort -u | sed "s#^#$GOMODCACHE/#"
+}
+
+trim_caches() {
+  local keep d z mod
+  keep=$'\n'$(kept_modules)$'\n'
+  rm -rf "$GOCACHE" "$CACHE/go/path/pkg" && mkdir -p "$GOCACHE"
+  # extracted modules (read-only dirs, hence the chmod), except the kept ones
+  while IFS= read -r -d '' d; do
+    [[ $keep == *$'\n'"$d"$'\n'* ]] && continue
+    chmod -R u+w "$d" && rm -rf "$d"
+  done < <(find "$GOMODCACHE" -mindepth 1 -path "$GOMODCACHE/cache" -prune -o -type d -name '*@*' -prune -print0)
+  find "$GOMODCACHE" -mindepth 1 -maxdepth 1 ! -name cache -exec find {} -depth -type d -empty -delete \;
+  # module zips, except the kept modules' (cache/download/MODULE/@v/VERSION.zip)
+  while IFS= read -r -d '' z; do
+    mod=${z#"$GOMODCACHE"/cache/download/}
+    mod=${mod%/@v/*}@$(basename "$z" .zip)
+    [[ $keep == *$'\n'"$GOMODCACHE/$mod"$'\n'* ]] || rm -f "$z"
+  done < <(find "$GOMODCACHE/cache/download" -name '*.zip' -print0 2>/dev/null)
+  # work dirs: only the generated go.mod/go.sum are kept for inspection
+  find "$CACHE/work" -mindepth 2 -type f ! -name go.mod ! -name go.sum -delete 2>/dev/null
+  find "$CACHE/work" -mindepth 2 -type d -empty -delete 2>/dev/null
+  return 0
 }
 
 # ---------------------------------------------------------------------------
@@ -447,12 +463,13 @@ is_cached() { # PIECE
   local f
   [[ -f "$(stampf_"$1")" ]] || return 1
   while read -r f; do [[ -s "$f" ]] || return 1; done < <(outputs_"$1")
-  while read -r f; do [[ "$f" == *.tgz || "$f" == *.yaml || -x "$f" ]] || return 1; done < <(outputs_"$1")
+  while read -r f; do [[ "$f" == *.tgz || "$f" == *.yaml || "$f" == *.json || -x "$f" ]] || return 1; done < <(outputs_"$1")
 }
 
 piece_dirs() { # the directories that hold a piece's outputs (for du)
   outputs_"$1" | while read -r f; do
     case "$f" in
+      "$GOMODCACHE"/*) ;; # a kept module: counted under "go module cache"
       */charts/istio/*) echo "${f%/*/Chart.yaml}" ;;
       *.tgz) echo "$f" ;;
       */bin/*) echo "${f%/bin/*}" ;;
@@ -496,6 +513,12 @@ for p in $PIECES; do
   fi
 done
 printf 'total %.1f s\n' "$(elapsed "$T0")"
+
+if [[ ${ZTA_TOOLCHAIN_KEEP_GO_CACHES:-} != 1 ]]; then
+  t=$(date +%s.%N)
+  trim_caches
+  printf 'trimmed Go caches in %.1f s (kept modules: %s)\n' "$(elapsed "$t")" "$(kept_modules | sed "s#^$GOMODCACHE/##" | tr '\n' ' ')"
+fi
 
 echo "disk used:"
 for p in $PIECES; do

@@ -1,10 +1,12 @@
 /**
- * Every version the project deploys, pinned in ONE place. A stack picks a profile with
- * `zta-testbed:versionProfile`; nothing else in the code names a version.
+ * Every version the project deploys. The values live in ONE place, `versions.json` at the repo root (shared with
+ * toolchain/ and sim/); this module gives them their types and checks their shape when loaded. A stack picks a
+ * profile with `zta-testbed:versionProfile`; nothing else in the code names a version.
  */
+import manifest from "../../versions.json";
 
 /** Upstream chart repository for Istio's base/istiod/gateway charts (chart version = Istio version). */
-export const istioChartRepo = "https://istio-release.storage.googleapis.com/charts";
+export const istioChartRepo: string = nonEmpty("istioChartRepo", (manifest as { istioChartRepo?: unknown }).istioChartRepo);
 
 export interface VersionProfile {
     /** One line for README and stack outputs. */
@@ -39,41 +41,51 @@ export interface VersionProfile {
     readonly kialiImage: string;
 }
 
-export const versionProfiles = {
-    /** Current supported releases. Istio 1.30 supports Kubernetes 1.32-1.36. */
-    default: {
-        description: "current supported releases",
-        kubernetes: "1.35",
-        kubernetesPatch: "1.35.4",
-        kubernetesPackageRevision: "1.1",
-        istio: "1.30.3",
-        gatewayChart: "1.30.3",
-        cilium: "1.20.0",
-        metallb: "0.16.1",
-        registryImage: "registry:2.8.3",
-        prometheusImage: "docker.io/prom/prometheus:v3.10.0",
-        grafanaImage: "docker.io/grafana/grafana:12.0.1",
-        kialiImage: "quay.io/kiali/kiali:v2.26.1",
-    },
-    /** Reproduces the NIST 2025 seed testbed (its text says Cilium 1.17; its script pinned 1.14.1). */
-    "nist-2025": {
-        description: "reproduces the NIST ZTA testbed seed (2025)",
-        kubernetes: "1.32",
-        // A late 1.32 patch: 1.32 is past upstream support; this profile exists to reproduce the seed.
-        kubernetesPatch: "1.32.13",
-        kubernetesPackageRevision: "1.1",
-        istio: "1.24.3",
-        // First 1.2x gateway chart with a schema Helm >= 3.18.5 accepts; proxies stay 1.24.3 (injected).
-        gatewayChart: "1.26.4",
-        cilium: "1.17.18",
-        metallb: "0.13.10",
-        // The seed ran registry:2 unpinned; 2.8.3 is the last 2.x release.
-        registryImage: "registry:2.8.3",
-        prometheusImage: "docker.io/prom/prometheus:v2.54.1",
-        grafanaImage: "docker.io/grafana/grafana:11.2.2-security-01",
-        kialiImage: "quay.io/kiali/kiali:v2.0.0",
-    },
-} as const satisfies Record<string, VersionProfile>;
+function nonEmpty(where: string, value: unknown): string {
+    if (typeof value !== "string" || value.trim() === "") {
+        throw new Error(`versions.json: ${where} must be a non-empty string, got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+
+/** One profile of versions.json, checked: every field a non-empty string, no unknown field (`why` holds notes). */
+function parseProfile(name: string, raw: unknown): VersionProfile {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+        throw new Error(`versions.json: profiles.${name} must be an object`);
+    }
+    const o = raw as Record<string, unknown>;
+    const field = (key: keyof VersionProfile) => nonEmpty(`profiles.${name}.${key}`, o[key]);
+    // An object literal of the interface's type: the compiler insists on every field.
+    const profile: VersionProfile = {
+        description: field("description"),
+        kubernetes: field("kubernetes"),
+        kubernetesPatch: field("kubernetesPatch"),
+        kubernetesPackageRevision: field("kubernetesPackageRevision"),
+        istio: field("istio"),
+        gatewayChart: field("gatewayChart"),
+        cilium: field("cilium"),
+        metallb: field("metallb"),
+        registryImage: field("registryImage"),
+        prometheusImage: field("prometheusImage"),
+        grafanaImage: field("grafanaImage"),
+        kialiImage: field("kialiImage"),
+    };
+    const unknown = Object.keys(o).filter((k) => k !== "why" && !(k in profile));
+    if (unknown.length > 0) {
+        throw new Error(`versions.json: profiles.${name} has unknown field(s) ${unknown.join(", ")}`);
+    }
+    return Object.freeze(profile);
+}
+
+/**
+ * The profiles of versions.json: `default` (current supported releases) and `nist-2025` (reproduces the NIST 2025 seed
+ * testbed); each profile's `why` there says why a value is what it is.
+ */
+export const versionProfiles: Readonly<Record<keyof typeof manifest.profiles, VersionProfile>> = Object.freeze(
+    Object.fromEntries(
+        Object.entries(manifest.profiles as Record<string, unknown>).map(([name, raw]) => [name, parseProfile(name, raw)]),
+    ) as Record<keyof typeof manifest.profiles, VersionProfile>,
+);
 
 /** The kubeadm/kubelet/kubectl package version for a profile, e.g. "1.32.13-1.1". */
 export function kubernetesPackageVersion(v: VersionProfile): string {
