@@ -9,6 +9,7 @@ import Ajv from "ajv";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { crossNetworkGatewaySpec, eastWestGatewayValues, ingressGatewayValues, istiodValues } from "../components/mesh/values";
 import { versionProfiles } from "../components/core/versions";
+import { announceSkipped } from "./harness/skipped";
 import { repoRoot } from "./harness/stacks";
 
 const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");
@@ -34,8 +35,8 @@ describe("gateway chart values schemas (Helm >= 3.18.5 semantics, as in the pinn
     const withFixture = gatewayCharts.filter((v) => fs.existsSync(gatewaySchema(v)));
     const without = gatewayCharts.filter((v) => !fs.existsSync(gatewaySchema(v)));
     if (without.length > 0) {
-        process.stdout.write(
-            `SKIPPED: values-schema check for gateway chart ${without.join(", ")} (no schema fixture in tests/fixtures/schemas, and no 1.26 chart can be built offline for the sim: unverified here)\n`,
+        announceSkipped(
+            `values-schema check for gateway chart ${without.join(", ")} (no schema fixture in tests/fixtures/schemas, and no 1.26 chart can be built offline for the sim: unverified here)`,
         );
     }
     test("the default profile's gateway chart has a schema fixture", () => {
