@@ -39,9 +39,11 @@ phase() {
 
 echo "bench:test on $(nproc) cores, $([ "$warm" = 1 ] && echo "warm caches" || echo "fresh caches (${cache} removed before each phase)")"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-# The phases alone, in the order npm test starts them.
+# Each phase alone. npm test (scripts/test.mjs) runs the last three at once; the first two are the separate commands
+# that scripts/check.mjs does in one process.
 phase "typecheck (tsc)" npm run --silent typecheck
 phase "eslint" npm run --silent lint:eslint
+phase "typecheck + eslint" node scripts/check.mjs
 phase "prettier" npm run --silent lint:format
 phase "jest" npm run --silent unit
 # The whole command, as CI and README run it.
