@@ -9,6 +9,11 @@ module.exports = {
     // tests/sim needs the simulated clusters (`npm run test:sim`); tests/ssh a real sshd in a netns (`npm run test:ssh`).
     testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/sim/", "<rootDir>/tests/ssh/"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    // Inside the clone (not the shared /tmp/jest_0), so a fresh clone starts cold and `npm run bench:test` can clear it.
+    cacheDirectory: "<rootDir>/node_modules/.cache/jest",
+    // Both cores (jest's default leaves one idle on a 2-core machine); `npm test` runs the typecheck, ESLint and Prettier
+    // beside it, so the machine stays busy to the end.
+    maxWorkers: "100%",
     testTimeout: 60000,
     reporters: ["default", "<rootDir>/tests/harness/summaryReporter.js"],
 };

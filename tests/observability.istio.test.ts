@@ -20,6 +20,7 @@ import {
 } from "../components/observability/istioDashboards";
 import { versionProfiles } from "../components/core/versions";
 import { metricsIn } from "./harness/promql";
+import { announceSkipped } from "./harness/skipped";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const version = "9.9.9";
@@ -297,7 +298,7 @@ const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".
 const realDir = path.join(toolchainDir, "go", "mod", "istio.io", `istio@${modVersion}`, "manifests", "addons", "dashboards");
 const haveReal = fs.existsSync(realDir);
 if (!haveReal) {
-    process.stdout.write(`\nSKIPPED: real Istio dashboards: ${realDir} missing (npm run toolchain)\n\n`);
+    announceSkipped(`real Istio dashboards: ${realDir} missing (npm run toolchain)`);
 }
 const realTest = haveReal ? test : test.skip;
 

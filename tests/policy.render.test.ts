@@ -40,10 +40,10 @@ import {
 import { istiodPodLabels } from "../components/core/istio";
 import { privilegedNamespaces, PsaLevel, psaLabels } from "../components/core/podSecurity";
 import { versionProfiles } from "../components/core/versions";
-import { repoRoot } from "./harness/stacks";
+import { announceNoSharedSchemas, describeProvenance, sharedPresent, sharedSchemas } from "./harness/fixtures";
 import { check, crdDoc, crdFile, isObject, undeclaredPaths, v1Of, validator } from "./harness/crdSchemas";
 
-const shared = path.join(repoRoot, "..", "shared", "schemas");
+const shared = sharedSchemas;
 const istioVersions = [...new Set(Object.values(versionProfiles).map((p) => p.istio))];
 const policyCrds = [
     "peerauthentications.security.istio.io",
@@ -562,7 +562,8 @@ describe("Pod Security Admission labels", () => {
     });
 });
 
-const sharedPresent = fs.existsSync(shared);
+describeProvenance(istioVersions.flatMap((v) => policyCrds.map((crd) => path.basename(crdFile(v, crd)))));
+
 (sharedPresent ? describe : describe.skip)("CRD fixtures are verbatim documents of ../shared/schemas", () => {
     test.each(istioVersions)("Istio %s", (version) => {
         // Whole documents: each fixture starts at a "---" separator and ends at the next one (or the end of the file).
@@ -575,6 +576,4 @@ const sharedPresent = fs.existsSync(shared);
         }
     });
 });
-if (!sharedPresent) {
-    process.stdout.write("SKIPPED: policy CRD fixture provenance check (../shared/schemas not present beside this clone)\n");
-}
+announceNoSharedSchemas();

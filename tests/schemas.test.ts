@@ -10,10 +10,19 @@ import Ajv from "ajv";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { crossNetworkGatewaySpec, eastWestGatewayValues, ingressGatewayValues, istiodValues } from "../components/mesh/values";
 import { versionProfiles } from "../components/core/versions";
+import {
+    announceNoSharedSchemas,
+    describeProvenance,
+    recordedProvenance,
+    schemaFixtures,
+    sharedPresent,
+    sharedSchemas,
+} from "./harness/fixtures";
+import { announceSkipped } from "./harness/skipped";
 import { repoRoot } from "./harness/stacks";
 
 const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");
-const shared = path.join(repoRoot, "..", "shared", "schemas");
+const shared = sharedSchemas;
 const istioVersions = [...new Set(Object.values(versionProfiles).map((p) => p.istio))];
 const gatewayCharts = [...new Set(Object.values(versionProfiles).map((p) => p.gatewayChart))];
 const gatewaySchema = (version: string): string => path.join(fixtures, `istio-gateway-${version}.values.schema.json`);
@@ -35,8 +44,8 @@ describe("gateway chart values schemas (Helm >= 3.18.5 semantics, as in the pinn
     const withFixture = gatewayCharts.filter((v) => fs.existsSync(gatewaySchema(v)));
     const without = gatewayCharts.filter((v) => !fs.existsSync(gatewaySchema(v)));
     if (without.length > 0) {
-        process.stdout.write(
-            `SKIPPED: values-schema check for gateway chart ${without.join(", ")} (no schema fixture in tests/fixtures/schemas, and no 1.26 chart can be built offline for the sim: unverified here)\n`,
+        announceSkipped(
+            `values-schema check for gateway chart ${without.join(", ")} (no schema fixture in tests/fixtures/schemas, and no 1.26 chart can be built offline for the sim: unverified here)`,
         );
     }
     test("the default profile's gateway chart has a schema fixture", () => {
@@ -90,7 +99,18 @@ describe.each(istioVersions)("Istio %s", (version) => {
     });
 });
 
-const sharedPresent = fs.existsSync(shared);
+test("every file in tests/fixtures/schemas has a row in its README's checksum table, and every row a file", () => {
+    const files = fs
+        .readdirSync(schemaFixtures)
+        .filter((f) => f !== "README.md")
+        .sort();
+    expect([...recordedProvenance().keys()].sort()).toEqual(files);
+});
+
+describeProvenance(
+    istioVersions.flatMap((v) => [`istio-gateway-${v}.values.schema.json`, `istio-${v}-gateways.networking.istio.io.crd.yaml`]),
+);
+
 (sharedPresent ? describe : describe.skip)("fixtures are faithful copies of ../shared/schemas", () => {
     test.each(istioVersions)("Istio %s", (version) => {
         const name = `istio-gateway-${version}.values.schema.json`;
@@ -104,6 +124,4 @@ const sharedPresent = fs.existsSync(shared);
         );
     });
 });
-if (!sharedPresent) {
-    process.stdout.write("SKIPPED: fixture provenance check (../shared/schemas not present beside this clone)\n");
-}
+announceNoSharedSchemas();

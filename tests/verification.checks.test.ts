@@ -17,6 +17,7 @@ import {
     unauthorizedScript,
 } from "../components/verification/checks";
 import { stubIngress, verificationChecks } from "../components/verification/registry";
+import { runShellcheck } from "./harness/tools";
 import { stubCurlHarness } from "./verification.shared";
 
 const { run, dir: scratch } = stubCurlHarness();
@@ -135,7 +136,7 @@ test("every registered check's script is POSIX sh (dash parses it) and shellchec
     );
     for (const s of scripts) {
         execFileSync("sh", ["-n"], { input: s });
-        execFileSync("shellcheck", ["--shell=sh", "-"], { input: s });
+        expect(runShellcheck(["--shell=sh"], s)).toEqual({ status: 0, stdout: "", stderr: "" });
     }
 });
 

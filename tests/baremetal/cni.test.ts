@@ -20,10 +20,11 @@ import {
     MetallbPoolInput,
 } from "../../components/platform/baremetal/metallb";
 import { versionProfiles } from "../../components/core/versions";
+import { announceNoSharedSchemas, describeProvenance, sharedPresent, sharedSchemas } from "../harness/fixtures";
 import { repoRoot } from "../harness/stacks";
 
 const fixtures = path.join(repoRoot, "tests", "fixtures", "schemas");
-const shared = path.join(repoRoot, "..", "shared", "schemas");
+const shared = sharedSchemas;
 const ciliumVersions = [...new Set(Object.values(versionProfiles).map((p) => p.cilium))];
 const metallbVersions = [...new Set(Object.values(versionProfiles).map((p) => p.metallb))];
 
@@ -377,7 +378,12 @@ describe("MetalLB CRs (metallb.io/v1beta1, CRD schemas of 0.16.1)", () => {
     });
 });
 
-const sharedPresent = fs.existsSync(shared);
+describeProvenance([
+    ...ciliumVersions.map((v) => `cilium-${v}.values.schema.json`),
+    ...metallbVersions.flatMap((v) => [`metallb-${v}.values.schema.json`, `metallb-${v}.values.yaml`]),
+    ...["ipaddresspools", "l2advertisements"].map((plural) => `metallb-0.16.1-${plural}.metallb.io.crd.yaml`),
+]);
+
 (sharedPresent ? describe : describe.skip)("fixtures are faithful copies of ../shared/schemas", () => {
     test.each([
         ...ciliumVersions.map((v) => `cilium-${v}.values.schema.json`),
@@ -400,6 +406,4 @@ const sharedPresent = fs.existsSync(shared);
         }
     });
 });
-if (!sharedPresent) {
-    process.stdout.write("SKIPPED: Cilium/MetalLB fixture provenance check (../shared/schemas not present beside this clone)\n");
-}
+announceNoSharedSchemas();

@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runShellcheck } from "../harness/tools";
 
 /** One recorded stub invocation. */
 export interface StubCall {
@@ -825,17 +826,14 @@ export function bashSyntax(text: string): string {
 
 /**
  * ShellCheck findings for `text` as bash, one per line ("" when clean): default checks at every severity plus
- * the optional ones about masked failures and quoting, which matter most for set -e scripts.
+ * the optional ones about masked failures and quoting, which matter most for set -e scripts. Without ShellCheck
+ * installed: "" (and one SKIPPED line for the run, tests/harness/tools.ts).
  */
 export function shellcheck(text: string): string {
-    const result = spawnSync(
-        which("shellcheck"),
-        ["--shell=bash", "--format=gcc", "--enable=check-extra-masked-returns,quote-safe-variables,require-double-brackets", "-"],
-        { input: text, encoding: "utf8" },
+    const result = runShellcheck(
+        ["--shell=bash", "--format=gcc", "--enable=check-extra-masked-returns,quote-safe-variables,require-double-brackets"],
+        text,
     );
-    if (result.error) {
-        throw result.error;
-    }
     return result.stdout.replace(/^-:/gm, "line ");
 }
 

@@ -57,15 +57,20 @@ export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
             gke: adminKubeconfig("gke", "https://203.0.113.20"),
         },
     },
-    sim: {
-        kubeconfigs: {
-            // One network namespace for both clusters: loopback is where they meet (sim platform only).
-            cluster1: adminKubeconfig("zta-sim-1", "https://127.0.0.1:16443"),
-            cluster2: adminKubeconfig("zta-sim-2", "https://127.0.0.1:26443"),
-        },
-        ...simCa(),
+    // Made on first use: the sim's PKI costs openssl runs, and most test files that import this module never read it.
+    get sim(): Record<string, unknown> {
+        simSecrets ??= {
+            kubeconfigs: {
+                // One network namespace for both clusters: loopback is where they meet (sim platform only).
+                cluster1: adminKubeconfig("zta-sim-1", "https://127.0.0.1:16443"),
+                cluster2: adminKubeconfig("zta-sim-2", "https://127.0.0.1:26443"),
+            },
+            ...simCa(),
+        };
+        return simSecrets;
     },
 };
+let simSecrets: Record<string, unknown> | undefined;
 
 /** A well-formed ed25519 host key line per host (test-only; what `ssh-keyscan -t ed25519` prints after the host). */
 export function testHostKey(host: string): string {
