@@ -1,7 +1,7 @@
 // `npm test`: the typecheck and ESLint (scripts/check.mjs, one TypeScript program), Prettier and jest, started at
 // once so that the 2 cores of a CI machine are busy from the first to the last second (one after the other they
 // took ~150 s, see README "Tests"). jest's output streams as it comes; the others' is printed, whole, when they end.
-// Exits non-zero when any of them fails. Extra arguments go to jest (`npm test -- tests/config.test.ts`).
+// Exits non-zero when any of them fails. Extra arguments go to jest (`npm test -- tests/config/config.test.ts`).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import process from "node:process";

@@ -354,7 +354,7 @@ EOF
 
 # istio charts: out dir keyed by the module version actually used (not by a release name)
 istio_out() { echo "$CACHE/charts/istio/$1"; }
-# + Istio's Grafana dashboards, which sim/stack.ts and tests/observability.istio.test.ts read from the module
+# + Istio's Grafana dashboards, which sim/stack.ts and tests/observability/istio.test.ts read from the module
 # in the module cache (kept there by the trim)
 istio_outputs() {
   local n; for n in $ISTIO_CHARTS; do echo "$(istio_out "$1")/${n%%=*}/Chart.yaml"; done

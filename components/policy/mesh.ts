@@ -1,6 +1,6 @@
 /**
  * Zero-trust mesh policy as pure renderers: plain data in, Istio objects (and an istiod values fragment) out.
- * tests/policy.render.test.ts checks the exact objects and validates each against the Istio CRD schemas of every
+ * tests/policy/render.test.ts checks the exact objects and validates each against the Istio CRD schemas of every
  * pinned Istio release. security.istio.io/v1 and networking.istio.io/v1 are served by every CRD used here from
  * Istio 1.22 on (1.24.3 stores v1beta1 but serves v1; 1.30.3 stores v1).
  */

@@ -2,7 +2,7 @@
  * The registry of verification checks: one entry per zero-trust claim, and everything about the check in that entry —
  * the claim, the client that makes the calls (meshed under an identity, or outside the mesh), the NetworkPolicies
  * that client needs, the script (checks.ts renders it), where it is skipped, and stub-curl scenarios in which it
- * passes and fails. verification.ts wires every entry the same way; tests/verification.registry.test.ts runs every
+ * passes and fails. verification.ts wires every entry the same way; tests/verification/registry.test.ts runs every
  * entry's scenarios. Adding a check = one entry here (+ its script in checks.ts), nothing else.
  * The order is the order of the Jobs' creation and of the `verification` stack output.
  */

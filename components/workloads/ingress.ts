@@ -1,7 +1,7 @@
 /**
  * The JWT-protected HTTPS ingress in front of httpbin, as pure renderers: Gateway (HTTPS + redirect), the route,
  * RequestAuthentication with the realm's inline JWKS (checked to hold public keys only) and the ALLOW on
- * requestPrincipals. tests/workloads.render.test.ts validates the objects against the Istio CRD schemas.
+ * requestPrincipals. tests/workloads/render.test.ts validates the objects against the Istio CRD schemas.
  */
 import { AuthorizationPolicy, IstioObject, WorkloadSelector } from "../policy/mesh";
 import { gatewayPodLabels, networkingApiVersion, securityApiVersion } from "../core/istio";

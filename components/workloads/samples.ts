@@ -1,7 +1,7 @@
 /**
  * The sample workloads that prove the zero-trust mesh, as pure renderers: helloworld v1/v2 behind one Service
  * (cross-network load balancing), a curl client in every cluster, and httpbin behind the JWT-protected ingress.
- * tests/workloads.render.test.ts checks the exact objects, the Pod Security "restricted" fields of every pod
+ * tests/workloads/render.test.ts checks the exact objects, the Pod Security "restricted" fields of every pod
  * template, and the Istio objects against the Istio CRD schemas.
  *
  * Images and tags are those of Istio's samples (samples/helloworld/helloworld.yaml: examples-helloworld-v1/v2:1.0;

@@ -9,7 +9,8 @@ import { repoRoot } from "../harness/stacks";
 
 /** Bottom to top. A file may import its own layer and the layers below it. */
 export const layers = [
-    { name: "core", dirs: ["components/core/"] },
+    // versions.json: the one version manifest (data), read by the program, toolchain/ and sim/.
+    { name: "core", dirs: ["components/core/", "versions.json"] },
     { name: "config", dirs: ["components/config/"] },
     { name: "platform", dirs: ["components/platform/"] },
     { name: "mesh", dirs: ["components/mesh/"] },

@@ -88,7 +88,7 @@ export function testHostKey(host: string): string {
  * pinned host keys.
  */
 function testPlainConfig(stack: CommittedStack): Record<string, unknown> {
-    // Istio's dashboards are downloaded at deploy time (unreachable here); tests/observability.istio.test.ts covers them.
+    // Istio's dashboards are downloaded at deploy time (unreachable here); tests/observability/istio.test.ts covers them.
     const offline = { observability: { istioDashboards: "none" } };
     if (stack !== "testbed") {
         return offline;

@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { shellQuote } from "../../components/platform/baremetal/script";
-import { ScriptRun, StubHost } from "../baremetal/stubs";
+import { ScriptRun, StubHost } from "../platform/baremetal/stubs";
 
 /** Not the sim's `zta-sim`: both tiers may exist on one machine. */
 export const netns = "zta-ssh";

@@ -2,7 +2,7 @@
  * Real-SSH transport tier (`npm run test:ssh`, config jest.ssh.config.json): the exact command lines the bare-metal
  * layer gives @pulumi/command's remote.Command (`remoteInvocation(script)` for create and delete, the secret bundle as
  * stdin) run through a real OpenSSH server (tests/ssh/sshd.ts) against the stub system commands of
- * tests/baremetal/stubs.ts. It proves what the stub tier cannot: the command survives sshd and the login shell
+ * tests/platform/baremetal/stubs.ts. It proves what the stub tier cannot: the command survives sshd and the login shell
  * byte for byte, secrets travel on the session's stdin and show up in no argv, environment, output or sshd log,
  * stdout stays clean enough to be the kubeconfig, exit status and stderr come back as the provider reports them,
  * and a wrong pinned host key stops the connection before anything runs.
@@ -31,8 +31,8 @@ import {
     secretValues,
     stdin,
     username,
-} from "../baremetal/registry.shared";
-import { commandLine, FileState, leaksOf, ScriptRun, StubHost } from "../baremetal/stubs";
+} from "../platform/baremetal/registry.shared";
+import { commandLine, FileState, leaksOf, ScriptRun, StubHost } from "../platform/baremetal/stubs";
 import { runProgram } from "../harness/program";
 import { readStackFile, stackConfig, testHostKey } from "../harness/stacks";
 import { address, clientOnlyRoot, port, RealSshServer, skipReason, sshUser } from "./sshd";
@@ -109,7 +109,7 @@ if (!inTier) {
     test.skip("real-SSH transport tier: run by `npm run test:ssh` (jest.ssh.config.json)", () => undefined);
 } else {
     describe("every command line the testbed program renders fits in one argument", () => {
-        // The NIST topology plus a worker (so the join script is rendered too), as tests/baremetal/program.test.ts.
+        // The NIST topology plus a worker (so the join script is rendered too), as tests/platform/baremetal/program.test.ts.
         const hosts = [
             ...(readStackFile("testbed")["zta-testbed:hosts"] as Record<string, unknown>[]).map((h) => ({
                 ...h,

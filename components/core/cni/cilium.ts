@@ -1,7 +1,7 @@
 /**
  * Cilium, the default bare-metal CNI (`clusters[i].cni: cilium`): Helm values for a kubeadm cluster that runs
  * WITHOUT kube-proxy (kubeadm skips the addon) and carries an Istio sidecar mesh, and Cilium's rules and facts for
- * the other layers. Pure renderer; tests/baremetal/cni.test.ts validates the output against the chart's
+ * the other layers. Pure renderer; tests/platform/baremetal/cni.test.ts validates the output against the chart's
  * values.schema.json at the pinned versions.
  *
  * Deliberately left at the chart defaults (docs.cilium.io "Integration with Istio"):

@@ -1,7 +1,7 @@
 /**
  * A gate for objects an admission webhook validates: a server-side dry run of the real manifest, repeated until the
  * webhook serves. Used so MetalLB's IPAddressPool/L2Advertisement are created only once MetalLB's validating webhook
- * answers (a ready controller Deployment does not mean that). Pure renderer; tests/baremetal runs it against stubs.
+ * answers (a ready controller Deployment does not mean that). Pure renderer; tests/platform/baremetal runs it against stubs.
  */
 import { adminKubeconfig } from "./kubeadm";
 import { renderScript, shellQuote } from "./script";

@@ -1,7 +1,7 @@
 /**
  * The first script run on each server over SSH: it proves the connection works and the machine is one the later
  * scripts can handle (root, Debian or Ubuntu, the configured addresses present), and sets the host name. Everything
- * else run on the host depends on it. Pure renderer; tests/baremetal runs the script against stubs.
+ * else run on the host depends on it. Pure renderer; tests/platform/baremetal runs the script against stubs.
  */
 import { isDnsSubdomain, parseIPv4 } from "../../core/net";
 import { renderScript, shellQuote } from "./script";

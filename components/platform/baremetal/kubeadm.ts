@@ -1,7 +1,7 @@
 /**
  * kubeadm on the bare-metal servers: the control plane's configuration (kubeadm.k8s.io/v1beta4, GA since Kubernetes
  * 1.31), its init script and the reset (destroy) script of every node. The script that hands the admin kubeconfig
- * to Pulumi is in kubeconfigReadback.ts, the worker join in kubeadmJoin.ts. Renderers are pure; tests/baremetal runs
+ * to Pulumi is in kubeconfigReadback.ts, the worker join in kubeadmJoin.ts. Renderers are pure; tests/platform/baremetal runs
  * the scripts against stubs.
  *
  * Decisions:

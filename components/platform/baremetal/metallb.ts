@@ -1,7 +1,7 @@
 /**
  * MetalLB in L2 mode for the bare-metal clusters: the chart's Helm values, its namespace's Pod Security labels, and
  * the IPAddressPool / L2Advertisement the east-west and ingress gateways draw their LoadBalancer addresses from.
- * Pure renderers; tests/baremetal/cni.test.ts validates them against the chart's values schema and the CRDs.
+ * Pure renderers; tests/platform/baremetal/cni.test.ts validates them against the chart's values schema and the CRDs.
  *
  * The CRs go to MetalLB's namespace and are checked by its validating webhook (failurePolicy Fail, kept): whoever
  * applies them must first wait until the webhook serves (metallb#1597); controller readiness does not imply it.

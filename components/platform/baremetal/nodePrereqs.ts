@@ -1,7 +1,7 @@
 /**
  * The script that prepares a Debian/Ubuntu server to become a kubeadm Kubernetes node: kernel modules, sysctls,
  * swap off, containerd (systemd cgroups, per-registry hosts in certs.d), the pkgs.k8s.io repository and pinned
- * kubeadm/kubelet/kubectl. Pure: the same input renders the same text; tests/baremetal runs it against stubs.
+ * kubeadm/kubelet/kubectl. Pure: the same input renders the same text; tests/platform/baremetal runs it against stubs.
  */
 import { isDnsLabel, parseHostPort } from "../../core/net";
 import { renderScript, shellQuote, writeFileStep } from "./script";

@@ -1,7 +1,7 @@
 /**
  * The private container registry on server1: Docker Engine (Debian's docker.io, only when no Docker Engine is
  * installed), the CNCF distribution image pinned by tag, TLS >= 1.2 from the lab CA, htpasswd bcrypt auth and a
- * random http.secret. Renderers are pure (the htpasswd line apart: its salt is random); tests/baremetal runs the
+ * random http.secret. Renderers are pure (the htpasswd line apart: its salt is random); tests/platform/baremetal runs the
  * script against stubs.
  *
  * Secrets never reach the script text: the server key, the htpasswd line, the http secret and the login the

@@ -1,6 +1,6 @@
 /**
  * Building blocks of the bash scripts the bare-metal layer runs over SSH (@pulumi/command). Scripts are rendered
- * by pure functions so tests can run them against stub system commands (tests/baremetal/stubs.ts).
+ * by pure functions so tests can run them against stub system commands (tests/platform/baremetal/stubs.ts).
  *
  * Rules every rendered script follows:
  * - it stops at the first failing command (`set -euo pipefail`, also inside `$(...)`);

@@ -1,0 +1,272 @@
+/** The kubeadm config, init and reset scripts, run against stub system commands (tests/platform/baremetal/stubs.ts). */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { KubeadmInput, renderKubeadmConfig, renderKubeadmInit, renderKubeadmReset } from "../../../components/platform/baremetal/kubeadm";
+import { bashSyntax, commandLine, isStateChanging, leaksOf, ScriptRun, shellcheck, StubHost } from "./stubs";
+
+const input: KubeadmInput = {
+    clusterName: "zta",
+    kubernetesVersion: "v1.32.3",
+    hostname: "server1",
+    advertiseAddress: "10.0.0.10",
+    podSubnet: "10.244.0.0/16",
+    serviceSubnet: "10.96.0.0/12",
+    certSANs: ["192.168.56.10", "api.zta.lab", "10.0.0.10"],
+};
+const init = renderKubeadmInit(input);
+const reset = renderKubeadmReset();
+const token = "abcdef.0123456789abcdef";
+const adminKey = "STUBADMINKEYc2VjcmV0";
+
+const hosts: StubHost[] = [];
+afterAll(() => hosts.splice(0).forEach((h) => h.cleanup()));
+function freshHost(): StubHost {
+    const host = new StubHost();
+    hosts.push(host);
+    return host;
+}
+
+function lines(host: StubHost, r: ScriptRun, onlyChanging = false): string[] {
+    return r.calls.filter((c) => !onlyChanging || isStateChanging(c)).map((c) => commandLine(c).split(host.root).join("<ROOT>"));
+}
+
+const kubectl = "kubectl --kubeconfig <ROOT>/etc/kubernetes/admin.conf";
+const readyz = `${kubectl} get --raw=/readyz`;
+const taintQuery = `${kubectl} get node server1 -o jsonpath={range .spec.taints[*]}{.key}:{.effect}{"\\n"}{end}`;
+const kubeadmInit = "kubeadm init --config <ROOT>/etc/zta-testbed/kubeadm.yaml --skip-phases=addon/kube-proxy";
+const kubeadmReset = "kubeadm reset --force --cri-socket unix:///var/run/containerd/containerd.sock";
+
+describe("renderKubeadmConfig", () => {
+    test("renders exactly the expected InitConfiguration and ClusterConfiguration", () => {
+        const docs = parseAllDocuments(renderKubeadmConfig(input));
+        expect(Array.isArray(docs)).toBe(true);
+        expect((docs as { errors: unknown[] }[]).flatMap((d) => d.errors)).toEqual([]);
+        expect((docs as { toJS(): unknown }[]).map((d) => d.toJS())).toEqual([
+            {
+                apiVersion: "kubeadm.k8s.io/v1beta4",
+                kind: "InitConfiguration",
+                localAPIEndpoint: { advertiseAddress: "10.0.0.10", bindPort: 6443 },
+                nodeRegistration: {
+                    name: "server1",
+                    criSocket: "unix:///var/run/containerd/containerd.sock",
+                    taints: [],
+                    kubeletExtraArgs: [{ name: "node-ip", value: "10.0.0.10" }],
+                },
+            },
+            {
+                apiVersion: "kubeadm.k8s.io/v1beta4",
+                kind: "ClusterConfiguration",
+                clusterName: "zta",
+                kubernetesVersion: "v1.32.3",
+                controlPlaneEndpoint: "10.0.0.10:6443",
+                networking: { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12" },
+                apiServer: { certSANs: ["10.0.0.10", "192.168.56.10", "api.zta.lab", "server1"] },
+            },
+        ]);
+    });
+
+    test("is pure: the same input renders the same text", () => {
+        expect(renderKubeadmConfig({ ...input })).toBe(renderKubeadmConfig(input));
+    });
+
+    test.each<[string, Partial<KubeadmInput>, string]>([
+        ["an address with a fifth octet", { advertiseAddress: "10.0.0.10.1" }, "advertiseAddress:"],
+        ["an octet above 255", { advertiseAddress: "10.0.0.256" }, "advertiseAddress:"],
+        ["an octet with a leading zero", { advertiseAddress: "10.0.0.010" }, "advertiseAddress:"],
+        ["an address inside the pod CIDR", { advertiseAddress: "10.244.1.1" }, "advertiseAddress: 10.244.1.1 lies inside podSubnet"],
+        ["a pod CIDR without prefix", { podSubnet: "10.244.0.0" }, "podSubnet:"],
+        ["a pod CIDR with host bits", { podSubnet: "10.244.0.1/16" }, "podSubnet:"],
+        ["a pod CIDR prefix above 32", { podSubnet: "10.244.0.0/33" }, "podSubnet:"],
+        ["a pod CIDR smaller than a node's /24", { podSubnet: "10.244.0.0/25" }, "podSubnet:"],
+        ["a malformed service CIDR", { serviceSubnet: "10.96.0.0/1x" }, "serviceSubnet:"],
+        ["a service CIDR the API server refuses", { serviceSubnet: "10.0.0.0/8" }, "serviceSubnet:"],
+        ["a service CIDR inside the pod CIDR", { serviceSubnet: "10.244.16.0/20" }, 'serviceSubnet: "10.244.16.0/20" overlaps podSubnet'],
+        ["a pod CIDR inside the service CIDR", { podSubnet: "10.96.0.0/16" }, 'overlaps podSubnet "10.96.0.0/16"'],
+        ["a version without v", { kubernetesVersion: "1.32.3" }, "kubernetesVersion:"],
+        ["a minor version only", { kubernetesVersion: "v1.32" }, "kubernetesVersion:"],
+        ["a pre-release version", { kubernetesVersion: "v1.32.3-rc.0" }, "kubernetesVersion:"],
+        ["a version before v1beta4", { kubernetesVersion: "v1.30.5" }, "kubernetesVersion: kubeadm.k8s.io/v1beta4 needs"],
+        ["an uppercase hostname", { hostname: "Server1" }, "hostname:"],
+        ["a cluster name with a dot", { clusterName: "zta.lab" }, "clusterName:"],
+        ["a SAN that is neither address nor name", { certSANs: ["ok.lab", "bad name"] }, "certSANs[1]:"],
+        ["a SAN that is a broken address", { certSANs: ["10.0.0.300"] }, "certSANs[0]:"],
+    ])("refuses %s, naming the field", (_what, change, message) => {
+        const bad = { ...input, ...change };
+        expect(() => renderKubeadmConfig(bad)).toThrow(message);
+        expect(() => renderKubeadmInit(bad)).toThrow(message);
+    });
+});
+
+describe("the scripts", () => {
+    test.each([
+        ["init", init],
+        ["reset", reset],
+    ])("%s passes bash -n and shellcheck", (_name, text) => {
+        expect(bashSyntax(text)).toBe("");
+        expect(shellcheck(text)).toBe("");
+    });
+});
+
+describe("renderKubeadmInit", () => {
+    test("first run: config written, kubeadm init once, readiness probe, taint query; second run changes nothing", () => {
+        const host = freshHost();
+        const first = host.run(init);
+        expect([first.status, first.stderr]).toEqual([0, ""]);
+        expect(lines(host, first)).toEqual([kubeadmInit, readyz, taintQuery]);
+        expect(host.file("/etc/zta-testbed/kubeadm.yaml")).toBe(renderKubeadmConfig(input));
+        expect(host.files()["/etc/zta-testbed/kubeadm.yaml"].mode).toBe("600");
+        // kubeadm honoured taints: [] (the stub taints otherwise): nothing to remove.
+        expect(host.readState("taints")).toEqual([]);
+        expect(first.stdout).toContain("<redacted-token>");
+        expect(first.stdout).toContain("kubeadm control plane: 2 change(s)");
+        for (const secret of [token, adminKey]) {
+            expect(leaksOf(first, secret)).toEqual([]);
+        }
+
+        const before = host.files();
+        const second = host.run(init);
+        expect([second.status, second.stderr]).toEqual([0, ""]);
+        expect(lines(host, second)).toEqual([readyz, taintQuery]);
+        expect(lines(host, second, true)).toEqual([]);
+        expect(second.stdout).toContain("kubeadm control plane: 0 change(s)");
+        expect(host.files()).toEqual(before);
+    });
+
+    test("removes the control-plane taint only when the node has it", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        host.setState("taints", ["node-role.kubernetes.io/control-plane:NoSchedule", "other:NoExecute"]);
+        const r = host.run(init);
+        expect(r.status).toBe(0);
+        expect(lines(host, r)).toEqual([
+            readyz,
+            taintQuery,
+            `${kubectl} taint nodes server1 node-role.kubernetes.io/control-plane:NoSchedule-`,
+        ]);
+        expect(host.readState("taints")).toEqual(["other:NoExecute"]);
+        expect(lines(host, host.run(init), true)).toEqual([]);
+    });
+
+    test("a changed configuration after init fails loudly, without calling kubeadm or touching the config", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        const before = host.files();
+        const r = host.run(renderKubeadmInit({ ...input, podSubnet: "10.245.0.0/16" }));
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("the cluster configuration changed");
+        expect(r.stderr).toContain("destroy the cluster (kubeadm reset script) and recreate it");
+        expect(r.calls).toEqual([]);
+        expect(host.files()).toEqual(before);
+    });
+
+    test("a cluster whose config file is missing is not re-initialized either", () => {
+        const host = freshHost();
+        host.putFile("/etc/kubernetes/admin.conf", "apiVersion: v1\n");
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("the cluster configuration changed (or /etc/zta-testbed/kubeadm.yaml is missing)");
+        expect(r.calls).toEqual([]);
+    });
+
+    test("waits for the API server, one second apart", () => {
+        const host = freshHost();
+        host.setState("apiserver", ["unready 2"]);
+        const r = host.run(init);
+        expect(r.status).toBe(0);
+        expect(lines(host, r)).toEqual([kubeadmInit, readyz, "sleep 1", readyz, "sleep 1", readyz, taintQuery]);
+    });
+
+    test("an API server that never gets ready fails after 120 attempts with a clear message", () => {
+        const host = freshHost();
+        host.setState("apiserver", ["unready never"]);
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("zta: kubeadm: the API server is not ready after 120 attempts, 1 s apart (last: kubectl exit status 1)");
+        const seen = lines(host, r);
+        expect(seen.filter((l) => l === readyz)).toHaveLength(120);
+        expect(seen.filter((l) => l === "sleep 1")).toHaveLength(119);
+        expect(seen).not.toContain(taintQuery);
+    });
+
+    test.each([
+        ["kubeadm init", [kubeadmInit]],
+        ["the taint query", [kubeadmInit, readyz, taintQuery]],
+    ])("a failing command stops the script: %s", (_what, expected) => {
+        const host = freshHost();
+        host.failOn(expected[expected.length - 1].split("<ROOT>").join(host.root));
+        const r = host.run(init);
+        expect(r.status).not.toBe(0);
+        expect(lines(host, r)).toEqual(expected);
+        expect(r.stdout).not.toContain("kubeadm control plane:");
+    });
+
+    test("a failing untaint stops the script", () => {
+        const host = freshHost();
+        host.setState("taints", ["node-role.kubernetes.io/control-plane:NoSchedule"]);
+        host.putFile("/etc/kubernetes/admin.conf", "x");
+        host.putFile("/etc/zta-testbed/kubeadm.yaml", renderKubeadmConfig(input), 0o600);
+        host.failOn(`kubectl --kubeconfig ${host.root}/etc/kubernetes/admin.conf taint`);
+        const r = host.run(init);
+        expect(r.status).not.toBe(0);
+        expect(lines(host, r)).toEqual([
+            readyz,
+            taintQuery,
+            `${kubectl} taint nodes server1 node-role.kubernetes.io/control-plane:NoSchedule-`,
+        ]);
+        expect(r.stdout).not.toContain("kubeadm control plane:");
+    });
+
+    test("a kubeadm init that died after writing admin.conf is not mistaken for a cluster", () => {
+        const host = freshHost();
+        host.setState("apiserver", ["unready never"]);
+        host.putFile("/var/lib/zta-testbed/pending/kubeadm-init", "");
+        host.putFile("/etc/kubernetes/admin.conf", "x");
+        host.putFile("/etc/zta-testbed/kubeadm.yaml", renderKubeadmConfig(input), 0o600);
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("a previous kubeadm init did not complete; run the kubeadm reset");
+        expect(r.calls).toEqual([]);
+    });
+});
+
+describe("renderKubeadmReset", () => {
+    test("resets an initialized node and removes the leftovers; a second run changes nothing", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        host.putFile("/etc/cni/net.d/05-cilium.conflist", "{}");
+        const first = host.run(reset);
+        expect([first.status, first.stderr]).toEqual([0, ""]);
+        expect(lines(host, first)).toEqual([kubeadmReset]);
+        const left = Object.keys(host.files());
+        expect(left.filter((f) => /^\/(etc\/kubernetes|etc\/cni|var\/lib\/etcd|etc\/zta-testbed)\//.test(f))).toEqual([]);
+        expect(first.stdout).toContain("kubeadm reset: 4 change(s)");
+
+        const second = host.run(reset);
+        expect([second.status, second.calls, second.stderr]).toEqual([0, [], ""]);
+        expect(second.stdout).toContain("kubeadm reset: 0 change(s)");
+
+        // After a reset, init starts a new cluster.
+        const again = host.run(init);
+        expect(again.status).toBe(0);
+        expect(lines(host, again)[0]).toBe(kubeadmInit);
+    });
+
+    test("a machine kubeadm never touched (empty /etc/kubernetes/manifests from the kubelet package) is left alone", () => {
+        const host = freshHost();
+        fs.mkdirSync(path.join(host.root, "etc/kubernetes/manifests"), { recursive: true });
+        const r = host.run(reset);
+        expect([r.status, r.calls]).toEqual([0, []]);
+        expect(r.stdout).toContain("kubeadm reset: 0 change(s)");
+    });
+
+    test("a failing kubeadm reset stops the script before anything is removed", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        host.failOn("kubeadm reset");
+        const r = host.run(reset);
+        expect(r.status).not.toBe(0);
+        expect(lines(host, r)).toEqual([kubeadmReset]);
+        expect(host.file("/etc/zta-testbed/kubeadm.yaml")).toBeDefined();
+    });
+});

@@ -1,0 +1,100 @@
+/** What the registry test files share: input, secrets, the rendered script, its expected first run, fresh machines. */
+import { createHash } from "node:crypto";
+import {
+    RegistrySecrets,
+    RegistrySetupInput,
+    renderRegistryHtpasswd,
+    renderRegistrySecrets,
+    renderRegistrySetup,
+} from "../../../components/platform/baremetal/registry";
+import { commandLine, hostPool, isStateChanging, ScriptRun, StubCall, StubHost } from "./stubs";
+
+export const certPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUc2VydmVy\n-----END CERTIFICATE-----\n";
+export const caPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUY2EtY2E=\n-----END CERTIFICATE-----\n";
+export const keyPem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKeyMaterialSecretZq8x\n-----END PRIVATE KEY-----\n";
+/** Quotes, a backslash, a space and a dollar: the curl config must escape them. */
+export const password = 'Pw-"q\\uo t$e-7Kx9';
+export const httpSecret = "HttpSecret0123456789abcdefABCDEF_xyz";
+export const username = "zta-admin";
+/** Minimum rounds the renderer accepts: the stub registry does not check it, and tests stay fast. */
+export const htpasswd = renderRegistryHtpasswd(username, password, 10);
+export const secrets: RegistrySecrets = { serverKeyPem: keyPem, htpasswd, httpSecret, username, password };
+export const stdin = renderRegistrySecrets(secrets);
+/** Every secret, and the text that would give one away. */
+export const secretValues: Record<string, string> = {
+    key: "KeyMaterialSecretZq8x",
+    password,
+    httpSecret,
+    bcryptHash: htpasswd.slice(username.length + 1),
+};
+
+export const input: RegistrySetupInput = {
+    advertisedHost: "registry.lab",
+    port: 5000,
+    image: "registry:2.8.3",
+    serverCertPem: certPem,
+    caPem,
+};
+export const script = renderRegistrySetup(input);
+
+export const curlAnonymous =
+    "curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert <ROOT>/etc/zta-registry/ca.crt https://registry.lab:5000/v2/";
+export const curlAuthenticated =
+    "curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert <ROOT>/etc/zta-registry/ca.crt --config - https://registry.lab:5000/v2/";
+
+export function dockerRun(hash: string, image = "registry:2.8.3"): string {
+    return [
+        "docker run --detach --name zta-registry --restart unless-stopped --publish 5000:5000",
+        "--volume <ROOT>/var/lib/zta-registry/data:/var/lib/registry",
+        "--volume <ROOT>/etc/zta-registry/config:/etc/docker/registry:ro",
+        "--env-file <ROOT>/etc/zta-registry/registry.env",
+        `--label zta.config-sha256=${hash} ${image}`,
+    ].join(" ");
+}
+
+export const dockerPs = "docker ps --all --format {{.Names}}";
+export const dockerInspect = 'docker inspect --format {{.State.Running}} {{index .Config.Labels "zta.config-sha256"}} zta-registry';
+
+/** Every call of a first run on a fresh machine, in order; <HASH> is the config hash label. */
+export const firstRunCalls = [
+    "dpkg-query --show --showformat=${db:Status-Status} ${Package}\\n",
+    "apt-get update -o DPkg::Lock::Timeout=600",
+    "apt-get install -y --no-install-recommends --no-remove -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold ca-certificates curl docker.io",
+    "systemctl show --property=UnitFileState --value docker",
+    "systemctl enable docker",
+    "systemctl show --property=ActiveState --value docker",
+    "systemctl start docker",
+    dockerPs,
+    dockerRun("<HASH>"),
+    curlAnonymous,
+    curlAuthenticated,
+];
+
+/** The label the script must compute: sha256 over image, port, data dir and the sha256 of each file it mounts. */
+export function expectedHash(host: StubHost, image = "registry:2.8.3", port = 5000, dataDir = "/var/lib/zta-registry/data"): string {
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+    const files = ["config/config.yml", "config/server.crt", "config/server.key", "config/htpasswd", "registry.env"];
+    const text = `${image}\n${port}\n${dataDir}\n` + files.map((f) => `${sha(host.file(`/etc/zta-registry/${f}`) ?? "")}  -\n`).join("");
+    return sha(text);
+}
+
+/** Fresh Debian-like machines: nothing installed; the stub registry accepts `username:password`. */
+const pool = hostPool((host) => host.setState("registry", [`login ${username}:${password}`]));
+export const freshHost = pool.fresh;
+export const cleanupHosts = pool.cleanup;
+
+export function run(host: StubHost, text = script, input = stdin): ScriptRun {
+    return host.run(text, { stdin: input });
+}
+
+/** Call lines with the scratch root shown as <ROOT> and the current label as <HASH>. */
+export function lines(host: StubHost, calls: readonly StubCall[], hash?: string): string[] {
+    return calls.map((c) => {
+        const line = commandLine(c).split(host.root).join("<ROOT>");
+        return hash ? line.split(hash).join("<HASH>") : line;
+    });
+}
+
+export function changes(host: StubHost, r: ScriptRun, hash?: string): string[] {
+    return lines(host, r.calls.filter(isStateChanging), hash);
+}

@@ -1,3 +1,0 @@
-import { describePolicyStack } from "./policy.shared";
-
-describePolicyStack("sim");

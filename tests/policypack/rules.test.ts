@@ -1,0 +1,985 @@
+/**
+ * The zero-trust policy pack (policypack/): every rule caught on a minimal violation (the message names the object and
+ * the field) and silent on a compliant stack; policypack/index.ts registers every rule once, mandatory.
+ * The committed stacks themselves: tests/policypack/<stack>.test.ts.
+ */
+import { PolicyObject, Rule, evaluate, goDurationSeconds, imagePinned, k8sKind, rules } from "../../policypack/rules";
+
+// index.ts constructs the PolicyPack at load time, which would start the analyzer's gRPC server: capture it instead.
+jest.mock("@pulumi/policy", () => ({ PolicyPack: jest.fn() }));
+
+const P = "c1-provider";
+
+function k8s(apiVersion: string, kind: string, namespace: string | undefined, name: string, rest: Record<string, unknown>): PolicyObject {
+    const groupVersion = apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`;
+    return {
+        type: `kubernetes:${groupVersion}:${kind}`,
+        name: `${kind.toLowerCase()}-${namespace ? `${namespace}-` : ""}${name}`,
+        provider: P,
+        props: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...rest },
+    };
+}
+const release = (name: string, chart: string, namespace: string, values: Record<string, unknown>): PolicyObject => ({
+    type: "kubernetes:helm.sh/v3:Release",
+    name,
+    provider: P,
+    props: { chart, name: chart, namespace, version: "1.26.4", values },
+});
+const namespace = (name: string, level = "restricted") =>
+    k8s("v1", "Namespace", undefined, name, { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level } } });
+const defaultDeny = (ns: string) =>
+    k8s("networking.k8s.io/v1", "NetworkPolicy", ns, "default-deny", { spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+const istio = (group: "security" | "networking", kind: string, ns: string, name: string, spec: Record<string, unknown>) =>
+    k8s(`${group}.istio.io/v1`, kind, ns, name, { spec });
+const pullSecret = (ns: string) =>
+    k8s("v1", "Secret", ns, "zta-registry", {
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": '{"auths":{}}' },
+    });
+
+const ISSUER = "https://keycloak.zta.example/realms/zta";
+
+function container(name: string, batch = false): Record<string, unknown> {
+    return {
+        name,
+        image: `registry.zta.example:5000/zta/${name}:1.4.2`,
+        securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        env: [
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "web-db", key: "password" } } },
+        ],
+        ...(batch
+            ? {}
+            : {
+                  livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
+                  readinessProbe: { httpGet: { path: "/ready", port: 8080 } },
+              }),
+    };
+}
+function podSpec(name: string, batch = false): Record<string, unknown> {
+    return {
+        serviceAccountName: name,
+        automountServiceAccountToken: false,
+        securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        imagePullSecrets: [{ name: "zta-registry" }],
+        containers: [container(name, batch)],
+        volumes: [{ name: "tmp", emptyDir: {} }],
+        ...(batch ? { restartPolicy: "Never" } : {}),
+    };
+}
+
+/** One cluster wired as zero-trust.md asks: every rule of the pack passes on it. */
+function compliantStack(): PolicyObject[] {
+    return [
+        release("mesh-c1-istiod", "istiod", "istio-system", {
+            global: { imagePullSecrets: ["zta-registry"] },
+            meshConfig: {
+                trustDomain: "cluster.local",
+                outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+                defaultConfig: { proxyMetadata: { SECRET_TTL: "12h" } },
+            },
+            pilot: { env: { DEFAULT_WORKLOAD_CERT_TTL: "24h" } },
+        }),
+        release("mesh-c1-ingress", "gateway", "istio-ingress", {
+            imagePullSecrets: [{ name: "zta-registry" }],
+            podAnnotations: { "proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 6h\n" },
+        }),
+        namespace("istio-system"),
+        namespace("istio-ingress"),
+        namespace("apps"),
+        namespace("metallb-system", "privileged"),
+        defaultDeny("istio-system"),
+        defaultDeny("istio-ingress"),
+        defaultDeny("apps"),
+        defaultDeny("metallb-system"),
+        pullSecret("istio-system"),
+        pullSecret("istio-ingress"),
+        pullSecret("apps"),
+        k8s("v1", "Secret", "istio-system", "cacerts", { type: "Opaque", stringData: { "ca-cert.pem": "-----BEGIN CERTIFICATE-----" } }),
+        istio("security", "PeerAuthentication", "istio-system", "default", { mtls: { mode: "STRICT" } }),
+        istio("security", "PeerAuthentication", "apps", "web", {
+            selector: { matchLabels: { app: "web" } },
+            mtls: { mode: "UNSET" },
+            portLevelMtls: { "8080": { mode: "STRICT" } },
+        }),
+        istio("security", "AuthorizationPolicy", "istio-system", "allow-nothing", {}),
+        istio("security", "AuthorizationPolicy", "apps", "web", {
+            selector: { matchLabels: { app: "web" } },
+            action: "ALLOW",
+            rules: [
+                {
+                    from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }],
+                    to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }],
+                },
+            ],
+        }),
+        istio("security", "AuthorizationPolicy", "apps", "deny-admin", {
+            action: "DENY",
+            rules: [
+                { from: [{ source: { notPrincipals: ["cluster.local/ns/apps/sa/admin"] } }], to: [{ operation: { paths: ["/admin"] } }] },
+            ],
+        }),
+        istio("security", "RequestAuthentication", "istio-ingress", "keycloak", {
+            selector: { matchLabels: { istio: "ingressgateway" } },
+            jwtRules: [{ issuer: ISSUER, audiences: ["zta-web"], jwksUri: `${ISSUER}/protocol/openid-connect/certs` }],
+        }),
+        istio("security", "AuthorizationPolicy", "istio-ingress", "require-jwt", {
+            selector: { matchLabels: { istio: "ingressgateway" } },
+            action: "ALLOW",
+            rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }] }],
+        }),
+        istio("networking", "Gateway", "istio-ingress", "public", {
+            selector: { istio: "ingressgateway" },
+            servers: [
+                {
+                    port: { number: 443, name: "https", protocol: "HTTPS" },
+                    hosts: ["web.zta.example"],
+                    tls: { mode: "SIMPLE", credentialName: "web-cert" },
+                },
+                { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["web.zta.example"], tls: { httpsRedirect: true } },
+            ],
+        }),
+        istio("networking", "Gateway", "istio-system", "cross-network-gateway", {
+            selector: { istio: "eastwestgateway" },
+            servers: [{ port: { number: 15443, name: "tls", protocol: "TLS" }, tls: { mode: "AUTO_PASSTHROUGH" }, hosts: ["*.local"] }],
+        }),
+        istio("networking", "VirtualService", "apps", "web", {
+            hosts: ["web.zta.example"],
+            gateways: ["istio-ingress/public"],
+            http: [{ route: [{ destination: { host: "web.apps.svc.cluster.local", port: { number: 8080 } } }] }],
+        }),
+        // Kiali inside the mesh only (no gateway): allowed.
+        istio("networking", "VirtualService", "istio-system", "kiali", {
+            hosts: ["kiali.istio-system.svc.cluster.local"],
+            http: [{ route: [{ destination: { host: "kiali.istio-system.svc.cluster.local" } }] }],
+        }),
+        k8s("apps/v1", "Deployment", "apps", "web", {
+            spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: podSpec("web") } },
+        }),
+        k8s("batch/v1", "Job", "apps", "verify", { spec: { template: { spec: podSpec("verify", true) } } }),
+    ];
+}
+
+type Fixture = PolicyObject[];
+/** A copy of the compliant stack with one object (by Pulumi name) changed, removed (change returns undefined) or added. */
+function changed(pulumiName: string, change: (o: PolicyObject) => PolicyObject | undefined): Fixture {
+    const stack = compliantStack();
+    if (!stack.some((o) => o.name === pulumiName)) {
+        throw new Error(`no fixture object ${pulumiName}`);
+    }
+    return stack.flatMap((o) =>
+        o.name === pulumiName ? [change(structuredClone(o))].filter((x): x is PolicyObject => x !== undefined) : [o],
+    );
+}
+const withProps = (pulumiName: string, edit: (props: any) => void): Fixture =>
+    changed(pulumiName, (o) => {
+        edit(o.props);
+        return o;
+    });
+const without = (pulumiName: string): Fixture => changed(pulumiName, () => undefined);
+const plus = (...objects: PolicyObject[]): Fixture => [...compliantStack(), ...objects];
+const pod = (props: any): any => props.spec.template.spec;
+
+function run(rule: Rule, objects: Fixture): string[] {
+    return rule.scope === "resource" ? objects.flatMap((o) => rule.check(o)) : rule.check(objects);
+}
+
+interface Violation {
+    title: string;
+    objects: Fixture;
+    /** One pattern per expected message, in order: each names the object and the field. */
+    expect: RegExp[];
+}
+
+/** For every rule: minimal violations (each caught, exactly) and extra compliant variants (besides compliantStack). */
+const cases: Record<string, { violations: Violation[]; compliant?: { title: string; objects: Fixture }[] }> = {
+    "peer-authentication-strict-only": {
+        violations: [
+            {
+                title: "mesh-wide PERMISSIVE",
+                objects: withProps("peerauthentication-istio-system-default", (p) => (p.spec.mtls.mode = "PERMISSIVE")),
+                expect: [
+                    /^PeerAuthentication istio-system\/default \[peerauthentication-istio-system-default @ c1-provider\]: spec\.mtls\.mode is "PERMISSIVE"/,
+                ],
+            },
+            {
+                title: "DISABLE on one port",
+                objects: withProps("peerauthentication-apps-web", (p) => (p.spec.portLevelMtls["8080"].mode = "DISABLE")),
+                expect: [/^PeerAuthentication apps\/web .*: spec\.portLevelMtls\["8080"\]\.mode is "DISABLE"/],
+            },
+        ],
+    },
+    "mesh-wide-strict-mtls": {
+        violations: [
+            {
+                title: "no mesh-wide PeerAuthentication",
+                objects: without("peerauthentication-istio-system-default"),
+                expect: [
+                    /^Helm release istiod \(chart istiod\) in istio-system \[mesh-c1-istiod @ c1-provider\]: its cluster has no mesh-wide PeerAuthentication/,
+                ],
+            },
+            {
+                title: "the root-namespace one selects workloads",
+                objects: withProps("peerauthentication-istio-system-default", (p) => (p.spec.selector = { matchLabels: { app: "x" } })),
+                expect: [/\[mesh-c1-istiod @ c1-provider\]: its cluster has no mesh-wide PeerAuthentication/],
+            },
+            {
+                title: "STRICT only in another cluster",
+                objects: changed("peerauthentication-istio-system-default", (o) => ({ ...o, provider: "c2-provider" })),
+                expect: [/\[mesh-c1-istiod @ c1-provider\]: its cluster has no mesh-wide PeerAuthentication/],
+            },
+        ],
+    },
+    "mesh-root-namespace": {
+        violations: [
+            {
+                title: "rootNamespace moved",
+                objects: withProps("mesh-c1-istiod", (p) => (p.values.meshConfig.rootNamespace = "zta-root")),
+                expect: [/\[mesh-c1-istiod @ c1-provider\]: values\.meshConfig\.rootNamespace is "zta-root"/],
+            },
+        ],
+    },
+    "mesh-allow-nothing": {
+        violations: [
+            {
+                title: "no allow-nothing policy",
+                objects: without("authorizationpolicy-istio-system-allow-nothing"),
+                expect: [/\[mesh-c1-istiod @ c1-provider\]: its cluster has no allow-nothing AuthorizationPolicy/],
+            },
+            {
+                title: "the root policy allows something",
+                objects: withProps("authorizationpolicy-istio-system-allow-nothing", (p) => (p.spec = { rules: [{}] })),
+                expect: [/\[mesh-c1-istiod @ c1-provider\]: its cluster has no allow-nothing AuthorizationPolicy/],
+            },
+        ],
+        compliant: [
+            {
+                title: "spec absent altogether",
+                objects: withProps("authorizationpolicy-istio-system-allow-nothing", (p) => delete p.spec),
+            },
+        ],
+    },
+    "authorization-policy-principals": {
+        violations: [
+            {
+                title: "spiffe:// prefix",
+                objects: withProps(
+                    "authorizationpolicy-apps-web",
+                    (p) => (p.spec.rules[0].from[0].source.principals = ["spiffe://cluster.local/ns/a/sa/b"]),
+                ),
+                expect: [
+                    /^AuthorizationPolicy apps\/web .*: spec\.rules\[0\]\.from\[0\]\.source\.principals has "spiffe:\/\/cluster\.local\/ns\/a\/sa\/b"/,
+                ],
+            },
+            {
+                title: "not an identity",
+                objects: withProps(
+                    "authorizationpolicy-apps-web",
+                    (p) => (p.spec.rules[0].from[0].source.principals = ["istio-ingressgateway"]),
+                ),
+                expect: [/spec\.rules\[0\]\.from\[0\]\.source\.principals has "istio-ingressgateway"; expected <trust-domain>/],
+            },
+            {
+                title: "wildcard-only principal in an ALLOW",
+                objects: withProps("authorizationpolicy-apps-web", (p) => (p.spec.rules[0].from[0].source.principals = ["*"])),
+                expect: [
+                    /^AuthorizationPolicy apps\/web .*: spec\.rules\[0\]\.from\[0\]\.source\.principals is the wildcard-only principal "\*"/,
+                ],
+            },
+            {
+                title: "spiffe:// in a DENY's notPrincipals",
+                objects: withProps(
+                    "authorizationpolicy-apps-deny-admin",
+                    (p) => (p.spec.rules[0].from[0].source.notPrincipals = ["spiffe://cluster.local/ns/apps/sa/admin"]),
+                ),
+                expect: [/^AuthorizationPolicy apps\/deny-admin .*notPrincipals has "spiffe:/],
+            },
+        ],
+        compliant: [
+            {
+                title: 'a DENY on notPrincipals ["*"] (no mTLS identity)',
+                objects: withProps("authorizationpolicy-apps-deny-admin", (p) => (p.spec.rules[0].from[0].source.notPrincipals = ["*"])),
+            },
+        ],
+    },
+    "authorization-allow-positive": {
+        violations: [
+            {
+                title: "a rule without from/to/when",
+                objects: withProps("authorizationpolicy-apps-web", (p) => (p.spec.rules = [{}])),
+                expect: [
+                    /^AuthorizationPolicy apps\/web .*: spec\.rules\[0\] has no from\/to\/when match; this ALLOW lets every request through/,
+                ],
+            },
+            {
+                title: "only empty source/operation",
+                objects: withProps(
+                    "authorizationpolicy-apps-web",
+                    (p) => (p.spec.rules = [{ from: [{ source: {} }], to: [{ operation: { paths: [] } }] }]),
+                ),
+                expect: [/spec\.rules\[0\] has no from\/to\/when match/],
+            },
+            {
+                title: "a negative match in an ALLOW",
+                objects: withProps("authorizationpolicy-apps-web", (p) => (p.spec.rules[0].to[0].operation = { notPaths: ["/admin"] })),
+                expect: [
+                    /^AuthorizationPolicy apps\/web .*: spec\.rules\[0\]\.to\[0\]\.operation\.notPaths is a negative match in an ALLOW/,
+                ],
+            },
+            {
+                title: "notValues in an ALLOW condition",
+                objects: withProps(
+                    "authorizationpolicy-apps-web",
+                    (p) => (p.spec.rules[0].when = [{ key: "request.headers[x-env]", notValues: ["prod"] }]),
+                ),
+                expect: [/spec\.rules\[0\]\.when\[0\]\(request\.headers\[x-env\]\)\.notValues is a negative match/],
+            },
+        ],
+        compliant: [
+            {
+                title: "an ALLOW without rules (matches nothing)",
+                objects: withProps("authorizationpolicy-apps-web", (p) => delete p.spec.rules),
+            },
+        ],
+    },
+    "authorization-deny-negative": {
+        violations: [
+            {
+                title: "a wildcard in a positive DENY match",
+                objects: withProps("authorizationpolicy-apps-deny-admin", (p) => (p.spec.rules[0].to[0].operation.paths = ["/admin*"])),
+                expect: [
+                    /^AuthorizationPolicy apps\/deny-admin .*: spec\.rules\[0\]\.to\[0\]\.operation\.paths has the wildcard "\/admin\*" in a DENY; use notPaths or exact values/,
+                ],
+            },
+            {
+                title: "DENY principals [*]",
+                objects: withProps("authorizationpolicy-apps-deny-admin", (p) => (p.spec.rules[0].from[0].source = { principals: ["*"] })),
+                expect: [/source\.principals has the wildcard "\*" in a DENY; use notPrincipals/],
+            },
+        ],
+        compliant: [
+            {
+                title: 'DENY notRequestPrincipals ["*"]',
+                objects: withProps(
+                    "authorizationpolicy-apps-deny-admin",
+                    (p) => (p.spec.rules[0].from[0].source = { notRequestPrincipals: ["*"] }),
+                ),
+            },
+        ],
+    },
+    "request-authentication-jwt": {
+        violations: [
+            {
+                title: "Istio's sample issuer and JWKS",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => {
+                    p.spec.jwtRules[0].issuer = "testing@secure.istio.io";
+                    p.spec.jwtRules[0].jwksUri =
+                        "https://raw.githubusercontent.com/istio/istio/release-1.26/security/tools/jwt/samples/jwks.json";
+                }),
+                expect: [
+                    /^RequestAuthentication istio-ingress\/keycloak .*: spec\.jwtRules\[0\]\.issuer is Istio's sample issuer "testing@secure\.istio\.io"/,
+                    /spec\.jwtRules\[0\]\.jwksUri is Istio's sample JWKS/,
+                ],
+            },
+            {
+                title: "issuer not a Keycloak realm, no audiences, plain-http JWKS",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => {
+                    p.spec.jwtRules[0] = { issuer: "https://accounts.example.com", jwksUri: "http://keycloak.zta.example/certs" };
+                }),
+                expect: [
+                    /spec\.jwtRules\[0\]\.issuer is "https:\/\/accounts\.example\.com"; expected the Keycloak realm URL/,
+                    /spec\.jwtRules\[0\]\.audiences is empty/,
+                    /spec\.jwtRules\[0\]\.jwksUri is "http:\/\/keycloak\.zta\.example\/certs"; keys must come over https/,
+                ],
+            },
+            {
+                title: "no JWKS at all",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => delete p.spec.jwtRules[0].jwksUri),
+                expect: [/spec\.jwtRules\[0\] has neither jwksUri \(https\) nor inline jwks/],
+            },
+            {
+                title: "an inline copy of the sample key",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => {
+                    delete p.spec.jwtRules[0].jwksUri;
+                    p.spec.jwtRules[0].jwks = '{"keys":[{"kid":"DHFbpoIUqrY8t2zpA2qXfCmr5VO5ZEr4RzHU_-envvQ","kty":"RSA"}]}';
+                }),
+                expect: [/spec\.jwtRules\[0\]\.jwks holds Istio's sample key/],
+            },
+            {
+                title: "no rules",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => (p.spec.jwtRules = [])),
+                expect: [/^RequestAuthentication istio-ingress\/keycloak .*: spec\.jwtRules is empty/],
+            },
+        ],
+        compliant: [
+            {
+                title: "inline JWKS (air-gapped istiod)",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => {
+                    delete p.spec.jwtRules[0].jwksUri;
+                    p.spec.jwtRules[0].jwks = '{"keys":[{"kid":"zta-1","kty":"RSA"}]}';
+                }),
+            },
+        ],
+    },
+    "request-authentication-paired": {
+        violations: [
+            {
+                title: "RequestAuthentication alone",
+                objects: without("authorizationpolicy-istio-ingress-require-jwt"),
+                expect: [
+                    /^RequestAuthentication istio-ingress\/keycloak \[requestauthentication-istio-ingress-keycloak @ c1-provider\]: no AuthorizationPolicy for the same workload/,
+                ],
+            },
+            {
+                title: "the ALLOW selects another workload",
+                objects: withProps(
+                    "authorizationpolicy-istio-ingress-require-jwt",
+                    (p) => (p.spec.selector.matchLabels = { istio: "eastwestgateway" }),
+                ),
+                expect: [/RequestAuthentication istio-ingress\/keycloak .*no AuthorizationPolicy for the same workload/],
+            },
+            {
+                title: "the ALLOW does not look at requestPrincipals",
+                objects: withProps(
+                    "authorizationpolicy-istio-ingress-require-jwt",
+                    (p) => (p.spec.rules = [{ to: [{ operation: { methods: ["GET"] } }] }]),
+                ),
+                expect: [/RequestAuthentication istio-ingress\/keycloak .*no AuthorizationPolicy for the same workload/],
+            },
+        ],
+        compliant: [
+            {
+                title: 'DENY notRequestPrincipals ["*"] instead',
+                objects: withProps("authorizationpolicy-istio-ingress-require-jwt", (p) => {
+                    p.spec.action = "DENY";
+                    p.spec.rules = [{ from: [{ source: { notRequestPrincipals: ["*"] } }] }];
+                }),
+            },
+        ],
+    },
+    "gateway-tls-and-hosts": {
+        violations: [
+            {
+                title: 'a bare "*" host',
+                objects: withProps("gateway-istio-ingress-public", (p) => (p.spec.servers[0].hosts = ["*"])),
+                expect: [/^Gateway istio-ingress\/public .*: spec\.servers\[0\]\.hosts has the bare wildcard "\*"/],
+            },
+            {
+                title: 'a namespaced "*" host',
+                objects: withProps("gateway-istio-ingress-public", (p) => (p.spec.servers[0].hosts = ["apps/*"])),
+                expect: [/spec\.servers\[0\]\.hosts has the bare wildcard "apps\/\*"/],
+            },
+            {
+                title: "*.local outside the cross-network server",
+                objects: withProps("gateway-istio-ingress-public", (p) => (p.spec.servers[0].hosts = ["*.local"])),
+                expect: [/spec\.servers\[0\]\.hosts has "\*\.local", allowed only on the cross-network server/],
+            },
+            {
+                title: "cross-network server not AUTO_PASSTHROUGH",
+                objects: withProps("gateway-istio-system-cross-network-gateway", (p) => (p.spec.servers[0].tls.mode = "PASSTHROUGH")),
+                expect: [/^Gateway istio-system\/cross-network-gateway .*hosts has "\*\.local", allowed only on the cross-network server/],
+            },
+            {
+                title: "HTTPS without credentialName",
+                objects: withProps("gateway-istio-ingress-public", (p) => delete p.spec.servers[0].tls.credentialName),
+                expect: [/spec\.servers\[0\] \(HTTPS port 443\) has no tls\.credentialName/],
+            },
+            {
+                title: "plaintext HTTP serving content",
+                objects: withProps("gateway-istio-ingress-public", (p) => delete p.spec.servers[1].tls),
+                expect: [/spec\.servers\[1\] serves plaintext HTTP on port 80; only an HTTPS redirect/],
+            },
+        ],
+    },
+    "observability-not-public": {
+        violations: [
+            {
+                title: "Grafana host on the public gateway",
+                objects: withProps("gateway-istio-ingress-public", (p) => p.spec.servers[0].hosts.push("grafana.zta.example")),
+                expect: [
+                    /^Gateway istio-ingress\/public .*: spec\.servers\[0\]\.hosts exposes the observability UI host "grafana\.zta\.example"/,
+                ],
+            },
+            {
+                title: "a gateway-bound VirtualService routing to Kiali",
+                objects: withProps(
+                    "virtualservice-apps-web",
+                    (p) => (p.spec.http[0].route[0].destination.host = "kiali.istio-system.svc.cluster.local"),
+                ),
+                expect: [
+                    /^VirtualService apps\/web .*: spec\.http\[0\]\.route\[0\]\.destination\.host routes a gateway to the observability UI "kiali\./,
+                ],
+            },
+            {
+                title: "a gateway-bound VirtualService for the Prometheus host",
+                objects: withProps("virtualservice-istio-system-kiali", (p) => {
+                    p.spec.gateways = ["istio-ingress/public"];
+                    p.spec.hosts = ["prometheus.zta.example"];
+                }),
+                expect: [
+                    /^VirtualService istio-system\/kiali .*: spec\.hosts exposes the observability UI host "prometheus\.zta\.example"/,
+                    /routes a gateway to the observability UI "kiali/,
+                ],
+            },
+        ],
+    },
+    "mesh-outbound-registry-only": {
+        violations: [
+            {
+                title: "ALLOW_ANY",
+                objects: withProps("mesh-c1-istiod", (p) => (p.values.meshConfig.outboundTrafficPolicy.mode = "ALLOW_ANY")),
+                expect: [
+                    /^Helm release istiod \(chart istiod\) in istio-system \[mesh-c1-istiod @ c1-provider\]: values\.meshConfig\.outboundTrafficPolicy\.mode is "ALLOW_ANY"; must be REGISTRY_ONLY/,
+                ],
+            },
+            {
+                title: "unset (Istio's default ALLOW_ANY), istiod from a local chart directory",
+                objects: withProps("mesh-c1-istiod", (p) => {
+                    delete p.values.meshConfig.outboundTrafficPolicy;
+                    p.chart = "/charts/istio/1.26.4/istiod";
+                }),
+                expect: [/values\.meshConfig\.outboundTrafficPolicy\.mode is undefined/],
+            },
+        ],
+    },
+    "workload-cert-ttl": {
+        violations: [
+            {
+                title: "proxies ask for 48h",
+                objects: withProps("mesh-c1-istiod", (p) => (p.values.meshConfig.defaultConfig.proxyMetadata.SECRET_TTL = "48h")),
+                expect: [
+                    /\[mesh-c1-istiod @ c1-provider\]: values\.meshConfig\.defaultConfig\.proxyMetadata\.SECRET_TTL is "48h"; workload certificates must live ≤ 24h/,
+                ],
+            },
+            {
+                title: "istiod default of 90 days",
+                objects: withProps("mesh-c1-istiod", (p) => (p.values.pilot.env.DEFAULT_WORKLOAD_CERT_TTL = "2160h")),
+                expect: [/values\.pilot\.env\.DEFAULT_WORKLOAD_CERT_TTL is "2160h"/],
+            },
+            {
+                title: "not a Go duration",
+                objects: withProps("mesh-c1-istiod", (p) => (p.values.pilot.env.DEFAULT_WORKLOAD_CERT_TTL = "1d")),
+                expect: [/values\.pilot\.env\.DEFAULT_WORKLOAD_CERT_TTL is "1d", not a Go duration/],
+            },
+            {
+                title: "a pod asking for 30 days",
+                objects: withProps(
+                    "deployment-apps-web",
+                    (p) => (p.spec.template.metadata.annotations = { "proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 720h\n" }),
+                ),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.metadata\.annotations\["proxy\.istio\.io\/config"\]\.proxyMetadata\.SECRET_TTL is "720h"/,
+                ],
+            },
+            {
+                title: "a gateway's podAnnotations",
+                objects: withProps(
+                    "mesh-c1-ingress",
+                    (p) => (p.values.podAnnotations["proxy.istio.io/config"] = "proxyMetadata: {SECRET_TTL: 25h}"),
+                ),
+                expect: [
+                    /\[mesh-c1-ingress @ c1-provider\]: values\.podAnnotations\["proxy\.istio\.io\/config"\]\.proxyMetadata\.SECRET_TTL is "25h"/,
+                ],
+            },
+        ],
+        compliant: [
+            {
+                title: "nothing set (Istio's 24h default)",
+                objects: withProps("mesh-c1-istiod", (p) => {
+                    delete p.values.pilot;
+                    delete p.values.meshConfig.defaultConfig;
+                }),
+            },
+        ],
+    },
+    "namespace-default-deny": {
+        violations: [
+            {
+                title: "no NetworkPolicy",
+                objects: without("networkpolicy-apps-default-deny"),
+                expect: [/^Namespace apps \[namespace-apps @ c1-provider\]: namespace "apps" has no default-deny NetworkPolicy/],
+            },
+            {
+                title: "the policy lets ingress in",
+                objects: withProps("networkpolicy-apps-default-deny", (p) => (p.spec.ingress = [{}])),
+                expect: [/namespace "apps" has no default-deny NetworkPolicy/],
+            },
+            {
+                title: "the policy forgets Egress",
+                objects: withProps("networkpolicy-apps-default-deny", (p) => (p.spec.policyTypes = ["Ingress"])),
+                expect: [/namespace "apps" has no default-deny NetworkPolicy/],
+            },
+            {
+                title: "the policy selects some pods only",
+                objects: withProps("networkpolicy-apps-default-deny", (p) => (p.spec.podSelector = { matchLabels: { app: "web" } })),
+                expect: [/namespace "apps" has no default-deny NetworkPolicy/],
+            },
+            {
+                title: "the policy is in another cluster",
+                objects: changed("networkpolicy-apps-default-deny", (o) => ({ ...o, provider: "c2-provider" })),
+                expect: [/namespace "apps" has no default-deny NetworkPolicy/],
+            },
+            {
+                title: "a namespace made by a Helm release",
+                objects: plus({
+                    ...release("keycloak", "keycloak", "keycloak", {}),
+                    props: { chart: "keycloak", namespace: "keycloak", createNamespace: true, values: {} },
+                }),
+                expect: [
+                    /^Helm release keycloak \(chart keycloak\) in keycloak \[keycloak @ c1-provider\]: namespace "keycloak" has no default-deny NetworkPolicy/,
+                ],
+            },
+        ],
+    },
+    "pod-security-restricted": {
+        violations: [
+            {
+                title: "root-capable container",
+                objects: withProps("deployment-apps-web", (p) => {
+                    const c = pod(p).containers[0];
+                    delete c.securityContext.runAsNonRoot;
+                    c.securityContext.allowPrivilegeEscalation = true;
+                    c.securityContext.capabilities = { drop: ["NET_RAW"], add: ["NET_ADMIN"] };
+                }),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.containers\[0\] \("web"\) securityContext\.allowPrivilegeEscalation is true/,
+                    /containers\[0\] \("web"\) securityContext\.capabilities\.drop does not include "ALL"/,
+                    /containers\[0\] \("web"\) securityContext\.capabilities\.add has "NET_ADMIN"/,
+                    /containers\[0\] \("web"\) runs without runAsNonRoot: true/,
+                ],
+            },
+            {
+                title: "host namespaces, hostPath, privileged, no seccomp, root UID, hostPort",
+                objects: withProps("deployment-apps-web", (p) => {
+                    const s = pod(p);
+                    s.hostNetwork = true;
+                    s.hostPID = true;
+                    s.volumes.push({ name: "host", hostPath: { path: "/" } });
+                    s.securityContext = { runAsUser: 0 };
+                    s.containers[0].securityContext.privileged = true;
+                    s.containers[0].ports = [{ containerPort: 8080, hostPort: 8080 }];
+                }),
+                expect: [
+                    /spec\.template\.spec\.hostNetwork is true/,
+                    /spec\.template\.spec\.hostPID is true/,
+                    /spec\.template\.spec\.volumes\[1\] \("host"\) is a hostPath volume/,
+                    /spec\.template\.spec\.securityContext\.runAsUser is 0/,
+                    /containers\[0\] \("web"\) securityContext\.privileged is true/,
+                    /containers\[0\] \("web"\) seccompProfile\.type is undefined; must be RuntimeDefault/,
+                    /containers\[0\] \("web"\) ports\[0\]\.hostPort is 8080/,
+                ],
+            },
+            {
+                title: "an init container in a Job",
+                objects: withProps(
+                    "job-apps-verify",
+                    (p) => (pod(p).initContainers = [{ ...container("init", true), securityContext: { capabilities: { drop: ["ALL"] } } }]),
+                ),
+                expect: [
+                    /^Job apps\/verify .*initContainers\[0\] \("init"\) securityContext\.allowPrivilegeEscalation is undefined/,
+                    /initContainers\[0\] \("init"\) runs without runAsNonRoot/,
+                ],
+            },
+        ],
+    },
+    "pod-hardening": {
+        violations: [
+            {
+                title: "writable root, no limits, no probes",
+                objects: withProps("deployment-apps-web", (p) => {
+                    const c = pod(p).containers[0];
+                    c.securityContext.readOnlyRootFilesystem = false;
+                    delete c.resources.limits;
+                    delete c.livenessProbe;
+                    delete c.readinessProbe;
+                }),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.containers\[0\] \("web"\) securityContext\.readOnlyRootFilesystem is not true/,
+                    /containers\[0\] \("web"\) resources\.limits\.cpu is not set/,
+                    /containers\[0\] \("web"\) resources\.limits\.memory is not set/,
+                    /containers\[0\] \("web"\) has no livenessProbe/,
+                    /containers\[0\] \("web"\) has no readinessProbe/,
+                ],
+            },
+            {
+                title: "a CronJob container without requests",
+                objects: plus(
+                    k8s("batch/v1", "CronJob", "apps", "rotate", {
+                        spec: {
+                            schedule: "@daily",
+                            jobTemplate: {
+                                spec: {
+                                    template: {
+                                        spec: { ...podSpec("rotate", true), containers: [{ ...container("rotate", true), resources: {} }] },
+                                    },
+                                },
+                            },
+                        },
+                    }),
+                ),
+                expect: [
+                    /^CronJob apps\/rotate .*: spec\.jobTemplate\.spec\.template\.spec\.containers\[0\] \("rotate"\) resources\.requests\.cpu is not set/,
+                    /resources\.requests\.memory is not set/,
+                    /resources\.limits\.cpu is not set/,
+                    /resources\.limits\.memory is not set/,
+                ],
+            },
+        ],
+    },
+    "pod-image-pinned": {
+        violations: [
+            {
+                title: "latest, untagged, a registry port mistaken for a tag",
+                objects: withProps("deployment-apps-web", (p) => {
+                    pod(p).containers = ["nginx:latest", "nginx", "registry.zta.example:5000/web"].map((image, i) => ({
+                        ...container(`c${i}`),
+                        image,
+                    }));
+                }),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.containers\[0\] \("c0"\) image is "nginx:latest"; pin a tag/,
+                    /containers\[1\] \("c1"\) image is "nginx"/,
+                    /containers\[2\] \("c2"\) image is "registry\.zta\.example:5000\/web"/,
+                ],
+            },
+        ],
+        compliant: [
+            {
+                title: "a digest",
+                objects: withProps("deployment-apps-web", (p) => (pod(p).containers[0].image = `nginx@sha256:${"a".repeat(64)}`)),
+            },
+        ],
+    },
+    "pod-no-secret-env-literals": {
+        violations: [
+            {
+                title: "a password literal (never echoed)",
+                objects: withProps("deployment-apps-web", (p) =>
+                    pod(p).containers[0].env.push({ name: "ADMIN_PASSWORD", value: "hunter2" }, { name: "api_key", value: "k-123" }),
+                ),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.containers\[0\] \("web"\) env\[2\] ADMIN_PASSWORD has a literal value; take it from a Secret/,
+                    /env\[3\] api_key has a literal value/,
+                ],
+            },
+        ],
+    },
+    "pod-service-account": {
+        violations: [
+            {
+                title: "the default account with its token",
+                objects: withProps("deployment-apps-web", (p) => {
+                    pod(p).serviceAccountName = "default";
+                    delete pod(p).automountServiceAccountToken;
+                }),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.serviceAccountName is "default"; give the workload its own service account/,
+                    /spec\.template\.spec\.automountServiceAccountToken is undefined; must be false \(apps\/default is not on TOKEN_MOUNT_SERVICE_ACCOUNTS\)/,
+                ],
+            },
+            {
+                title: "no account, token mounted explicitly",
+                objects: withProps("job-apps-verify", (p) => {
+                    delete pod(p).serviceAccountName;
+                    pod(p).automountServiceAccountToken = true;
+                }),
+                expect: [/^Job apps\/verify .*serviceAccountName is undefined/, /automountServiceAccountToken is true; must be false/],
+            },
+        ],
+    },
+    "namespace-pod-security": {
+        violations: [
+            {
+                title: "no PSA label",
+                objects: withProps("namespace-apps", (p) => delete p.metadata.labels),
+                expect: [
+                    /^Namespace apps \[namespace-apps @ c1-provider\]: metadata\.labels\["pod-security\.kubernetes\.io\/enforce"\] is missing/,
+                ],
+            },
+            {
+                title: "privileged off the allow-list",
+                objects: withProps("namespace-apps", (p) => (p.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")),
+                expect: [
+                    /^Namespace apps .*: metadata\.labels\["pod-security\.kubernetes\.io\/enforce"\] is "privileged" but "apps" is not on PRIVILEGED_NAMESPACES/,
+                ],
+            },
+            {
+                title: "not a level",
+                objects: withProps("namespace-apps", (p) => (p.metadata.labels["pod-security.kubernetes.io/enforce"] = "strict")),
+                expect: [/is "strict", not a Pod Security level/],
+            },
+        ],
+    },
+    "secret-registry-credentials-type": {
+        violations: [
+            {
+                title: "Opaque registry credentials (stringData)",
+                objects: withProps("secret-apps-zta-registry", (p) => (p.type = "Opaque")),
+                expect: [
+                    /^Secret apps\/zta-registry .*: holds \.dockerconfigjson but type is "Opaque"; must be kubernetes\.io\/dockerconfigjson/,
+                ],
+            },
+            {
+                title: "untyped legacy .dockercfg (data)",
+                objects: plus(k8s("v1", "Secret", "apps", "legacy", { data: { ".dockercfg": "e30=" } })),
+                expect: [/^Secret apps\/legacy .*: holds \.dockercfg but type is "Opaque"; must be kubernetes\.io\/dockercfg/],
+            },
+        ],
+    },
+    "image-pull-secrets-dockerconfigjson": {
+        violations: [
+            {
+                title: "a pod pulling with an Opaque secret (the seed's mistake)",
+                objects: withProps("deployment-apps-web", (p) => pod(p).imagePullSecrets.push({ name: "cacerts" })),
+                expect: [
+                    /^Deployment apps\/web .*: spec\.template\.spec\.imagePullSecrets names "cacerts", but the program creates no such Secret in apps/,
+                ],
+            },
+            {
+                title: "istiod's global pull secret is Opaque",
+                objects: withProps("secret-istio-system-zta-registry", (p) => {
+                    p.type = "Opaque";
+                    p.stringData = { "ca.crt": "-----BEGIN CERTIFICATE-----" };
+                }),
+                expect: [
+                    /^Helm release istiod \(chart istiod\) in istio-system \[mesh-c1-istiod @ c1-provider\]: values\.global\.imagePullSecrets names "zta-registry", which is Secret istio-system\/zta-registry .* of type "Opaque"; must be kubernetes\.io\/dockerconfigjson/,
+                ],
+            },
+            {
+                title: "the gateway's pull secret exists only in another cluster",
+                objects: changed("secret-istio-ingress-zta-registry", (o) => ({ ...o, provider: "c2-provider" })),
+                expect: [
+                    /^Helm release gateway \(chart gateway\) in istio-ingress \[mesh-c1-ingress @ c1-provider\]: values\.imagePullSecrets names "zta-registry", but the program creates no such Secret in istio-ingress/,
+                ],
+            },
+        ],
+    },
+};
+
+describe("zero-trust policy rules", () => {
+    test("rules: unique kebab-case names, every one mandatory with a description and its zero-trust.md line", () => {
+        const names = rules.map((r) => r.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const r of rules) {
+            expect(r.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+            expect(r.enforcementLevel).toBe("mandatory");
+            expect(r.description.length).toBeGreaterThan(20);
+            expect(r.reference.length).toBeGreaterThan(10);
+        }
+    });
+
+    test("every rule has violation cases here (so every rule can fail)", () => {
+        expect(Object.keys(cases).sort()).toEqual(rules.map((r) => r.name).sort());
+        for (const c of Object.values(cases)) {
+            expect(c.violations.length).toBeGreaterThan(0);
+        }
+    });
+
+    test("the compliant cluster passes every rule", () => {
+        expect(evaluate(compliantStack())).toEqual([]);
+    });
+
+    for (const rule of rules) {
+        describe(rule.name, () => {
+            for (const v of cases[rule.name]?.violations ?? []) {
+                test(`caught: ${v.title}`, () => {
+                    const messages = run(rule, v.objects);
+                    expect(messages).toHaveLength(v.expect.length);
+                    messages.forEach((m, i) => expect(m).toMatch(v.expect[i]));
+                });
+            }
+            for (const c of cases[rule.name]?.compliant ?? []) {
+                test(`passes: ${c.title}`, () => {
+                    expect(run(rule, c.objects)).toEqual([]);
+                });
+            }
+        });
+    }
+
+    test("secret env values never appear in a message", () => {
+        const objects = withProps("deployment-apps-web", (p) => pod(p).containers[0].env.push({ name: "DB_TOKEN", value: "s3cr3t-value" }));
+        expect(JSON.stringify(evaluate(objects))).not.toContain("s3cr3t-value");
+    });
+
+    test("objects are recognised by kind, also as a CustomResource typed only by its props", () => {
+        const pa = {
+            type: "kubernetes:apiextensions.k8s.io:CustomResource",
+            name: "pa",
+            props: {
+                apiVersion: "security.istio.io/v1beta1",
+                kind: "PeerAuthentication",
+                metadata: { name: "x", namespace: "apps" },
+                spec: { mtls: { mode: "DISABLE" } },
+            },
+        };
+        expect(k8sKind(pa)).toEqual({ group: "security.istio.io", kind: "PeerAuthentication" });
+        expect(k8sKind({ type: "kubernetes:core/v1:Namespace", name: "n", props: {} })).toEqual({ group: "", kind: "Namespace" });
+        expect(k8sKind({ type: "pulumi:providers:kubernetes", name: "p", props: {} })).toBeUndefined();
+        expect(evaluate([pa]).map((v) => v.message)).toEqual([
+            expect.stringMatching(/^PeerAuthentication apps\/x \[pa\]: spec\.mtls\.mode is "DISABLE"/),
+        ]);
+    });
+
+    test("Go durations and image references", () => {
+        expect(goDurationSeconds("24h")).toBe(86400);
+        expect(goDurationSeconds("1h30m")).toBe(5400);
+        expect(goDurationSeconds("86400s")).toBe(86400);
+        expect(goDurationSeconds("23h59m59.5s")).toBeCloseTo(86399.5);
+        expect(goDurationSeconds("1500ms")).toBe(1.5);
+        expect(goDurationSeconds("1d")).toBeUndefined();
+        expect(goDurationSeconds("24")).toBeUndefined();
+        expect(imagePinned("docker.io/istio/proxyv2:1.26.4")).toBe(true);
+        expect(imagePinned("localhost:5000/web:1.0")).toBe(true);
+        expect(imagePinned("localhost:5000/web")).toBe(false);
+        expect(imagePinned("web:latest")).toBe(false);
+        expect(imagePinned(`web@sha256:${"0".repeat(64)}`)).toBe(true);
+    });
+});
+
+describe("policypack/index.ts", () => {
+    test("registers every rule of rules.ts exactly once, mandatory, in a mandatory pack named zta-zero-trust", async () => {
+        const { PolicyPack } = jest.requireMock("@pulumi/policy");
+        const pack = await import("../../policypack");
+        expect(PolicyPack).toHaveBeenCalledTimes(1);
+        const [name, args] = PolicyPack.mock.calls[0];
+        expect(name).toBe("zta-zero-trust");
+        expect(args.enforcementLevel).toBe("mandatory");
+        const registered: string[] = args.policies.map((p: { name: string }) => p.name);
+        expect([...registered].sort()).toEqual(rules.map((r) => r.name).sort());
+        expect(new Set(registered).size).toBe(registered.length);
+        for (const p of args.policies) {
+            expect(p.enforcementLevel).toBe("mandatory");
+            const rule = rules.find((r) => r.name === p.name) as Rule;
+            expect(p.description).toContain(rule.reference);
+            expect(typeof (rule.scope === "resource" ? p.validateResource : p.validateStack)).toBe("function");
+        }
+        expect(pack.policies).toBe(args.policies);
+    });
+
+    test("the adapters hand the SDK's resources to the rules and report every message", async () => {
+        const { policies } = await import("../../policypack");
+        const reported: string[] = [];
+        const report = (m: string) => reported.push(m);
+        const ns = {
+            type: "kubernetes:core/v1:Namespace",
+            name: "namespace-apps",
+            props: { metadata: { name: "apps" } },
+            provider: { name: "c1-provider" },
+        };
+        const psa = policies.find((p) => p.name === "namespace-pod-security") as any;
+        await psa.validateResource({ ...ns, urn: "urn:x" }, report);
+        expect(reported).toEqual([expect.stringMatching(/^Namespace apps \[namespace-apps @ c1-provider\]: metadata\.labels/)]);
+        reported.length = 0;
+        const deny = policies.find((p) => p.name === "namespace-default-deny") as any;
+        await deny.validateStack({ resources: [ns] }, report);
+        expect(reported).toEqual([
+            expect.stringMatching(/^Namespace apps \[namespace-apps @ c1-provider\]: namespace "apps" has no default-deny/),
+        ]);
+    });
+});
