@@ -296,6 +296,37 @@ build_istio-charts-1.24() {
   }
 }
 
+# istiod (pilot-discovery) from the SAME istio.io/istio commit as the 1.30 charts: the sim runs it as the istiod
+# pods' process (sim/runtime). Five exact dependency versions of that commit are not served; versions.json's
+# istio130.replaces names served stand-ins. Tags as Istio's own build (vtprotobuf, disable_pgv). Beside it, from the
+# same module graph, zta-xds (toolchain/go/zta-xds): the sim's xDS/CA client, built WITH the Envoy protos'
+# validation (no disable_pgv) so it can tell what Envoy would reject.
+P_ISTIOD=$CACHE/istiod/$ISTIO_130_MODVER
+outputs_istiod-1.30() { echo "$P_ISTIOD/bin/pilot-discovery"; echo "$P_ISTIOD/bin/zta-xds"; }
+stampf_istiod-1.30() { echo "$P_ISTIOD/.built"; }
+build_istiod-1.30() {
+  local mod=istio.io/istio r
+  require_served istiod-1.30 "$mod@$ISTIO_130_MODVER" || return 1
+  local w; w=$(newwork istiod-1.30) || return 1
+  {
+    printf 'module zta-toolchain/istiod\n\ngo 1.25\n\nrequire %s %s\n\n' "$mod" "$ISTIO_130_MODVER"
+    for r in $ISTIO_130_REPLACES; do printf 'replace %s => %s %s\n' "${r%@*}" "${r%@*}" "${r#*@}"; done
+    printf '\ntool %s/pilot/cmd/pilot-discovery\n' "$mod"
+  } >"$w/go.mod"
+  mkdir -p "$w/zta-xds" && cp "$HERE"/go/zta-xds/*.go "$w/zta-xds/" || return 1
+  local v=istio.io/istio/pkg/version
+  local ld="-s -w -X $v.buildVersion=$ISTIO_130_VERSION -X $v.buildGitRevision=${ISTIO_130_MODVER##*-} -X $v.buildStatus=Clean -X $v.buildTag=$ISTIO_130_MODVER -X $v.buildOS=linux -X $v.buildArch=amd64"
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off -tags vtprotobuf,disable_pgv -ldflags "$ld" \
+    -o "$w/pilot-discovery" $mod/pilot/cmd/pilot-discovery \
+    && gocmd build -trimpath -pgo=off -tags vtprotobuf -ldflags "-s -w" -o "$w/zta-xds.bin" ./zta-xds) || return 1
+  # the version check: the binary must say the commit it was built from
+  "$w/pilot-discovery" version --short >&2 || return 1
+  "$w/pilot-discovery" version -o json 2>/dev/null | grep -q "${ISTIO_130_MODVER##*-}" || { log "istiod-1.30: built binary does not report commit ${ISTIO_130_MODVER##*-}"; return 1; }
+  install_bin "$w/pilot-discovery" "$P_ISTIOD/bin/pilot-discovery" && install_bin "$w/zta-xds.bin" "$P_ISTIOD/bin/zta-xds" || return 1
+  clean_work "$w"
+  stamp "$(stampf_istiod-1.30)" "module=$mod@$ISTIO_130_MODVER" "replaces=$ISTIO_130_REPLACES" "version=$("$P_ISTIOD/bin/pilot-discovery" version --short 2>/dev/null)"
+}
+
 P_CILIUM=$CACHE/charts/cilium
 outputs_cilium-charts() { local v; for v in $CILIUM_CHARTS_CHARTS; do echo "$P_CILIUM/cilium-$v.tgz"; done; }
 stampf_cilium-charts() { echo "$P_CILIUM/.built-$CILIUM_CHARTS_MODVER"; }

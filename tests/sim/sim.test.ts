@@ -12,7 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { splitPemBundle } from "../../components/config/pem";
 import { keycloakPrivateKeyValue, realmJwks } from "../../components/identity/jwt";
 import { kwokClusterOf, repoRoot, simDir, simStack } from "../../sim/stack";
-import { Kube, objectPath } from "./kube";
+import { Kube, objectPath } from "../../components/verification/live/kube";
 
 const clusters = (
     (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> }).config[

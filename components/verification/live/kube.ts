@@ -1,4 +1,7 @@
-/** A minimal Kubernetes REST client for the sim tests: just enough to GET/POST with a kubeconfig's credentials. */
+/**
+ * A minimal Kubernetes REST client: just enough to GET/POST/PATCH with a kubeconfig's credentials. Used by the live
+ * control-plane checks (`npm run verify`), the sim's process runtime and the sim tests; no client library needed.
+ */
 import * as fs from "node:fs";
 import * as https from "node:https";
 import { parse as parseYaml } from "yaml";
@@ -47,7 +50,7 @@ export class Kube {
         });
     }
 
-    request(method: string, path: string, body?: unknown): Promise<KubeResponse> {
+    request(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeResponse> {
         const url = new URL(path, this.server);
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise((resolve, reject) => {
@@ -59,7 +62,9 @@ export class Kube {
                     timeout: 10_000,
                     headers: {
                         Accept: "application/json",
-                        ...(payload ? { "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json" } : {}),
+                        ...(payload
+                            ? { "Content-Type": contentType ?? (method === "PATCH" ? "application/merge-patch+json" : "application/json") }
+                            : {}),
                         ...(this.#token ? { Authorization: `Bearer ${this.#token}` } : {}),
                     },
                 },
@@ -89,6 +94,15 @@ export class Kube {
 
     get(path: string): Promise<KubeResponse> {
         return this.request("GET", path);
+    }
+
+    /** GET that must answer 200: the body, or an error naming the path and status. */
+    async getOk<T = any>(path: string): Promise<T> {
+        const r = await this.get(path);
+        if (r.status !== 200) {
+            throw new Error(`GET ${path}: HTTP ${r.status} ${typeof r.body === "object" ? (r.body?.message ?? "") : String(r.body).slice(0, 200)}`);
+        }
+        return r.body as T;
     }
 }
 
