@@ -69,15 +69,12 @@ else
   while read -r _; do CLUSTERS+=("zta-sim-$((${#CLUSTERS[@]} + 1))"); done <<<"$STACK_NAMES"
 fi
 ((${#CLUSTERS[@]} <= 5)) || { echo "sim/cluster.sh: at most 5 clusters fit the port scheme; $STACK_FILE has ${#CLUSTERS[@]}" >&2; exit 1; }
-declare -A PORT_BASE=() LB_PREFIX=()
+declare -A PORT_BASE=() LB_PREFIX=() POD_CIDR=()
 for _i in "${!CLUSTERS[@]}"; do
   PORT_BASE[${CLUSTERS[$_i]}]=$(((_i + 1) * 10000 + 6000))
   LB_PREFIX[${CLUSTERS[$_i]}]=127.0.$(((_i + 1) * 10))
+  POD_CIDR[${CLUSTERS[$_i]}]=10.$(((_i + 1) * 10)).0.0/16
 done
-
-# Admission stays on (ServiceAccount, NamespaceLifecycle, PodSecurity, ... keep working);
-# only the plugins that call out to webhooks / evaluate policies are disabled.
-DISABLED_ADMISSION=MutatingAdmissionWebhook,ValidatingAdmissionWebhook,MutatingAdmissionPolicy,ValidatingAdmissionPolicy
 
 # ---------------------------------------------------------------------------
 log() { printf '%s\n' "$*" >&2; }
@@ -233,6 +230,8 @@ cmd_up() {
       todo+=("$c")
     fi
   done
+  # the pods the process runtime runs (kwok's stages must leave their readiness to it)
+  ((${#todo[@]} == 0)) || SELECTION=$(runtime_cli selection) || die "cannot read sim/runtime/processes.ts"
   for c in "${todo[@]}"; do
     # a half-made or stopped cluster is simply made anew
     if [[ -e $(workdir_of "$c") ]]; then
@@ -254,6 +253,7 @@ cmd_up() {
   done
   ((${#failed[@]} == 0)) || die "up failed for: ${failed[*]} (clusters left as they are; 'sim/cluster.sh down' cleans up)"
   for c in "${todo[@]}"; do grep -h 'created in' "$SIM_DIR/logs/up-$c.log" >&2 || true; done
+  start_runtime
   summary
   log "up: ${#todo[@]} cluster(s) created, $((${#CLUSTERS[@]} - ${#todo[@]})) already running, $(since "$t0") s"
 }
@@ -267,6 +267,45 @@ summary() {
       "$(kubeconfig_of "$c")"
   done
   printf 'netns %s; run commands inside it with: sim/cluster.sh exec CMD...\n' "$NETNS"
+}
+
+# ---------------------------------------------------------------------------
+# the process runtime (sim/runtime/runtime.ts): one per sim, inside the netns, for every cluster
+RUNTIME_DIR=$SIM_DIR/runtime
+runtime_cli() { (cd "$REPO" && node -r ts-node/register/transpile-only sim/runtime/runtime.ts "$@"); }
+runtime_pid() { # the running runtime's pid, or nothing
+  local pid
+  pid=$(cat "$RUNTIME_DIR/pid" 2>/dev/null) || return 0
+  alive_pid "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'sim/runtime/runtime.ts run' && echo "$pid"
+  return 0
+}
+start_runtime() {
+  [[ -n $(runtime_pid) ]] && { log "process runtime: already running (pid $(runtime_pid))"; return 0; }
+  local c pairs=()
+  for c in "${CLUSTERS[@]}"; do pairs+=("$c=$(kubeconfig_of "$c")"); done
+  mkdir -p "$RUNTIME_DIR" && rm -f "$RUNTIME_DIR/status.json"
+  # a daemon in its own session that keeps no descriptor of ours (the up/down lock, a caller's pipes): it
+  # outlives this script; 'down' stops it, and with it every process it runs
+  (
+    cd "$REPO" || exit 1
+    for fd in /proc/self/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done 2>/dev/null
+    exec setsid -f ip netns exec "$NETNS" env ZTA_SIM_CLUSTERS="${CLUSTERS[*]}" ZTA_SIM_MANIFEST_SH="$MANIFEST_SH" \
+      "$SELF" __env node -r ts-node/register/transpile-only sim/runtime/runtime.ts run "$RUNTIME_DIR" "${pairs[@]}"
+  ) >>"$SIM_DIR/logs/runtime.log" 2>&1 </dev/null
+  local deadline=$((SECONDS + 30)) pid
+  until [[ -s $RUNTIME_DIR/status.json ]]; do
+    ((SECONDS < deadline)) || die "process runtime did not start; see $SIM_DIR/logs/runtime.log"
+    sleep 0.2
+  done
+  pid=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).pid' "$RUNTIME_DIR/status.json")
+  echo "$pid" >"$RUNTIME_DIR/pid"
+  log "process runtime: pid $pid (log $SIM_DIR/logs/runtime.log, pods in $RUNTIME_DIR/pods)"
+}
+stop_runtime() {
+  local pid
+  pid=$(runtime_pid)
+  [[ -n $pid ]] && kill_pids "process runtime" "$pid"
+  rm -rf "$RUNTIME_DIR"
 }
 
 delete_cluster() { # CLUSTER: kwokctl delete (inside the netns), then anything left of it
@@ -292,6 +331,7 @@ cmd_down() {
   flock -w 120 8 || die "another sim/cluster.sh up/down holds $SIM_DIR/.lock"
   local t0 c
   t0=$(now)
+  stop_runtime
   for c in "${CLUSTERS[@]}"; do delete_cluster "$c"; done
   # leftovers of any cluster ever made under this sim dir, in or out of the netns
   local pids

@@ -27,6 +27,9 @@ import { writeAtomic } from "./files";
 const tickMs = 500;
 const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(process.env.HOME ?? "/root", ".cache", "zta-testbed", "toolchain");
 
+/** chroot(8), found once on the runtime's own PATH (a process's PATH is the pod's, inside its root). */
+const chrootBin = ["/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot"].find((p) => fs.existsSync(p)) ?? "chroot";
+
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
 
 interface ContainerState {
@@ -80,7 +83,7 @@ function ip(args: string[]): void {
         execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
     } catch (e) {
         const msg = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
-        if (!/File exists|Cannot assign requested address/.test(msg)) {
+        if (!/File exists|already assigned|Cannot assign requested address/.test(msg)) {
             throw new Error(`ip ${args.join(" ")}: ${msg.trim()}`);
         }
     }
@@ -256,6 +259,16 @@ class ClusterRuntime {
             }
             fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
             fs.chmodSync(path.join(root, "tmp"), 0o1777);
+            // what the kubelet writes into every container (dnsPolicy ClusterFirst): the sim has no cluster DNS,
+            // so the nameserver is loopback, where nothing answers
+            const ns = p.pod.metadata.namespace ?? "default";
+            fs.mkdirSync(path.join(root, "etc"), { recursive: true });
+            fs.writeFileSync(
+                path.join(root, "etc", "resolv.conf"),
+                `nameserver 127.0.0.1\nsearch ${ns}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`,
+            );
+            fs.writeFileSync(path.join(root, "etc", "hosts"), `127.0.0.1\tlocalhost\n${p.ip}\t${p.pod.metadata.name ?? ""}\n`);
+            fs.writeFileSync(path.join(root, "etc", "hostname"), `${p.pod.metadata.name ?? ""}\n`);
         }
         const owner = { uid: plan.uid, gid: plan.fsGroup ?? plan.gid };
         for (const v of plan.volumes) {
@@ -284,7 +297,7 @@ class ClusterRuntime {
         const userspec = plan.uid !== undefined ? [`--userspec=${plan.uid}:${plan.gid ?? plan.uid}`] : [];
         const groups = plan.fsGroup !== undefined ? [`--groups=${plan.fsGroup}`] : [];
         const out = fs.openSync(p.logFile, "a");
-        const child = spawn("chroot", [...userspec, ...groups, p.root, ...plan.argv], {
+        const child = spawn(chrootBin, [...userspec, ...groups, p.root, ...plan.argv], {
             env: { ...plan.env },
             stdio: ["ignore", out, out],
         });
@@ -295,6 +308,7 @@ class ClusterRuntime {
         p.successes = 0;
         p.failures = 0;
         log(`${p.key}: started pid ${child.pid} (${plan.argv.join(" ")}); log ${p.logFile}`);
+        child.on("error", (e) => log(`${p.key}: cannot start: ${e.message}`));
         child.on("exit", (code, signal) => {
             if (p.child !== child) {
                 return;
