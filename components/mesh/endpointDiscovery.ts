@@ -4,6 +4,7 @@ import { ClusterHandle, PeerClusterHandle } from "../platform/handle";
 import { IstioControlPlane } from "./controlPlane";
 import {
     readerClusterRoleRules,
+    readerMeshConfigRules,
     readerServiceAccount,
     readerTokenSecretSpec,
     remoteSecretMetadata,
@@ -54,11 +55,25 @@ export class EndpointDiscovery extends pulumi.ComponentResource {
                 },
                 opts,
             );
+            const meshConfigRole = new k8s.rbac.v1.Role(
+                `${name}-${handle.name}-reader-mesh-config-role`,
+                { metadata: { name: readerServiceAccount, namespace: istioNamespace }, rules: readerMeshConfigRules() },
+                { ...opts, dependsOn: [controlPlane.systemNamespace] },
+            );
+            const meshConfigBinding = new k8s.rbac.v1.RoleBinding(
+                `${name}-${handle.name}-reader-mesh-config-binding`,
+                {
+                    metadata: { name: readerServiceAccount, namespace: istioNamespace },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: meshConfigRole.metadata.name },
+                    subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: istioNamespace }],
+                },
+                opts,
+            );
             const token = new k8s.core.v1.Secret(`${name}-${handle.name}-reader-token`, readerTokenSecretSpec(), {
                 ...opts,
                 // The token controller fills the Secret only once its service account exists; the base release
                 // first, so the reader never exists without Istio's CRDs it reads.
-                dependsOn: [account, binding, controlPlane.baseRelease],
+                dependsOn: [account, binding, meshConfigBinding, controlPlane.baseRelease],
             });
             const kubeconfig = pulumi.secret(
                 pulumi.all([token.data, handle.apiServer]).apply(([data, server]) =>

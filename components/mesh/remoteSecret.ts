@@ -8,8 +8,8 @@ import { istioNamespace } from "../core/istio";
 
 /**
  * The identity other clusters' istiod use to read this one. Not Istio's `istio-reader-service-account`: its
- * ClusterRole can read every Secret of the cluster (cacerts' intermediate key included). Ours reads what
- * endpoint discovery needs and nothing else.
+ * ClusterRole also reads every ConfigMap and gets every Secret and can write ServiceExports and review tokens.
+ * Ours reads what a remote istiod's initial sync lists and nothing else (README, security model).
  */
 export const readerServiceAccount = "zta-remote-reader";
 export const readerTokenSecretName = `${readerServiceAccount}-token`;
@@ -17,15 +17,17 @@ export const readerTokenSecretName = `${readerServiceAccount}-token`;
 const read = ["get", "list", "watch"];
 
 /**
- * Least-privilege rules for a remote istiod: Istio's reader ClusterRole minus Secrets, ConfigMaps, the
- * serviceexport writes and the review APIs. Cost: istiod reports the remote cluster's sync as timed out after
- * PILOT_REMOTE_CLUSTER_TIMEOUT (its credentials informer is forbidden) while endpoint discovery proceeds
- * (istio pkg/kube/multicluster/cluster.go, istio#59845); remote clusters' TLS Secrets are not served across
- * clusters, which a multi-primary mesh does not need (each istiod serves its own gateways).
+ * What a remote istiod (1.30) lists and watches in this cluster, measured against a real istiod in the sim
+ * (tests/sim, control-plane checks): service discovery (services, endpoint slices, pods, nodes, namespaces, …), Istio's
+ * config kinds, and the credentials controller's Secret informer. That informer lists Secrets cluster-wide (its only
+ * narrowing is a field selector on the type, which RBAC cannot express); without it the remote cluster never finishes
+ * its initial sync, and istiod 1.30 stops serving a cluster whose sync timed out (PILOT_REMOTE_CLUSTER_TIMEOUT) —
+ * no cross-network endpoints at all. So Secrets are `list`/`watch` here (no `get`), the price of joining the mesh.
  */
 export function readerClusterRoleRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
     return [
         { apiGroups: [""], resources: ["endpoints", "pods", "services", "nodes", "namespaces", "replicationcontrollers"], verbs: read },
+        { apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
         { apiGroups: ["apps"], resources: ["replicasets"], verbs: read },
         {
@@ -37,6 +39,11 @@ export function readerClusterRoleRules(): { apiGroups: string[]; resources: stri
         { apiGroups: ["multicluster.x-k8s.io"], resources: ["serviceexports", "serviceimports"], verbs: read },
         { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: read },
     ];
+}
+
+/** The mesh config ConfigMap (`istio` in istio-system), which a remote istiod watches by name: one object, not all ConfigMaps. */
+export function readerMeshConfigRules(): { apiGroups: string[]; resources: string[]; resourceNames: string[]; verbs: string[] }[] {
+    return [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["istio"], verbs: read }];
 }
 export const multiClusterLabel = "istio/multiCluster";
 export const clusterAnnotation = "networking.istio.io/cluster";

@@ -392,8 +392,21 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 expect(rules.filter((r) => r.apiGroups.includes("")).flatMap((r) => r.resources)).toEqual(
                     expect.arrayContaining(["services", "endpoints", "pods", "namespaces", "nodes"]),
                 );
-                expect(rules.flatMap((r) => r.resources)).not.toContain("secrets");
+                // Secrets: list/watch only (the remote credentials informer; README security model), never get;
+                // ConfigMaps: only `istio` in istio-system, through a namespaced Role.
+                expect(rules.filter((r) => r.resources.includes("secrets"))).toEqual([
+                    { apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] },
+                ]);
                 expect(rules.flatMap((r) => r.resources)).not.toContain("configmaps");
+                expect(rules.filter((r) => r.apiGroups.includes("")).flatMap((r) => r.resources)).not.toContain("*");
+                const meshConfigRole = rec.get(`mesh-discovery-${c.name}-reader-mesh-config-role`);
+                expect(meshConfigRole.inputs.metadata).toEqual({ name: "zta-remote-reader", namespace: "istio-system" });
+                expect(meshConfigRole.inputs.rules).toEqual([
+                    { apiGroups: [""], resources: ["configmaps"], resourceNames: ["istio"], verbs: ["get", "list", "watch"] },
+                ]);
+                const meshConfigBinding = rec.get(`mesh-discovery-${c.name}-reader-mesh-config-binding`);
+                expect(meshConfigBinding.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "zta-remote-reader" });
+                expect(rec.dependsOn(token, meshConfigBinding)).toBe(true);
                 const binding = rec.get(`mesh-discovery-${c.name}-reader-binding`);
                 expect(binding.inputs.roleRef).toEqual({
                     apiGroup: "rbac.authorization.k8s.io",
