@@ -183,6 +183,13 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             .apply(([status]) => Object.fromEntries(config.clusters.map((c) => [c.name, { apiServer: c.apiServer, ...status[c.name] }]))),
         peerClusters: peers.map((p) => ({ name: p.name, network: p.network, stack: p.stack })),
         meshPeering,
+        /** What `npm run verify` checks the running control planes against (with rootCert and clusters). */
+        controlPlaneExpectations: {
+            trustDomain: config.trustDomain,
+            workloadCertTtlHours: config.workloadCertTtlHours,
+            ingressNamespace: config.ingressNamespace,
+            istio: config.versions.istio,
+        },
         readerKubeconfigs: pulumi.secret(mesh.readerKubeconfigs),
         identity: {
             issuer: identity.realm.issuer,

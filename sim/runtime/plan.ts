@@ -78,7 +78,10 @@ export function tokenNeeds(pod: Pod): TokenNeed[] {
     for (const v of pod.spec.volumes ?? []) {
         for (const s of v.projected?.sources ?? []) {
             if (s.serviceAccountToken) {
-                const need = { audience: s.serviceAccountToken.audience ?? "", expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607 };
+                const need = {
+                    audience: s.serviceAccountToken.audience ?? "",
+                    expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607,
+                };
                 needs.set(tokenKey(need), need);
             }
         }
@@ -204,7 +207,10 @@ function volumeFiles(pod: Pod, v: Volume, ctx: PlanContext, used: Record<string,
         const mode = v.projected.defaultMode ?? 0o644;
         return (v.projected.sources ?? []).flatMap((s: ProjectedSource): FileEntry[] => {
             if (s.serviceAccountToken) {
-                const need = { audience: s.serviceAccountToken.audience ?? "", expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607 };
+                const need = {
+                    audience: s.serviceAccountToken.audience ?? "",
+                    expirationSeconds: s.serviceAccountToken.expirationSeconds ?? 3607,
+                };
                 const token = ctx.tokens.get(tokenKey(need));
                 if (!token) {
                     throw new Waiting(`no token for audience "${need.audience}"`);
@@ -230,7 +236,9 @@ function volumeFiles(pod: Pod, v: Volume, ctx: PlanContext, used: Record<string,
             return [];
         });
     }
-    throw new Error(`volume ${v.name}: only secret, configMap, projected, downwardAPI and emptyDir volumes are supported by the sim's runtime`);
+    throw new Error(
+        `volume ${v.name}: only secret, configMap, projected, downwardAPI and emptyDir volumes are supported by the sim's runtime`,
+    );
 }
 
 /** kubelet's $(VAR) expansion: defined names are replaced, `$$` escapes, anything else stays as written. */
@@ -305,7 +313,8 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
             } else if (vf.fieldRef) {
                 env[e.name] = fieldValue(pod, vf.fieldRef);
             } else if (vf.resourceFieldRef) {
-                const target = pod.spec.containers.find((c) => c.name === (vf.resourceFieldRef?.containerName ?? container.name)) ?? container;
+                const target =
+                    pod.spec.containers.find((c) => c.name === (vf.resourceFieldRef?.containerName ?? container.name)) ?? container;
                 env[e.name] = resourceValue(target, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor, ctx);
             } else {
                 const ref = vf.secretKeyRef ?? vf.configMapKeyRef;
@@ -338,7 +347,9 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
 
         // a container command naming another binary would not be this image's entrypoint: refuse rather than guess
         if (container.command && container.command[0] !== ctx.entrypoint) {
-            throw new Error(`container ${container.name}: command ${container.command[0]} is not the entrypoint the sim runs (${ctx.entrypoint})`);
+            throw new Error(
+                `container ${container.name}: command ${container.command[0]} is not the entrypoint the sim runs (${ctx.entrypoint})`,
+            );
         }
         const argv = [...(container.command ?? [ctx.entrypoint]), ...(container.args ?? [])].map((a) => expand(a, env));
         const sc = { ...pod.spec.securityContext, ...container.securityContext };

@@ -360,26 +360,44 @@ class ClusterRuntime {
             : {
                   ready: false,
                   restartCount: p.restarts,
-                  state: { waiting: { reason: p.waiting ? "ContainerCreating" : p.restarts > 0 ? "CrashLoopBackOff" : "ContainerCreating" } },
+                  state: {
+                      waiting: { reason: p.waiting ? "ContainerCreating" : p.restarts > 0 ? "CrashLoopBackOff" : "ContainerCreating" },
+                  },
               };
         const own: ContainerState = {
             ...running,
             ...(p.lastExit
-                ? { lastState: { terminated: { exitCode: p.lastExit.code ?? 137, reason: p.lastExit.signal ?? "Error", finishedAt: p.lastExit.at } } }
+                ? {
+                      lastState: {
+                          terminated: { exitCode: p.lastExit.code ?? 137, reason: p.lastExit.signal ?? "Error", finishedAt: p.lastExit.at },
+                      },
+                  }
                 : {}),
         };
         const statuses = p.pod.spec.containers.map((c) =>
             c.name === p.image.container
                 ? { name: c.name, image: c.image ?? "", imageID: "", started: !!p.child, ...own }
                 : // the pod's other containers stay simulated, as kwok would have them
-                  { name: c.name, image: c.image ?? "", imageID: "", started: true, ready: true, restartCount: 0, state: { running: { startedAt: now } } },
+                  {
+                      name: c.name,
+                      image: c.image ?? "",
+                      imageID: "",
+                      started: true,
+                      ready: true,
+                      restartCount: 0,
+                      state: { running: { startedAt: now } },
+                  },
         );
         const ready = statuses.every((s) => s.ready);
         const signature = JSON.stringify([ready, p.restarts, !!p.child, p.waiting ?? ""]);
         if (signature === p.reported) {
             return;
         }
-        const conditions = ["Ready", "ContainersReady"].map((type) => ({ type, status: ready ? "True" : "False", lastTransitionTime: now }));
+        const conditions = ["Ready", "ContainersReady"].map((type) => ({
+            type,
+            status: ready ? "True" : "False",
+            lastTransitionTime: now,
+        }));
         const r = await this.kube.request(
             "PATCH",
             `/api/v1/namespaces/${p.pod.metadata.namespace}/pods/${p.pod.metadata.name}/status`,
@@ -461,7 +479,11 @@ async function run(stateDir: string, clusters: [string, string][]): Promise<void
         if (stopping) {
             return;
         }
-        const snapshot = JSON.stringify({ pid: process.pid, at: new Date().toISOString(), pods: runtimes.flatMap((rt) => rt.snapshot()) }, null, 1);
+        const snapshot = JSON.stringify(
+            { pid: process.pid, at: new Date().toISOString(), pods: runtimes.flatMap((rt) => rt.snapshot()) },
+            null,
+            1,
+        );
         fs.writeFileSync(`${statusFile}.tmp`, snapshot);
         fs.renameSync(`${statusFile}.tmp`, statusFile);
         await new Promise((r) => setTimeout(r, Math.max(50, tickMs - (Date.now() - t0))));

@@ -22,6 +22,8 @@ export const layers = [
     { name: "program", dirs: ["components/program.ts", "index.ts"] },
     // Tools around the program: the sim drives it, so it may import any layer; nothing in components imports them.
     { name: "sim", dirs: ["sim/"] },
+    // Commands run against a deployed stack (`npm run verify`): they may use the sim to reach the sim's clusters.
+    { name: "cli", dirs: ["cli/"] },
 ] as const;
 
 /** The policy pack is its own package (own tsconfig, loaded by the engine): it imports nothing of the program. */
@@ -45,7 +47,7 @@ function sourceFiles(): string[] {
             }
         }
     };
-    ["components", "sim", "policypack"].forEach(walk);
+    ["components", "sim", "cli", "policypack"].forEach(walk);
     out.push("index.ts");
     return out.sort();
 }

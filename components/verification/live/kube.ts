@@ -24,6 +24,7 @@ interface KubeconfigDoc {
 
 export interface KubeResponse {
     status: number;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any Kubernetes kind; callers narrow it
     body: any;
 }
 
@@ -97,10 +98,13 @@ export class Kube {
     }
 
     /** GET that must answer 200: the body, or an error naming the path and status. */
-    async getOk<T = any>(path: string): Promise<T> {
+    async getOk<T = unknown>(path: string): Promise<T> {
         const r = await this.get(path);
         if (r.status !== 200) {
-            throw new Error(`GET ${path}: HTTP ${r.status} ${typeof r.body === "object" ? (r.body?.message ?? "") : String(r.body).slice(0, 200)}`);
+            const body = r.body as { message?: string } | string | null;
+            throw new Error(
+                `GET ${path}: HTTP ${r.status} ${typeof body === "object" ? (body?.message ?? "") : String(body).slice(0, 200)}`,
+            );
         }
         return r.body as T;
     }
