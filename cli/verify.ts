@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, OutputMap } from "@pulumi/pulumi/automation";
-import { controlPlaneChecks, LiveCluster, MeshExpectations } from "../components/verification/live/controlPlane";
+import { controlPlaneChecks, expectationsFrom, LiveCluster, networksFrom } from "../components/verification/live/controlPlane";
 import { IstiodEndpoint, PodRef } from "../components/verification/live/istiodClient";
 import { Kube } from "../components/verification/live/kube";
 import { formatReport } from "../components/verification/live/report";
@@ -24,29 +24,6 @@ const usage = "usage: npm run verify -- <stack> [--kubeconfig CLUSTER=FILE]... [
 interface StackView {
     readonly outputs: OutputMap;
     readonly kubeconfigs: Record<string, string>;
-}
-
-export function expectationsFrom(outputs: OutputMap): MeshExpectations {
-    const e = outputs.controlPlaneExpectations?.value as
-        { trustDomain: string; workloadCertTtlHours: number; ingressNamespace: string; istio: string } | undefined;
-    const rootCertPem = outputs.rootCert?.value as string | undefined;
-    if (!e || !rootCertPem) {
-        throw new Error(
-            "the stack has no controlPlaneExpectations/rootCert outputs: run `pulumi up` with this version of the program first",
-        );
-    }
-    return {
-        trustDomain: e.trustDomain,
-        workloadCertTtlHours: e.workloadCertTtlHours,
-        ingressNamespace: e.ingressNamespace,
-        rootCertPem,
-        istioVersion: e.istio,
-    };
-}
-
-export function networksFrom(outputs: OutputMap): Record<string, string> {
-    const clusters = (outputs.clusters?.value ?? {}) as Record<string, { network?: string }>;
-    return Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, c.network ?? ""]));
 }
 
 /** istiod through `kubectl port-forward` (a live cluster's pod IPs are not reachable from here). */

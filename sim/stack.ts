@@ -14,6 +14,8 @@ import { versionProfiles } from "../components/core/versions";
 import manifest from "../versions.json";
 import { identityDefaults, inClusterKeycloakHostname } from "../components/config/identity";
 import { ensureIdentityPki, ensureMeshPki } from "./pki";
+import { LiveCluster } from "../components/verification/live/controlPlane";
+import { Kube } from "../components/verification/live/kube";
 
 export const repoRoot = path.resolve(__dirname, "..");
 export const simDir = process.env.ZTA_SIM_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "sim");
@@ -33,6 +35,8 @@ export const simToolchain = {
         version: pins.kubernetesProvider.version,
         binary: path.join(toolchainDir, "plugins", "kubernetes", `v${pins.kubernetesProvider.version}`, "pulumi-resource-kubernetes"),
     },
+    /** The sim's xDS/CA client (toolchain piece istiod-1.30, beside pilot-discovery). */
+    ztaXds: path.join(toolchainDir, "istiod", pins.istio130.modver, "bin", "zta-xds"),
     istioCharts: {
         version: versionProfiles.default.istio,
         dir: path.join(toolchainDir, "charts", "istio", pins.istio130.modver),
@@ -43,6 +47,19 @@ export const simToolchain = {
      */
     istioDashboards: path.join(toolchainDir, "go", "mod", "istio.io", `istio@${pins.istio130.modver}`, "manifests", "addons", "dashboards"),
 };
+
+/**
+ * The sim's clusters for the control-plane checks (components/verification/live): admin kubeconfigs from the sim
+ * dir, and each istiod on its pod IP (an address on the netns's lo, where the process runtime runs it).
+ */
+export function simLiveClusters(networks: Record<string, string>): LiveCluster[] {
+    return Object.keys(networks).map((name, i) => ({
+        name,
+        network: networks[name],
+        kube: new Kube(fs.readFileSync(path.join(simDir, `kubeconfig-${kwokClusterOf(i)}.yaml`), "utf8")),
+        istiod: (pod) => Promise.resolve({ host: pod.ip, xdsPort: 15012, monitoringPort: 15014 }),
+    }));
+}
 
 /**
  * Istio cluster name → the kwok cluster that plays it: the index-th cluster of Pulumi.sim.yaml's
@@ -61,6 +78,8 @@ export function missingToolchain(): string[] {
         }
     };
     need(path.join(simToolchain.pulumi, "pulumi"), "pulumi CLI");
+    need(simToolchain.ztaXds, "zta-xds (toolchain piece istiod-1.30)");
+    need(path.join(path.dirname(simToolchain.ztaXds), "pilot-discovery"), "pilot-discovery (toolchain piece istiod-1.30)");
     need(simToolchain.kubernetesProvider.binary, `kubernetes provider ${simToolchain.kubernetesProvider.version}`);
     need(path.join(simToolchain.istioDashboards, "istio-mesh-dashboard.gen.json"), "Istio dashboards (istio.io/istio module)");
     for (const chart of ["base", "cni", "istiod", "gateway"]) {

@@ -71,6 +71,31 @@ export interface ControlPlaneReport {
     readonly facts: ClusterFacts[];
 }
 
+/** The expectations a deployed stack's outputs carry (rootCert, controlPlaneExpectations). */
+export function expectationsFrom(outputs: Record<string, { value: unknown }>): MeshExpectations {
+    const e = outputs.controlPlaneExpectations?.value as
+        { trustDomain: string; workloadCertTtlHours: number; ingressNamespace: string; istio: string } | undefined;
+    const rootCertPem = outputs.rootCert?.value as string | undefined;
+    if (!e || !rootCertPem) {
+        throw new Error(
+            "the stack has no controlPlaneExpectations/rootCert outputs: run `pulumi up` with this version of the program first",
+        );
+    }
+    return {
+        trustDomain: e.trustDomain,
+        workloadCertTtlHours: e.workloadCertTtlHours,
+        ingressNamespace: e.ingressNamespace,
+        rootCertPem,
+        istioVersion: e.istio,
+    };
+}
+
+/** Cluster name → network, from the stack's `clusters` output. */
+export function networksFrom(outputs: Record<string, { value: unknown }>): Record<string, string> {
+    const clusters = (outputs.clusters?.value ?? {}) as Record<string, { network?: string }>;
+    return Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, c.network ?? ""]));
+}
+
 const helloworldCluster = `outbound|${samplePorts.helloworld}||helloworld.${sampleNamespace}.svc.cluster.local`;
 
 const sameCert = (a: X509Certificate, b: X509Certificate) => a.fingerprint256 === b.fingerprint256;
