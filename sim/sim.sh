@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local simulated default:
-#   sim/sim.sh up        start the clusters (netns + kwok), then `pulumi up` of the program   (npm run sim)
+#   sim/sim.sh up        start the clusters (netns + kwok + process runtime), `pulumi up` of the program, then the
+#                        control-plane checks against the real istiods                          (npm run sim)
 #   sim/sim.sh destroy   `pulumi destroy`, then stop the clusters and remove the netns        (npm run sim:destroy)
 #   sim/sim.sh test      start the clusters and run the sim test tier inside the netns        (npm run test:sim)
 #   sim/sim.sh toolchain build (only) the toolchain pieces the sim needs; cached pieces take no time
@@ -21,6 +22,8 @@ up)
     bash "$repo/toolchain/build.sh" "${pieces[@]}"
     bash "$here/cluster.sh" up
     bash "$here/cluster.sh" exec "${ts[@]}" "$here/deploy.ts" up
+    # then the control-plane checks against the real istiods (npm run verify -- sim): up is done when they pass
+    bash "$here/cluster.sh" exec "${ts[@]}" "$repo/cli/verify.ts" sim
     ;;
 destroy)
     if bash "$here/cluster.sh" status >/dev/null 2>&1; then
