@@ -405,7 +405,11 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     { apiGroups: [""], resources: ["configmaps"], resourceNames: ["istio"], verbs: ["get", "list", "watch"] },
                 ]);
                 const meshConfigBinding = rec.get(`mesh-discovery-${c.name}-reader-mesh-config-binding`);
-                expect(meshConfigBinding.inputs.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "zta-remote-reader" });
+                expect(meshConfigBinding.inputs.roleRef).toEqual({
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "Role",
+                    name: "zta-remote-reader",
+                });
                 expect(rec.dependsOn(token, meshConfigBinding)).toBe(true);
                 const binding = rec.get(`mesh-discovery-${c.name}-reader-binding`);
                 expect(binding.inputs.roleRef).toEqual({
