@@ -121,6 +121,8 @@ export function objectPath(apiVersion: string, kind: string, name: string, names
         Deployment: "deployments",
         DaemonSet: "daemonsets",
         ClusterRole: "clusterroles",
+        Role: "roles",
+        RoleBinding: "rolebindings",
         ClusterRoleBinding: "clusterrolebindings",
         Gateway: "gateways",
         PeerAuthentication: "peerauthentications",
