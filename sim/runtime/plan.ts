@@ -144,9 +144,10 @@ function fieldValue(pod: Pod, ref: ObjectFieldSelector): string {
 function resourceValue(container: Container, resource: string, divisor: string | number | undefined, ctx: PlanContext): string {
     const [kind, name] = resource.split(".") as ["limits" | "requests", string];
     const set = container.resources?.[kind]?.[name];
-    // kubelet: a limit that is not set resolves to node allocatable
-    const raw = set ?? (name === "cpu" ? ctx.nodeAllocatable.cpu : ctx.nodeAllocatable.memory);
-    const value = quantity(raw) / quantity(divisor ?? 1);
+    // kubelet: a limit that is not set resolves to node allocatable; a request that is not set is 0
+    const raw = set ?? (kind === "requests" ? "0" : name === "cpu" ? ctx.nodeAllocatable.cpu : ctx.nodeAllocatable.memory);
+    // rounded to 12 significant digits first: 1001m / 1m must be 1001, not ceil(1001.0000000000001)
+    const value = Number((quantity(raw) / quantity(divisor ?? 1)).toPrecision(12));
     return String(Math.ceil(value));
 }
 
@@ -167,19 +168,29 @@ function lookup(
     return src;
 }
 
-function projectKeys(src: DataSource | undefined, items: KeyToPath[] | undefined, mode: number, what: string): FileEntry[] {
+function projectKeys(
+    src: DataSource | undefined,
+    items: KeyToPath[] | undefined,
+    mode: number,
+    what: string,
+    optional: boolean | undefined,
+): FileEntry[] {
     if (!src) {
         return [];
     }
     if (!items) {
         return Object.entries(src.data).map(([key, content]) => ({ path: key, content, mode }));
     }
-    return items.map((i) => {
+    return items.flatMap((i) => {
         const content = src.data[i.key];
         if (!content) {
+            // kubelet: an optional source's missing key is skipped; a required one keeps the pod waiting
+            if (optional) {
+                return [];
+            }
             throw new Waiting(`${what}: key ${i.key} not found`);
         }
-        return { path: i.path, content, mode: i.mode ?? mode };
+        return [{ path: i.path, content, mode: i.mode ?? mode }];
     });
 }
 
@@ -189,11 +200,11 @@ function volumeFiles(pod: Pod, v: Volume, ctx: PlanContext, used: Record<string,
     }
     if (v.secret) {
         const src = lookup("secret", v.secret.secretName, v.secret.optional, ctx, used);
-        return projectKeys(src, v.secret.items, v.secret.defaultMode ?? 0o644, `secret ${v.secret.secretName}`);
+        return projectKeys(src, v.secret.items, v.secret.defaultMode ?? 0o644, `secret ${v.secret.secretName}`, v.secret.optional);
     }
     if (v.configMap) {
         const src = lookup("configmap", v.configMap.name, v.configMap.optional, ctx, used);
-        return projectKeys(src, v.configMap.items, v.configMap.defaultMode ?? 0o644, `configmap ${v.configMap.name}`);
+        return projectKeys(src, v.configMap.items, v.configMap.defaultMode ?? 0o644, `configmap ${v.configMap.name}`, v.configMap.optional);
     }
     if (v.downwardAPI) {
         const mode = v.downwardAPI.defaultMode ?? 0o644;
@@ -220,11 +231,11 @@ function volumeFiles(pod: Pod, v: Volume, ctx: PlanContext, used: Record<string,
             }
             if (s.configMap) {
                 const src = lookup("configmap", s.configMap.name, s.configMap.optional, ctx, used);
-                return projectKeys(src, s.configMap.items, mode, `configmap ${s.configMap.name}`);
+                return projectKeys(src, s.configMap.items, mode, `configmap ${s.configMap.name}`, s.configMap.optional);
             }
             if (s.secret) {
                 const src = lookup("secret", s.secret.name, s.secret.optional, ctx, used);
-                return projectKeys(src, s.secret.items, mode, `secret ${s.secret.name}`);
+                return projectKeys(src, s.secret.items, mode, `secret ${s.secret.name}`, s.secret.optional);
             }
             if (s.downwardAPI) {
                 return (s.downwardAPI.items ?? []).map((i) => ({

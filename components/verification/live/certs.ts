@@ -47,10 +47,17 @@ export function verifyChain(chain: readonly X509Certificate[], trusted: readonly
         if (anchor) {
             if (anchor.fingerprint256 !== current.fingerprint256) {
                 path.push(certName(anchor));
+                if (!inValidity(anchor)) {
+                    problems.push(`${certName(anchor)}: outside its validity (${anchor.validFrom} – ${anchor.validTo})`);
+                }
             }
             return { ok: problems.length === 0, path, problems };
         }
-        const issuer = pool.find((c) => current.checkIssued(c) && current.verify(c.publicKey));
+        if (current.checkIssued(current) && current.verify(current.publicKey)) {
+            problems.push(`the chain ends at ${certName(current)}, a root that is not trusted`);
+            return { ok: false, path, problems };
+        }
+        const issuer = pool.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
         if (!issuer) {
             problems.push(`no issuer of ${certName(current)} in the chain or the trusted roots`);
             return { ok: false, path, problems };

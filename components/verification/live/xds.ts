@@ -160,12 +160,13 @@ export function principalNames(principal: Json): string[] {
     return nested.flatMap(principalNames);
 }
 
-/** Does the principal tree admit anyone at all without a condition (`any: true` outside a `notId`)? */
+/** Does the principal tree admit identities it does not name (`any: true`, or a `notId` negation)? */
 export function admitsAnyone(principal: Json): boolean {
     if (!principal || typeof principal !== "object") {
         return false;
     }
-    if (principal.any === true) {
+    // `any`, or a negation of anything but `any` (everyone but someone): both admit identities no one named
+    if (principal.any === true || (principal.notId !== undefined && principal.notId?.any !== true)) {
         return true;
     }
     if (principal.orIds) {
