@@ -14,6 +14,7 @@ import { keycloakPrivateKeyValue, realmJwks } from "../../components/identity/jw
 import { kwokClusterOf, repoRoot, simDir, simLiveClusters, simStack, simToolchain } from "../../sim/stack";
 import { controlPlaneChecks, expectationsFrom, networksFrom } from "../../components/verification/live/controlPlane";
 import { formatReport } from "../../components/verification/live/report";
+import { remoteSecretMetadata, renderReaderKubeconfig } from "../../components/mesh/remoteSecret";
 import { Kube, objectPath } from "../../components/verification/live/kube";
 
 const clusters = (
@@ -499,6 +500,98 @@ describe("sim: the real program on two simulated clusters", () => {
                 .filter((l) => !/webhook is not ready|failed to set GOMEMLIMIT/.test(l));
             expect(errors).toEqual([]);
         }
+    }, 300_000);
+
+    test("l. faults (Istio's TestBadRemoteSecret): remote secrets at an unreachable server and with a reader that may read nothing leave istiod Ready and its local config intact; the checks name both as not synced", async () => {
+        const [a, b] = clusters;
+        const secret = (name: string, kubeconfig: string) => ({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: remoteSecretMetadata(name),
+            type: "Opaque",
+            stringData: { [name]: kubeconfig },
+        });
+        const sys = "/api/v1/namespaces/istio-system";
+        // a reader of cluster B with no permissions at all: its own service account and token
+        expect((await b.admin.request("POST", `${sys}/serviceaccounts`, { metadata: { name: "zta-fault-noperm" } })).status).toBe(201);
+        const token = await b.admin.request("POST", `${sys}/serviceaccounts/zta-fault-noperm/token`, {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            spec: { expirationSeconds: 3600 },
+        });
+        const ca = (await b.admin.get(`${sys}/configmaps/kube-root-ca.crt`)).body.data["ca.crt"] as string;
+        const noperm = renderReaderKubeconfig({
+            cluster: "noperm",
+            server: b.admin.server,
+            caDataBase64: Buffer.from(ca).toString("base64"),
+            token: token.body.status.token,
+        });
+        // a server nothing answers (refused at once inside the netns)
+        const ghost = renderReaderKubeconfig({
+            cluster: "ghost",
+            server: "https://127.0.0.1:1",
+            caDataBase64: Buffer.from(ca).toString("base64"),
+            token: "x",
+        });
+        const istiod = () => {
+            const st = JSON.parse(fs.readFileSync(path.join(simDir, "runtime", "status.json"), "utf8")) as {
+                pods: { key: string; ready: boolean; restarts: number }[];
+            };
+            return st.pods.find((p) => p.key.startsWith(`${kwokClusterOf(0)}/istio-system/istiod-`))!;
+        };
+        const before = istiod();
+        try {
+            for (const [name, kc] of [
+                ["ghost", ghost],
+                ["noperm", noperm],
+            ]) {
+                expect((await a.admin.request("POST", `${sys}/secrets`, secret(name, kc))).status).toBe(201);
+            }
+            const outputs = await stack.outputs();
+            const live = simLiveClusters(networksFrom(outputs));
+            // istiod gives a remote cluster PILOT_REMOTE_CLUSTER_TIMEOUT (30 s) before it reports the sync as timed out
+            let report = await controlPlaneChecks(live, expectationsFrom(outputs), simToolchain.ztaXds);
+            const deadline = Date.now() + 90_000;
+            const syncOf = () => report.facts.find((f) => f.cluster === a.name)!.remoteSync;
+            while ((syncOf().ghost !== "timeout" || syncOf().noperm !== "timeout") && Date.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 3000));
+                report = await controlPlaneChecks(live, expectationsFrom(outputs), simToolchain.ztaXds);
+            }
+            process.stdout.write(`\n${formatReport(report)}\n`);
+            const result = (id: string, cluster = a.name) => report.results.find((r) => r.id === id && r.cluster === cluster)!;
+            expect(syncOf()).toMatchObject({ [b.name]: "synced", ghost: "timeout", noperm: "timeout" });
+            expect(result("remote-clusters-synced").ok).toBe(false);
+            expect(result("remote-clusters-synced").detail).toMatch(
+                /ghost \(timeout\).*noperm \(timeout\)|noperm \(timeout\).*ghost \(timeout\)/,
+            );
+            // ...and nothing else broke: istiod Ready without a restart, its CA, local and cross-network config as before
+            for (const id of [
+                "istiod-ready",
+                "xds-cross-network-endpoints",
+                "xds-inbound-mtls-rbac",
+                "xds-ingress-jwt",
+                "xds-no-rejects",
+                "ca-workload-certificate",
+            ]) {
+                expect([id, result(id).ok]).toEqual([id, true]);
+            }
+            const after = istiod();
+            expect([after.ready, after.restarts]).toEqual([true, before.restarts]);
+        } finally {
+            for (const name of ["ghost", "noperm"]) {
+                await a.admin.request("DELETE", `${sys}/secrets/istio-remote-secret-${name}`);
+            }
+            await b.admin.request("DELETE", `${sys}/serviceaccounts/zta-fault-noperm`);
+        }
+        // with the broken secrets gone, istiod forgets them and every check passes again
+        const outputs = await stack.outputs();
+        let healed = await controlPlaneChecks(simLiveClusters(networksFrom(outputs)), expectationsFrom(outputs), simToolchain.ztaXds);
+        const until = Date.now() + 30_000;
+        while (healed.results.some((r) => !r.ok) && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 2000));
+            healed = await controlPlaneChecks(simLiveClusters(networksFrom(outputs)), expectationsFrom(outputs), simToolchain.ztaXds);
+        }
+        expect(healed.results.filter((r) => !r.ok)).toEqual([]);
     }, 300_000);
 
     test("i. a check that cannot pass fails `pulumi up` naming it; with the cause gone the next up passes", async () => {

@@ -171,7 +171,9 @@ export async function controlPlaneChecks(
                 f.remoteSync[s.labels.cluster] = s.labels.status;
             }
             const others = clusters.filter((o) => o.name !== c.name).map((o) => o.name);
-            const unsynced = others.filter((o) => f.remoteSync[o] !== "synced");
+            // every peer must be synced, and so must any other remote cluster istiod was given (a stray or broken
+            // remote secret is named too)
+            const unsynced = [...new Set([...others, ...Object.keys(f.remoteSync)])].filter((o) => f.remoteSync[o] !== "synced");
             record(
                 "remote-clusters-synced",
                 c.name,
