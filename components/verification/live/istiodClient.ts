@@ -152,59 +152,41 @@ export class IstiodClient {
         readonly rootPem: string,
     ) {}
 
-    async xds(token: string, node: { id: string; meta: Record<string, unknown> }): Promise<XdsDump> {
-        return withFiles({ token, "root.pem": this.rootPem }, async (p) => {
-            const r = await run(
+    /** One zta-xds call with the token and root in private files; its stdout (JSON) and exit status. */
+    private call(command: "xds" | "csr", token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+        return withFiles({ token, "root.pem": this.rootPem }, (p) =>
+            run(
                 this.ztaXds,
                 [
-                    "xds",
+                    command,
                     "--addr",
                     `${this.endpoint.host}:${this.endpoint.xdsPort}`,
                     "--root",
                     p["root.pem"],
                     "--token-file",
                     p.token,
-                    "--node-id",
-                    node.id,
-                    "--meta",
-                    JSON.stringify(node.meta),
+                    ...args,
                 ],
                 30_000,
-            );
-            if (r.code !== 0) {
-                throw new Error(`xDS as ${node.id}: ${r.stderr.trim() || `exit ${r.code}`}`);
-            }
-            return JSON.parse(r.stdout) as XdsDump;
-        });
+            ),
+        );
     }
 
-    /** A CSR for `spiffe` with the token; returns the chain PEMs (leaf first) or the CA's refusal. */
+    async xds(token: string, node: { id: string; meta: Record<string, unknown> }): Promise<XdsDump> {
+        const r = await this.call("xds", token, ["--node-id", node.id, "--meta", JSON.stringify(node.meta)]);
+        if (r.code !== 0) {
+            throw new Error(`xDS as ${node.id}: ${r.stderr.trim() || `exit ${r.code}`}`);
+        }
+        return JSON.parse(r.stdout) as XdsDump;
+    }
+
+    /** A CSR for `spiffe` with the token; returns the chain PEMs (leaf first) or the CA's refusal (exit 3). */
     async csr(token: string, spiffe: string, clusterId: string, ttlHours: number): Promise<{ chain?: string[]; error?: string }> {
-        return withFiles({ token, "root.pem": this.rootPem }, async (p) => {
-            const r = await run(
-                this.ztaXds,
-                [
-                    "csr",
-                    "--addr",
-                    `${this.endpoint.host}:${this.endpoint.xdsPort}`,
-                    "--root",
-                    p["root.pem"],
-                    "--token-file",
-                    p.token,
-                    "--spiffe",
-                    spiffe,
-                    "--cluster",
-                    clusterId,
-                    "--ttl",
-                    `${ttlHours}h`,
-                ],
-                30_000,
-            );
-            if (r.code !== 0 && r.code !== 3) {
-                throw new Error(`CSR for ${spiffe}: ${r.stderr.trim() || `exit ${r.code}`}`);
-            }
-            return JSON.parse(r.stdout) as { chain?: string[]; error?: string };
-        });
+        const r = await this.call("csr", token, ["--spiffe", spiffe, "--cluster", clusterId, "--ttl", `${ttlHours}h`]);
+        if (r.code !== 0 && r.code !== 3) {
+            throw new Error(`CSR for ${spiffe}: ${r.stderr.trim() || `exit ${r.code}`}`);
+        }
+        return JSON.parse(r.stdout) as { chain?: string[]; error?: string };
     }
 
     /** istiod's Prometheus metrics (monitoring port), as text. */
