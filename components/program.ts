@@ -11,6 +11,7 @@ import { kialiRedirectUris } from "./observability/kiali";
 import { Observability } from "./observability/observability";
 import { checkLabel, verifyNamespace } from "./verification/checks";
 import { ClusterVerification } from "./verification/verification";
+import { remoteSyncGate } from "./verification/remoteSyncGate";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
 /**
@@ -168,6 +169,21 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             }),
     );
 
+    // Then, on every `up`, each istiod must report every remote cluster synced, or the update fails naming it.
+    const meshClusters = [...config.clusters.map((c) => c.name), ...peers.map((p) => p.name)];
+    const remoteSync = Object.fromEntries(
+        clusters.map((cluster, i) => [
+            cluster.name,
+            remoteSyncGate({
+                cluster: cluster.name,
+                adminKubeconfig: cluster.adminKubeconfig,
+                peers: meshClusters.filter((n) => n !== cluster.name),
+                after: [mesh.controlPlanes[i].istiodRelease, ...mesh.remoteSecrets],
+                timeoutSeconds: config.verificationTimeoutSeconds,
+            }),
+        ]),
+    );
+
     const meshPeering: pulumi.Output<MeshPeering> = mesh.rootCertPem.apply((rootCert) => ({
         meshId: config.meshId,
         trustDomain: config.trustDomain,
@@ -190,6 +206,8 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             ingressNamespace: config.ingressNamespace,
             istio: config.versions.istio,
         },
+        /** Per cluster, istiod's sync state of each remote cluster, read after the update (the gate above). */
+        remoteClusterSync: remoteSync,
         readerKubeconfigs: pulumi.secret(mesh.readerKubeconfigs),
         identity: {
             issuer: identity.realm.issuer,

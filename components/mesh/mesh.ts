@@ -34,7 +34,7 @@ export class Mesh extends pulumi.ComponentResource {
     /** The control plane of each cluster, in the order of `args.clusters`. */
     public readonly controlPlanes: readonly IstioControlPlane[];
     /** The remote secrets: endpoint discovery across clusters (what the cross-network checks rely on). */
-    public readonly remoteSecrets: readonly pulumi.Resource[];
+    public readonly remoteSecrets: readonly pulumi.CustomResource[];
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:mesh:Mesh", name, {}, opts);

@@ -13,6 +13,8 @@ export interface ClusterHandle {
     readonly network: string;
     /** Explicit provider for everything in this cluster (the default provider is disabled). */
     readonly provider: k8s.Provider;
+    /** The admin kubeconfig the provider uses (secret): for the live checks `pulumi up` runs after deploying. */
+    readonly adminKubeconfig: pulumi.Output<string>;
     /** API server URL the other clusters' istiod dial (never loopback). */
     readonly apiServer: pulumi.Input<string>;
     /** How LoadBalancer Services get addresses, and annotations the east-west Service needs for that. */

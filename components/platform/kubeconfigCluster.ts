@@ -18,10 +18,11 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
     constructor(name: string, args: KubeconfigClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:platform:KubeconfigCluster", name, {}, opts);
         const c = args.cluster;
+        const kubeconfig = args.kubeconfig.output();
         const provider = new k8s.Provider(
             `${name}-provider`,
             {
-                kubeconfig: args.kubeconfig.output(),
+                kubeconfig,
                 // Never fall back to ambient context or namespace: every object names its namespace.
                 namespace: "default",
             },
@@ -31,6 +32,7 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             name: c.name,
             network: c.network,
             provider,
+            adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
             loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [],

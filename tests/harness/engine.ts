@@ -321,7 +321,9 @@ export function startEngine(opts: EngineOptions): Promise<{ recording: () => Rec
     };
     // setMocks, but with the recording monitor: set it, then enable the features setMocks enables.
     const monitor = new RecordingMonitor(mocks);
-    pulumi.runtime.setMockOptions(monitor, "zta-testbed", opts.stack, false);
+    // A preview, as `pulumi preview` evaluates the program: the gates that read live clusters during an update
+    // (verification/remoteSyncGate.ts) stay unknown here; their own tests and the sim tier run them.
+    pulumi.runtime.setMockOptions(monitor, "zta-testbed", opts.stack, true);
     // getStore is @internal in the SDK typings; it is what setMocks itself uses.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, unknown> };

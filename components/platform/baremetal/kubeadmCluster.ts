@@ -239,6 +239,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             name: c.name,
             network: c.network,
             provider,
+            adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
             loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [cniRelease, poolResource, l2Resource, ...metallbPolicies],

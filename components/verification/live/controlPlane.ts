@@ -11,6 +11,7 @@ import { sampleNamespace, samplePorts } from "../../workloads/samples";
 import { certName, hoursLeft, lifetimeHours, pemCertificates, uriSans, verifyChain } from "./certs";
 import { IstiodClient, IstiodEndpoint, PodRef, metricSamples, podToken, proxyNode, readyPods } from "./istiodClient";
 import { Kube } from "./kube";
+import { remoteSecretClusters, remoteSyncVerdict } from "./remoteSync";
 import {
     Json,
     XdsDump,
@@ -166,22 +167,10 @@ export async function controlPlaneChecks(
             const client = new IstiodClient(ztaXds, endpoint, cm.data?.["root-cert.pem"] ?? "");
             // b. remote clusters synced (istiod's own gauge)
             const metrics = await client.metrics();
-            const sync = metricSamples(metrics, "istiod_remote_cluster_sync_status").filter((s) => s.value === 1);
-            for (const s of sync) {
-                f.remoteSync[s.labels.cluster] = s.labels.status;
-            }
             const others = clusters.filter((o) => o.name !== c.name).map((o) => o.name);
-            // every peer must be synced, and so must any other remote cluster istiod was given (a stray or broken
-            // remote secret is named too)
-            const unsynced = [...new Set([...others, ...Object.keys(f.remoteSync)])].filter((o) => f.remoteSync[o] !== "synced");
-            record(
-                "remote-clusters-synced",
-                c.name,
-                unsynced.length === 0,
-                unsynced.length === 0
-                    ? `synced: ${others.join(", ") || "(no other cluster)"}`
-                    : `not synced: ${unsynced.map((o) => `${o} (${f.remoteSync[o] ?? "unknown to istiod"})`).join(", ")}`,
-            );
+            const sync = remoteSyncVerdict(metrics, [...others, ...(await remoteSecretClusters(c.kube))]);
+            Object.assign(f.remoteSync, sync.statuses);
+            record("remote-clusters-synced", c.name, sync.unsynced.length === 0, sync.detail);
 
             const dumps: XdsDump[] = [];
             const asProxy = async (pod: PodRef) => {

@@ -51,7 +51,7 @@ export class Kube {
         });
     }
 
-    request(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeResponse> {
+    request(method: string, path: string, body?: unknown, contentType?: string, accept = "application/json"): Promise<KubeResponse> {
         const url = new URL(path, this.server);
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise((resolve, reject) => {
@@ -62,7 +62,7 @@ export class Kube {
                     agent: this.#agent,
                     timeout: 10_000,
                     headers: {
-                        Accept: "application/json",
+                        Accept: accept,
                         ...(payload
                             ? { "Content-Type": contentType ?? (method === "PATCH" ? "application/merge-patch+json" : "application/json") }
                             : {}),
@@ -95,6 +95,15 @@ export class Kube {
 
     get(path: string): Promise<KubeResponse> {
         return this.request("GET", path);
+    }
+
+    /** Metadata only (names, labels, annotations) of a list: for Secrets, their contents never travel. */
+    async listMetadata(path: string): Promise<{ metadata: { name: string; annotations?: Record<string, string> } }[]> {
+        const r = await this.request("GET", path, undefined, undefined, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1");
+        if (r.status !== 200) {
+            throw new Error(`GET ${path} (metadata): HTTP ${r.status}`);
+        }
+        return (r.body as { items: { metadata: { name: string; annotations?: Record<string, string> } }[] }).items;
     }
 
     /** GET that must answer 200: the body, or an error naming the path and status. */
