@@ -11,7 +11,7 @@ import { kialiRedirectUris } from "./observability/kiali";
 import { Observability } from "./observability/observability";
 import { checkLabel, verifyNamespace } from "./verification/checks";
 import { ClusterVerification } from "./verification/verification";
-import { remoteSyncGate } from "./verification/remoteSyncGate";
+import { awaitRemoteSyncGates } from "./verification/remoteSyncGate";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
 /**
@@ -171,17 +171,23 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
 
     // Then, on every `up`, each istiod must report every remote cluster synced, or the update fails naming it.
     const meshClusters = [...config.clusters.map((c) => c.name), ...peers.map((p) => p.name)];
-    const remoteSync = Object.fromEntries(
-        clusters.map((cluster, i) => [
-            cluster.name,
-            remoteSyncGate({
-                cluster: cluster.name,
-                adminKubeconfig: cluster.adminKubeconfig,
-                peers: meshClusters.filter((n) => n !== cluster.name),
-                after: [mesh.controlPlanes[i].istiodRelease, ...mesh.remoteSecrets],
-                timeoutSeconds: config.verificationTimeoutSeconds,
-            }),
-        ]),
+    // A failure is logged as an error (which fails the update, naming each unsynced remote) rather than thrown: a
+    // program that throws after registering resources leaves the engine a rejected stack, not a diagnostic.
+    const remoteSync: Record<string, Record<string, string>> | string = await awaitRemoteSyncGates(
+        clusters.map((cluster, i) => ({
+            cluster: cluster.name,
+            adminKubeconfig: cluster.adminKubeconfig,
+            peers: meshClusters.filter((n) => n !== cluster.name),
+            after: [mesh.controlPlanes[i].istiodRelease, ...mesh.remoteSecrets],
+            timeoutSeconds: config.verificationTimeoutSeconds,
+        })),
+    ).then(
+        (states) => states ?? "read from each istiod during `pulumi up` (not in a preview)",
+        async (e: unknown) => {
+            const message = e instanceof Error ? e.message : String(e);
+            await pulumi.log.error(message);
+            return `FAILED: ${message}`;
+        },
     );
 
     const meshPeering: pulumi.Output<MeshPeering> = mesh.rootCertPem.apply((rootCert) => ({

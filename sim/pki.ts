@@ -104,11 +104,13 @@ export interface MeshPki {
 
 /**
  * The sim's mesh PKI: made once (RSA 4096) and kept in `dir`, so every later `npm run sim` plugs in the same
- * certificates and a second `pulumi up` changes nothing. The root key is deleted once the intermediates exist.
+ * certificates and a second `pulumi up` changes nothing. The root key stays in `dir` too (0600, never given to
+ * Pulumi): the sim issues a new intermediate with it to show a CA rotation (issueIntermediate).
  */
 export function ensureMeshPki(dir: string, clusters: readonly string[]): MeshPki {
     const bundleFile = path.join(dir, "mesh-pki.json");
-    if (fs.existsSync(bundleFile)) {
+    const rootKeyFile = path.join(dir, "root-key.pem");
+    if (fs.existsSync(bundleFile) && fs.existsSync(rootKeyFile)) {
         const existing = JSON.parse(fs.readFileSync(bundleFile, "utf8")) as MeshPki;
         if (clusters.every((c) => existing.intermediates[c])) {
             return existing;
@@ -120,9 +122,23 @@ export function ensureMeshPki(dir: string, clusters: readonly string[]): MeshPki
         rootCertPem: root.cert,
         intermediates: Object.fromEntries(clusters.map((c) => [c, pki.intermediate(root, c)])),
     };
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(rootKeyFile, root.key, { mode: 0o600 });
     fs.writeFileSync(bundleFile, JSON.stringify(bundle), { mode: 0o600 });
     pki.cleanup();
     return bundle;
+}
+
+/** A new intermediate for `cluster`, signed by the sim's kept root (a rotation); the bundle on disk is not changed. */
+export function issueIntermediate(dir: string, cluster: string): Pem {
+    const bundle = JSON.parse(fs.readFileSync(path.join(dir, "mesh-pki.json"), "utf8")) as MeshPki;
+    const root = { cert: bundle.rootCertPem, key: fs.readFileSync(path.join(dir, "root-key.pem"), "utf8") };
+    const pki = new OpensslPki(path.join(dir, "work-rotate"), "rsa4096");
+    try {
+        return pki.intermediate(root, cluster);
+    } finally {
+        pki.cleanup();
+    }
 }
 
 export interface IdentityPki {

@@ -23,7 +23,6 @@ import {
 import { meshConfigValues } from "./values";
 import { cniNamespace, crossNetworkGatewayName, eastWestGatewayName, istioNamespace } from "../core/istio";
 import { childOptions } from "../core/resources";
-import { sha256Hex } from "../core/rollout";
 
 /** Mesh-wide settings every cluster's control plane shares. */
 export interface MeshSettings {
@@ -143,27 +142,23 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         const pullSecrets = systemPullSecret ? [pullSecretName] : undefined;
         const pullSecretDeps = systemPullSecret ? [systemPullSecret] : [];
 
-        const cacertsHash = args.ca.chainPem.apply(sha256Hex);
         this.istiodRelease = release(
             "istiod",
             "istiod",
             releaseNames.istiod,
             ns,
-            cacertsHash.apply((hash) =>
-                istiodValues({
-                    meshId: args.meshId,
-                    cluster: c.name,
-                    network: c.network,
-                    trustDomain: args.trustDomain,
-                    hub: args.hub,
-                    cacertsHash: hash,
-                    imagePullSecrets: pullSecrets,
-                    meshPolicy: meshConfigValues({
-                        outboundTrafficPolicy: "REGISTRY_ONLY",
-                        workloadCertTtlHours: args.workloadCertTtlHours,
-                    }),
+            istiodValues({
+                meshId: args.meshId,
+                cluster: c.name,
+                network: c.network,
+                trustDomain: args.trustDomain,
+                hub: args.hub,
+                imagePullSecrets: pullSecrets,
+                meshPolicy: meshConfigValues({
+                    outboundTrafficPolicy: "REGISTRY_ONLY",
+                    workloadCertTtlHours: args.workloadCertTtlHours,
                 }),
-            ),
+            }),
             // istiod decides once at start-up whether a plug-in CA exists: cacerts must come first.
             [this.baseRelease, cni, cacerts, ...pullSecretDeps],
         );

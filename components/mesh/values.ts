@@ -8,10 +8,8 @@ import { psaLabels } from "../core/podSecurity";
 import { show } from "../core/validate";
 import { IstioChart } from "../core/versions";
 import { IstioPlatform, crossNetworkPort, eastWestGatewayName, gatewayPodLabels, ingressGatewayName, networkLabel } from "../core/istio";
-import { rolloutKey } from "../core/rollout";
 
 /** Annotation carrying the CA bundle hash so istiod restarts when cacerts changes (istio#57853). */
-export const cacertsHashAnnotation = rolloutKey("cacerts");
 
 export const releaseNames = {
     base: "istio-base",
@@ -85,8 +83,6 @@ export interface IstiodValuesInput {
     readonly network: string;
     readonly trustDomain: string;
     readonly hub?: string;
-    /** SHA-256 of the cacerts bundle (public parts). */
-    readonly cacertsHash: string;
     /** Pull secrets (names) for istiod and injected proxies, when images come from a private registry. */
     readonly imagePullSecrets?: readonly string[];
     /** Zero-trust mesh settings (REGISTRY_ONLY egress, workload certificate lifetime): meshConfigValues below. */
@@ -104,9 +100,9 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
             ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
         },
         meshConfig: { trustDomain: v.trustDomain, ...v.meshPolicy.meshConfig },
-        // istiod picks its CA once at start-up: a new cacerts must restart it.
+        // No restart on a new cacerts: istiod watches its files and reloads its CA (AUTO_RELOAD_PLUGIN_CERTS, on by
+        // default since Istio 1.18, the flag itself gone in 1.30); shown for real by the sim tier's rotation test.
         pilot: {
-            podAnnotations: { [cacertsHashAnnotation]: v.cacertsHash },
             ...v.meshPolicy.pilot,
             // Injection relies on the istio-cni agent instead of an istio-init container (see cniValues).
             cni: { enabled: true },

@@ -78,19 +78,42 @@ export interface RemoteSyncGateArgs {
     readonly timeoutSeconds: number;
 }
 
-/** The gate as an Output: istiod's sync state per remote cluster after an update; unknown in a preview. */
-export function remoteSyncGate(args: RemoteSyncGateArgs): pulumi.Output<Record<string, string> | undefined> {
-    return pulumi.all([args.adminKubeconfig, ...args.after.map((r) => r.id)]).apply(async ([kubeconfig]) => {
-        if (pulumi.runtime.isDryRun()) {
-            return undefined;
-        }
-        const kube = new Kube(kubeconfig);
-        return awaitRemoteSync({
-            cluster: args.cluster,
-            peers: args.peers,
-            timeoutMs: args.timeoutSeconds * 1000,
-            metrics: () => istiodMetricsViaApiServer(kube),
-            remoteSecrets: () => remoteSecretClusters(kube),
-        });
-    });
+/**
+ * The value of an Output as a promise that also REJECTS when a resource it depends on failed (the SDK's own
+ * `promise()`, marked internal; `apply` would simply never run, and a program awaiting it would hang).
+ */
+function settled<T>(o: pulumi.Output<T>): Promise<T> {
+    return (o as unknown as { promise(): Promise<T> }).promise();
+}
+
+/**
+ * The gates of every cluster, awaited by the program itself (not inside an `apply`, whose rejection would escape as
+ * an unhandled one): resolves to each istiod's state per remote cluster, or rejects with one error naming every
+ * cluster and remote that is not synced — which fails `pulumi up`. A preview skips them (undefined).
+ */
+export async function awaitRemoteSyncGates(
+    gates: readonly RemoteSyncGateArgs[],
+): Promise<Record<string, Record<string, string>> | undefined> {
+    if (pulumi.runtime.isDryRun()) {
+        return undefined;
+    }
+    const results = await Promise.allSettled(
+        gates.map(async (g) => {
+            const [kubeconfig] = await settled(pulumi.all([g.adminKubeconfig, ...g.after.map((r) => r.id)]));
+            const kube = new Kube(kubeconfig);
+            const states = await awaitRemoteSync({
+                cluster: g.cluster,
+                peers: g.peers,
+                timeoutMs: g.timeoutSeconds * 1000,
+                metrics: () => istiodMetricsViaApiServer(kube),
+                remoteSecrets: () => remoteSecretClusters(kube),
+            });
+            return [g.cluster, states] as const;
+        }),
+    );
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failures.length > 0) {
+        throw new Error(failures.map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason))).join("\n"));
+    }
+    return Object.fromEntries(results.map((r) => (r as PromiseFulfilledResult<readonly [string, Record<string, string>]>).value));
 }

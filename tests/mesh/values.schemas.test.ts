@@ -91,7 +91,6 @@ describe.each(istioVersions)("Istio %s", (version) => {
             cluster: "c",
             network: "n",
             trustDomain: "cluster.local",
-            cacertsHash: "0".repeat(64),
             meshPolicy: meshConfigValues({ outboundTrafficPolicy: "REGISTRY_ONLY", workloadCertTtlHours: 24 }),
         });
         expect(Object.keys(values).sort()).toEqual(["global", "meshConfig", "pilot"]);

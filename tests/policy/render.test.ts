@@ -206,14 +206,13 @@ describe("istiod values fragment", () => {
             cluster: "c",
             network: "n",
             trustDomain: td,
-            cacertsHash: "0".repeat(64),
             meshPolicy: meshConfigValues(input),
         }) as Record<string, any>;
         expect(Object.keys(merged).sort()).toEqual(["global", "meshConfig", "pilot"]);
         expect(merged.meshConfig.trustDomain).toBe(td);
         expect(merged.meshConfig.outboundTrafficPolicy).toEqual({ mode: "REGISTRY_ONLY" });
-        expect(Object.keys(merged.pilot).sort()).toEqual(["cni", "env", "podAnnotations"]);
-        expect(merged.pilot.podAnnotations["zta-testbed.dev/cacerts-sha256"]).toBe("0".repeat(64));
+        // no restart-on-rotation annotation: istiod reloads a new cacerts itself
+        expect(Object.keys(merged.pilot).sort()).toEqual(["cni", "env"]);
         expect(merged.meshConfig.defaultConfig.proxyMetadata.SECRET_TTL).toBe(`${input.workloadCertTtlHours}h`);
     });
 
