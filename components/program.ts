@@ -12,6 +12,7 @@ import { Observability } from "./observability/observability";
 import { checkLabel, verifyNamespace } from "./verification/checks";
 import { ClusterVerification } from "./verification/verification";
 import { awaitRemoteSyncGates } from "./verification/remoteSyncGate";
+import { controlPlaneChecksDuringUp, withControlPlaneVerdicts } from "./verification/controlPlaneRun";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 
 /**
@@ -190,6 +191,32 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         },
     );
 
+    // Where Pulumi's machine reaches istiod (controlPlaneChecks, e.g. the sim): the control-plane checks too; a failure
+    // fails the update, and their verdicts stand in for the Jobs that cannot run there.
+    const controlPlane = await controlPlaneChecksDuringUp({
+        settings: config.controlPlaneChecks,
+        clusters,
+        expect: {
+            trustDomain: config.trustDomain,
+            workloadCertTtlHours: config.workloadCertTtlHours,
+            ingressNamespace: config.ingressNamespace,
+            istioVersion: config.versions.istio,
+        },
+        rootCertPem: mesh.rootCertPem,
+        after: [...underTest, ...identity.ready, ...mesh.remoteSecrets],
+        timeoutSeconds: Math.min(config.verificationTimeoutSeconds, 60),
+    }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
+    const controlPlaneFailures =
+        controlPlane === undefined
+            ? []
+            : "error" in controlPlane
+              ? [`control-plane checks could not run: ${controlPlane.error}`]
+              : controlPlane.results.filter((r) => !r.ok).map((r) => `control-plane check ${r.id} failed in ${r.cluster}: ${r.detail}`);
+    for (const failure of controlPlaneFailures) {
+        await pulumi.log.error(failure);
+    }
+    const controlPlaneReport = controlPlane && !("error" in controlPlane) ? controlPlane : undefined;
+
     const meshPeering: pulumi.Output<MeshPeering> = mesh.rootCertPem.apply((rootCert) => ({
         meshId: config.meshId,
         trustDomain: config.trustDomain,
@@ -241,7 +268,12 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         },
         verification: pulumi
             .all(verification.map((v) => v.results))
-            .apply((results) => Object.fromEntries(clusters.map((c, i) => [c.name, results[i]]))),
+            .apply((results) =>
+                Object.fromEntries(clusters.map((c, i) => [c.name, withControlPlaneVerdicts(c.name, results[i], controlPlaneReport)])),
+            ),
+        ...(controlPlaneReport
+            ? { controlPlaneChecks: controlPlaneReport.results.map((r) => `${r.ok ? "PASS" : "FAIL"} ${r.id} ${r.cluster}: ${r.detail}`) }
+            : {}),
         ...platform.outputs,
     };
 }

@@ -213,6 +213,9 @@ export async function simStack(): Promise<Stack> {
         "zta-testbed:identityCredentials": { value: JSON.stringify(credentials), secret: true },
         "zta-testbed:observabilityCredentials": { value: JSON.stringify(observabilityCredentials), secret: true },
         "zta-testbed:observability": plain({ istioDashboards: simToolchain.istioDashboards }),
+        // istiod answers on its pod IP inside the netns, where `pulumi up` runs: the program runs the control-plane
+        // checks itself (a failure fails `up`; the verification outputs say what they proved)
+        "zta-testbed:controlPlaneChecks": plain({ ztaXds: simToolchain.ztaXds }),
     });
     return stack;
 }

@@ -186,6 +186,8 @@ export interface TestbedConfig {
     readonly identity: IdentityConfig;
     /** Prometheus, Grafana and Kiali: retention, dashboards source, Kiali's login. */
     readonly observability: ObservabilityConfig;
+    /** Run the control-plane checks inside `pulumi up` (config/controlPlaneChecks.ts); undefined: `npm run verify` only. */
+    readonly controlPlaneChecks?: ControlPlaneChecksConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
 }
@@ -254,6 +256,13 @@ export interface ObservabilityCredentials {
     readonly kialiSigningKey: Sensitive;
     /** The Keycloak user's password (substituted into the realm file: [A-Za-z0-9_-]). */
     readonly observerPassword: Sensitive;
+}
+
+export interface ControlPlaneChecksConfig {
+    /** The toolchain's xDS/CA client (absolute path). */
+    readonly ztaXds: string;
+    /** How Pulumi's machine reaches istiod: its pod IP (the only way supported inside `up`). */
+    readonly istiodAccess: "pod-ip";
 }
 
 export interface ObservabilityConfig {

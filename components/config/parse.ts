@@ -17,6 +17,7 @@ import { configDefaults } from "./defaults";
 import { readIdentity } from "./identity";
 import { HelmConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
 import { readObservability } from "./observability";
+import { readControlPlaneChecks } from "./controlPlaneChecks";
 import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, readEnum, readInt, readPattern } from "./readers";
 import { parseStructured } from "./structured";
@@ -191,6 +192,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters[0]?.name,
         baremetal,
     );
+    const controlPlaneChecks = readControlPlaneChecks(problems, raw.get("controlPlaneChecks"));
     const observability = readObservability(problems, {
         observability: raw.get("observability"),
         observabilityCredentials: raw.get("observabilityCredentials"),
@@ -216,6 +218,7 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         ...(sampleRegistry !== undefined ? { sampleRegistry } : {}),
         identity,
         observability,
+        ...(controlPlaneChecks ? { controlPlaneChecks } : {}),
         baremetal,
     };
 }

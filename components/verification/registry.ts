@@ -11,6 +11,7 @@ import type { BadTokens } from "../identity/jwt";
 import type { KeycloakEndpoint } from "../identity/identity";
 import { allowEgressToPods, allowIngressFromPods, allowKeycloakEgress, NetworkPolicy } from "../core/networkPolicy";
 import { gatewayPodLabels } from "../core/istio";
+import type { ControlPlaneCheckId } from "./live/controlPlane";
 import { sampleNamespace, samplePorts } from "../workloads/samples";
 import {
     checkLabel,
@@ -88,6 +89,11 @@ export interface VerificationCheck {
     /** The zero-trust claim it proves. */
     readonly claim: string;
     readonly client: CheckClient;
+    /**
+     * The control-plane checks (live/controlPlane.ts) that prove the configuration behind this claim — what istiod
+     * sends the proxies — without a data plane: where the Job cannot run for real (the sim), their verdict is reported.
+     */
+    readonly controlPlane: readonly ControlPlaneCheckId[];
     /** `runs`: false in a cluster where the check is skipped. */
     readonly networkPolicies?: (ctx: CheckContext, runs: boolean) => CheckPolicies;
     readonly script: (inputs: ScriptInputs) => string;
@@ -130,6 +136,7 @@ export const verificationChecks: readonly VerificationCheck[] = [
         name: "cross-network",
         claim: "cross-network load balancing: one client gets answers from helloworld v1 and v2, each running in one network only",
         client: { kind: "meshed", serviceAccount: "curl" },
+        controlPlane: ["remote-clusters-synced", "xds-cross-network-endpoints"],
         script: (i) => crossNetworkScript(i.timeoutSeconds),
         scenarios: {
             pass: {
@@ -155,6 +162,7 @@ export const verificationChecks: readonly VerificationCheck[] = [
         name: "plaintext-refused",
         claim: "STRICT mTLS: a plaintext connection from outside the mesh is closed by the server's sidecar",
         client: { kind: "outside" },
+        controlPlane: ["xds-inbound-mtls-rbac"],
         networkPolicies: () => {
             const peer = { podLabels: { app: "helloworld" }, ports: [samplePorts.helloworld] };
             return {
@@ -194,6 +202,7 @@ export const verificationChecks: readonly VerificationCheck[] = [
         name: "unauthorized-identity",
         claim: "authorization: a meshed identity no ALLOW policy names gets 403 RBAC: access denied",
         client: { kind: "meshed", serviceAccount: intruderServiceAccount, createAs: "intruder-sa" },
+        controlPlane: ["xds-inbound-mtls-rbac", "xds-deny-by-default"],
         script: (i) => unauthorizedScript(i.timeoutSeconds),
         scenarios: {
             pass: {
@@ -219,6 +228,7 @@ export const verificationChecks: readonly VerificationCheck[] = [
         name: "ingress-jwt",
         claim: "JWT at the ingress: a Keycloak token 200, none 403, expired / forged / wrong-audience 401, in one round",
         client: { kind: "outside" },
+        controlPlane: ["xds-ingress-jwt"],
         // The issuer is Keycloak's Service name where it runs in a cluster: reachable from that cluster only.
         skip: ({ cluster, identity: { keycloak } }) =>
             keycloak.kind === "cluster" && keycloak.cluster !== cluster

@@ -82,7 +82,7 @@ export interface RemoteSyncGateArgs {
  * The value of an Output as a promise that also REJECTS when a resource it depends on failed (the SDK's own
  * `promise()`, marked internal; `apply` would simply never run, and a program awaiting it would hang).
  */
-function settled<T>(o: pulumi.Output<T>): Promise<T> {
+export function settled<T>(o: pulumi.Output<T>): Promise<T> {
     return (o as unknown as { promise(): Promise<T> }).promise();
 }
 

@@ -27,6 +27,20 @@ import {
     virtualHosts,
 } from "./xds";
 
+/** The checks run per cluster, in order. */
+export const controlPlaneCheckIds = [
+    "istiod-ready",
+    "remote-clusters-synced",
+    "xds-cross-network-endpoints",
+    "xds-deny-by-default",
+    "xds-inbound-mtls-rbac",
+    "xds-ingress-jwt",
+    "xds-no-rejects",
+    "ca-workload-certificate",
+    "ca-cross-cluster-trust",
+] as const;
+export type ControlPlaneCheckId = (typeof controlPlaneCheckIds)[number];
+
 export interface LiveCluster {
     /** Istio cluster ID. */
     readonly name: string;
@@ -48,7 +62,7 @@ export interface MeshExpectations {
 }
 
 export interface CheckResult {
-    readonly id: string;
+    readonly id: ControlPlaneCheckId;
     readonly cluster: string;
     readonly ok: boolean;
     readonly detail: string;
@@ -109,7 +123,7 @@ export async function controlPlaneChecks(
 ): Promise<ControlPlaneReport> {
     const results: CheckResult[] = [];
     const facts: ClusterFacts[] = [];
-    const record = (id: string, cluster: string, ok: boolean, detail: string) => results.push({ id, cluster, ok, detail });
+    const record = (id: ControlPlaneCheckId, cluster: string, ok: boolean, detail: string) => results.push({ id, cluster, ok, detail });
     const roots = pemCertificates(expect.rootCertPem);
     if (roots.length === 0) {
         throw new Error("the expected root certificate is not PEM");
