@@ -3,6 +3,7 @@
  * per-cluster intermediates `O=Istio, CN=Intermediate CA, L=<cluster>`, CA pathlen 0, SAN istiod.istio-system.svc.
  * Used by the sim (RSA 4096, kept in the sim dir so re-runs are no-ops) and by tests (P-256, throw-away).
  */
+import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -59,8 +60,8 @@ export class OpensslPki {
         return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
     }
 
-    /** An intermediate CA for `cluster`, signed by `issuer`. */
-    intermediate(issuer: Pem, cluster: string, days = 730): Pem {
+    /** An intermediate CA for `cluster`, signed by `issuer`, valid `days` days, or exactly `hours` hours when given. */
+    intermediate(issuer: Pem, cluster: string, days = 730, hours?: number): Pem {
         const id = `int${this.#n++}`;
         fs.writeFileSync(this.file(`${id}-issuer.crt`), issuer.cert);
         fs.writeFileSync(this.file(`${id}-issuer.key`), issuer.key, { mode: 0o600 });
@@ -77,17 +78,52 @@ export class OpensslPki {
             "-subj",
             `/O=Istio/CN=Intermediate CA/L=${cluster}`,
         ]);
-        this.ssl(
-            ["x509", "-req", "-sha256", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`].concat([
-                "-CAcreateserial",
+        if (hours === undefined) {
+            this.ssl(
+                ["x509", "-req", "-sha256", "-in", `${id}.csr`, "-CA", `${id}-issuer.crt`, "-CAkey", `${id}-issuer.key`].concat([
+                    "-CAcreateserial",
+                    "-out",
+                    `${id}.crt`,
+                    "-days",
+                    String(days),
+                    "-extfile",
+                    `${id}.ext`,
+                ]),
+            );
+        } else {
+            // `openssl x509` (3.0) counts validity in days only; `openssl ca` takes an exact end date.
+            const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
+            fs.writeFileSync(this.file(`${id}-index.txt`), "");
+            fs.writeFileSync(
+                this.file(`${id}-ca.cnf`),
+                `[ca]\ndefault_ca = zta\n[zta]\ndatabase = ${id}-index.txt\nnew_certs_dir = .\nserial = ${id}-serial\n` +
+                    `policy = any\npreserve = yes\nunique_subject = no\ncopy_extensions = none\n[any]\nO = optional\nCN = supplied\nL = optional\n`,
+            );
+            fs.writeFileSync(this.file(`${id}-serial`), `${randomBytes(16).toString("hex")}\n`);
+            this.ssl([
+                "ca",
+                "-batch",
+                "-notext",
+                "-config",
+                `${id}-ca.cnf`,
+                "-md",
+                "sha256",
+                "-in",
+                `${id}.csr`,
+                "-cert",
+                `${id}-issuer.crt`,
+                "-keyfile",
+                `${id}-issuer.key`,
                 "-out",
                 `${id}.crt`,
-                "-days",
-                String(days),
                 "-extfile",
                 `${id}.ext`,
-            ]),
-        );
+                "-startdate",
+                stamp(Date.now() - 60_000),
+                "-enddate",
+                stamp(Date.now() + hours * 3_600_000),
+            ]);
+        }
         fs.rmSync(this.file(`${id}-issuer.key`));
         return { cert: fs.readFileSync(this.file(`${id}.crt`), "utf8"), key: fs.readFileSync(this.file(`${id}.key`), "utf8") };
     }
@@ -130,12 +166,12 @@ export function ensureMeshPki(dir: string, clusters: readonly string[]): MeshPki
 }
 
 /** A new intermediate for `cluster`, signed by the sim's kept root (a rotation); the bundle on disk is not changed. */
-export function issueIntermediate(dir: string, cluster: string): Pem {
+export function issueIntermediate(dir: string, cluster: string, hours?: number): Pem {
     const bundle = JSON.parse(fs.readFileSync(path.join(dir, "mesh-pki.json"), "utf8")) as MeshPki;
     const root = { cert: bundle.rootCertPem, key: fs.readFileSync(path.join(dir, "root-key.pem"), "utf8") };
     const pki = new OpensslPki(path.join(dir, "work-rotate"), "rsa4096");
     try {
-        return pki.intermediate(root, cluster);
+        return pki.intermediate(root, cluster, undefined, hours);
     } finally {
         pki.cleanup();
     }

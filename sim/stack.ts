@@ -14,12 +14,13 @@ import { versionProfiles } from "../components/core/versions";
 import manifest from "../versions.json";
 import { identityDefaults, inClusterKeycloakHostname } from "../components/config/identity";
 import { ensureIdentityPki, ensureMeshPki } from "./pki";
+import { toolchainDir, toolchainPath } from "./toolchain";
 import { LiveCluster } from "../components/verification/live/controlPlane";
 import { Kube } from "../components/verification/live/kube";
 
 export const repoRoot = path.resolve(__dirname, "..");
 export const simDir = process.env.ZTA_SIM_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "sim");
-export const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "toolchain");
+export { toolchainDir } from "./toolchain";
 
 /** The toolchain pins of versions.json (the manifest toolchain/build.sh builds from). */
 const pins = manifest.toolchain;
@@ -36,7 +37,7 @@ export const simToolchain = {
         binary: path.join(toolchainDir, "plugins", "kubernetes", `v${pins.kubernetesProvider.version}`, "pulumi-resource-kubernetes"),
     },
     /** The sim's xDS/CA client (toolchain piece istiod-1.30, beside pilot-discovery). */
-    ztaXds: path.join(toolchainDir, "istiod", pins.istio130.modver, "bin", "zta-xds"),
+    ztaXds: toolchainPath("ztaXds"),
     istioCharts: {
         version: versionProfiles.default.istio,
         dir: path.join(toolchainDir, "charts", "istio", pins.istio130.modver),

@@ -348,3 +348,78 @@ EOF
   clean_work "$w"
   stamp "$(stampf_cilium-charts)" "module=$mod@$CILIUM_CHARTS_MODVER" "charts=$CILIUM_CHARTS_CHARTS"
 }
+
+# Prometheus and promtool from github.com/prometheus/prometheus (module v0.3XX.Y is Prometheus 3.XX.Y; pinned to the
+# default profile's image release): the sim runs prometheus as the Prometheus pods' process, npm test runs promtool
+# on every rendered configuration and rule file. Beside them, from the same module graph, zta-promql
+# (toolchain/go/zta-promql): the tests' reader of PromQL with Prometheus's own parser. No web UI assets (the
+# builtinassets tag needs a JavaScript build): the HTTP API, which is all the sim reads, is unaffected. Of the service
+# discoveries only Kubernetes' (the one the project's configurations use; remove_all_sd + enable_kubernetes_sd, the
+# upstream tags for slim builds): a cold build compiles no cloud SDK, and a configuration using another discovery is
+# refused here (a false failure, never a false pass).
+P_PROM=$CACHE/prometheus/$PROMETHEUS_VERSION
+outputs_prometheus() { echo "$P_PROM/bin/prometheus"; echo "$P_PROM/bin/promtool"; echo "$P_PROM/bin/zta-promql"; }
+stampf_prometheus() { echo "$P_PROM/.built"; }
+build_prometheus() {
+  local mod=github.com/prometheus/prometheus
+  require_served prometheus "$mod@$PROMETHEUS_VERSION" || return 1
+  local w; w=$(newwork prometheus) || return 1
+  printf 'module zta-toolchain/prometheus\n\ngo 1.25\n\nrequire %s %s\n\ntool (\n\t%s/cmd/prometheus\n\t%s/cmd/promtool\n)\n' \
+    "$mod" "$PROMETHEUS_VERSION" "$mod" "$mod" >"$w/go.mod"
+  mkdir -p "$w/zta-promql" && cp "$HERE"/go/zta-promql/*.go "$w/zta-promql/" || return 1
+  local v=github.com/prometheus/common/version
+  local tags=netgo,remove_all_sd,enable_kubernetes_sd
+  local ld="-s -w -X $v.Version=$PROMETHEUS_RELEASE -X $v.Revision=$PROMETHEUS_VERSION -X $v.Branch=module -X $v.BuildUser=zta-toolchain"
+  (cd "$w" && gocmd mod tidy && gocmd build -trimpath -pgo=off -tags "$tags" -ldflags "$ld" -o "$w/prometheus" $mod/cmd/prometheus \
+    && gocmd build -trimpath -pgo=off -tags "$tags" -ldflags "$ld" -o "$w/promtool" $mod/cmd/promtool \
+    && gocmd build -trimpath -pgo=off -ldflags "-s -w" -o "$w/zta-promql.bin" ./zta-promql) || return 1
+  # the version check: both binaries must say the release they were pinned to
+  local b
+  for b in prometheus promtool; do
+    "$w/$b" --version 2>&1 | grep -q "version $PROMETHEUS_RELEASE" || { log "prometheus: built $b does not report version $PROMETHEUS_RELEASE"; return 1; }
+  done
+  install_bin "$w/prometheus" "$P_PROM/bin/prometheus" && install_bin "$w/promtool" "$P_PROM/bin/promtool" \
+    && install_bin "$w/zta-promql.bin" "$P_PROM/bin/zta-promql" || return 1
+  clean_work "$w"
+  stamp "$(stampf_prometheus)" "module=$mod@$PROMETHEUS_VERSION" "release=$PROMETHEUS_RELEASE"
+}
+
+# Keycloak's server distribution from Maven Central (the sim runs it as the Keycloak pod's process), checked against
+# the manifest's SHA-512, and a Java it supports: JAVA_HOME, else the newest JDK in /usr/lib/jvm, of at least
+# javaMin. `jdk` is a link to it (an output: a removed JDK makes the piece missing, and the rebuild says why).
+P_KEYCLOAK=$CACHE/keycloak/$KEYCLOAK_VERSION
+MAVEN_REPO=${ZTA_MAVEN_REPO:-https://repo1.maven.org/maven2}
+outputs_keycloak() { echo "$P_KEYCLOAK/dist/bin/kc.sh"; echo "$P_KEYCLOAK/jdk/bin/java"; }
+stampf_keycloak() { echo "$P_KEYCLOAK/.built"; }
+java_major() { # JAVA_HOME -> major version (empty when it does not run)
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1
+}
+find_jdk() { # prints the JDK home of the newest Java >= KEYCLOAK_JAVA_MIN, or explains and fails
+  local c m best="" bestm=0 seen=""
+  for c in ${JAVA_HOME:-} /usr/lib/jvm/*; do
+    [[ -x $c/bin/java ]] || continue
+    m=$(java_major "$c"); seen+=" $c (${m:-?})"
+    [[ -n $m && $m -ge $KEYCLOAK_JAVA_MIN && $m -gt $bestm ]] && { best=$c; bestm=$m; }
+  done
+  if [[ -z $best ]]; then
+    log "keycloak: Keycloak $KEYCLOAK_VERSION needs Java $KEYCLOAK_JAVA_MIN or newer; found:${seen:- no JDK in JAVA_HOME or /usr/lib/jvm}"
+    log "keycloak: install one (e.g. apt-get install openjdk-21-jdk-headless, or a Temurin 21+) or set JAVA_HOME to it"
+    return 1
+  fi
+  printf '%s' "$(readlink -f "$best")"
+}
+build_keycloak() {
+  local jdk; jdk=$(find_jdk) || return 1
+  local a=${KEYCLOAK_ARTIFACT#*:} g=${KEYCLOAK_ARTIFACT%%:*}
+  local url="$MAVEN_REPO/${g//.//}/$a/$KEYCLOAK_VERSION/$a-$KEYCLOAK_VERSION.zip"
+  local w; w=$(newwork keycloak) || return 1
+  curl -fsSL --retry 3 -o "$w/dist.zip" "$url" || { log "keycloak: cannot download $url"; return 1; }
+  printf '%s  %s\n' "$KEYCLOAK_SHA_512" "$w/dist.zip" | sha512sum -c --quiet - || { log "keycloak: $url does not match versions.json's sha512"; return 1; }
+  (cd "$w" && unzip -q dist.zip) || return 1
+  [[ -x $w/$a-$KEYCLOAK_VERSION/bin/kc.sh || -x $w/keycloak-$KEYCLOAK_VERSION/bin/kc.sh ]] || { log "keycloak: the zip has no bin/kc.sh"; return 1; }
+  rm -rf "$P_KEYCLOAK" && mkdir -p "$P_KEYCLOAK" || return 1
+  mv "$w"/keycloak-"$KEYCLOAK_VERSION" "$P_KEYCLOAK/dist" 2>/dev/null || mv "$w/$a-$KEYCLOAK_VERSION" "$P_KEYCLOAK/dist" || return 1
+  ln -sfn "$jdk" "$P_KEYCLOAK/jdk" || return 1
+  rm -rf "$w"
+  stamp "$(stampf_keycloak)" "artifact=$KEYCLOAK_ARTIFACT:$KEYCLOAK_VERSION" "sha512=$KEYCLOAK_SHA_512" "jdk=$jdk" "java=$(java_major "$jdk")"
+}

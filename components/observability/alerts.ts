@@ -3,6 +3,7 @@
  * any plaintext traffic. Pure.
  */
 import { clusterLabel, istioMetrics } from "./metrics";
+import { federationJobName } from "./prometheus";
 
 export interface AlertRule {
     readonly alert: string;
@@ -20,8 +21,8 @@ export interface RuleGroup {
 export interface AlertInput {
     /** Workload certificate lifetime, hours (config `workloadCertTtlHours`). */
     readonly workloadCertTtlHours: number;
-    /** Scrape jobs that federate other clusters: an alert when one fails (their alerts would be blind). */
-    readonly federationJobs: readonly string[];
+    /** Clusters this Prometheus federates: an alert when one's job fails or is missing (their alerts would be blind). */
+    readonly federated: readonly string[];
 }
 
 /**
@@ -94,11 +95,18 @@ export function alertRules(input: AlertInput): RuleGroup[] {
                             "{{ $labels.source_workload }} → {{ $labels.destination_service }} in {{ $labels.cluster }} without mutual TLS.",
                     },
                 },
-                ...(input.federationJobs.length > 0
+                ...(input.federated.length > 0
                     ? [
                           {
                               alert: "MeshFederationDown",
-                              expr: `max by (${by}, job) (up{job=~"${input.federationJobs.join("|")}"}) == 0 or absent(up{job=~"${input.federationJobs.join("|")}"})`,
+                              // Down, or no target at all. One absent() per job, labelled like the job's own series:
+                              // absent() over a regex of jobs would stay silent while any one of them is still there.
+                              expr: [
+                                  `max by (${by}, job) (up{job=~"${input.federated.map(federationJobName).join("|")}"}) == 0`,
+                                  ...input.federated.map(
+                                      (c) => `label_replace(absent(up{job="${federationJobName(c)}"}), "${clusterLabel}", "${c}", "", "")`,
+                                  ),
+                              ].join(" or "),
                               for: "5m",
                               labels: { severity: "critical" as const },
                               annotations: {

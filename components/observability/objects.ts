@@ -20,7 +20,7 @@ import { istioNamespace } from "../core/istio";
 
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { AlertInput, alertRules } from "./alerts";
-import { FederationTarget, federationJobName, prometheusConfig } from "./prometheus";
+import { FederationTarget, prometheusConfig } from "./prometheus";
 import { sha256Hex, rolloutKey } from "../core/rollout";
 
 export const observabilityNamespace = "observability";
@@ -78,7 +78,7 @@ export interface PrometheusInput {
     /** The mesh cluster's Prometheus federates these; empty elsewhere. */
     readonly federate: readonly FederationTarget[];
     /** Alert rules: the mesh-wide Prometheus only (it sees every cluster). */
-    readonly alerts?: Omit<AlertInput, "federationJobs">;
+    readonly alerts?: Omit<AlertInput, "federated">;
     /** API server ports as pods reach them (the sidecar bypass). */
     readonly apiServerPorts: readonly number[];
     readonly pullSecret?: string;
@@ -97,7 +97,7 @@ export function prometheusObjects(input: PrometheusInput) {
     const data: Record<string, string> = { "prometheus.yml": stringify(config) };
     if (input.alerts) {
         data["alerts.yml"] = stringify({
-            groups: alertRules({ ...input.alerts, federationJobs: input.federate.map((f) => federationJobName(f.cluster)) }),
+            groups: alertRules({ ...input.alerts, federated: input.federate.map((f) => f.cluster) }),
         });
     }
     const sa = mesh ? serviceAccounts.federator : serviceAccounts.prometheus;

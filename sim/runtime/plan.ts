@@ -21,6 +21,8 @@ export interface VolumePlan {
     readonly files: readonly FileEntry[];
     /** With subPath: only this file of the volume, at mountPath itself. */
     readonly subPath?: string;
+    /** The mount is read-only (honoured where the runtime mounts: rootfs images). */
+    readonly readOnly?: boolean;
 }
 
 export interface ReadinessPlan {
@@ -66,6 +68,13 @@ export interface PlanContext {
     readonly nodeAllocatable: { readonly cpu: string; readonly memory: string };
     /** The binary that plays the image's entrypoint, as the process sees it. */
     readonly entrypoint: string;
+    /**
+     * The image brings a userland (its root holds a shell, coreutils ...): a container `command` runs as written, as
+     * in the image. Without one only the entrypoint exists, and a command naming anything else is refused.
+     */
+    readonly userland?: boolean;
+    /** The image's own environment (its config's Env): under the pod's, as a container runtime applies it. */
+    readonly imageEnv?: Readonly<Record<string, string>>;
     /** Flags appended to the container's args (pinning listeners to the pod IP). */
     readonly extraArgs: readonly string[];
 }
@@ -291,8 +300,9 @@ function readinessOf(container: Container, probe: Probe | undefined): ReadinessP
     throw new Error(`container ${container.name}: only httpGet and tcpSocket readiness probes are supported by the sim's runtime`);
 }
 
+/** Plans a container of the pod, or one of its init containers. */
 export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): PlanResult {
-    const container = pod.spec.containers.find((c) => c.name === containerName);
+    const container = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === containerName);
     if (!container) {
         throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name} has no container ${containerName}`);
     }
@@ -306,6 +316,7 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
             HOSTNAME: pod.metadata.name ?? "",
             PATH: "/usr/local/bin:/usr/bin:/bin",
             HOME: "/",
+            ...ctx.imageEnv,
         };
         for (const from of container.envFrom ?? []) {
             const src = from.secretRef
@@ -351,13 +362,13 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
             const files = volumeFiles(pod, v, ctx, used);
             volumes.push(
                 files === "emptyDir"
-                    ? { name: m.name, mountPath: m.mountPath, kind: "emptyDir", files: [], subPath: m.subPath }
-                    : { name: m.name, mountPath: m.mountPath, kind: "files", files, subPath: m.subPath },
+                    ? { name: m.name, mountPath: m.mountPath, kind: "emptyDir", files: [], subPath: m.subPath, readOnly: m.readOnly }
+                    : { name: m.name, mountPath: m.mountPath, kind: "files", files, subPath: m.subPath, readOnly: m.readOnly },
             );
         }
 
         // a container command naming another binary would not be this image's entrypoint: refuse rather than guess
-        if (container.command && container.command[0] !== ctx.entrypoint) {
+        if (container.command && !ctx.userland && container.command[0] !== ctx.entrypoint) {
             throw new Error(
                 `container ${container.name}: command ${container.command[0]} is not the entrypoint the sim runs (${ctx.entrypoint})`,
             );

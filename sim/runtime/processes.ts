@@ -7,8 +7,8 @@
  * not: each pod owns its ports. Every pod's IP is an address on that namespace's `lo`, so the process is told to
  * bind its pod IP (flags appended after the pod's own, which the binaries let win) instead of all addresses.
  */
-import * as path from "node:path";
-import manifest from "../../versions.json";
+import { ToolchainPiece } from "../toolchain";
+import type { RootfsSpec } from "./rootfs";
 
 export interface ProcessImage {
     /** Readable name, for logs. */
@@ -18,13 +18,28 @@ export interface ProcessImage {
     readonly app: string;
     /** The container of those pods that runs as this process (others stay simulated). */
     readonly container: string;
-    /** The toolchain's build of the image's binary, relative to the toolchain dir. */
-    readonly binary: string;
+    /** A static binary (the toolchain's build of the image's one): the root holds it at `entrypoint`, and no userland. */
+    readonly binary?: ToolchainPiece;
+    /** Or a whole image root (sim/runtime/rootfs.ts): userland, toolchain trees, mounted volumes. */
+    readonly rootfs?: ImageRootfs;
+    /** Init containers of those pods the runtime runs first, in order, each to completion (others stay simulated). */
+    readonly initContainers?: readonly string[];
+    /** The image config's environment (under the pod's). */
+    readonly env?: Readonly<Record<string, string>>;
     /** The image's entrypoint path: the binary sits there in the process's root; a container without `command` runs it. */
     readonly entrypoint: string;
     /** Flags that pin the process's listeners to the pod IP (`{ip}`). */
     readonly listen: readonly string[];
 }
+
+/** RootfsSpec with toolchain pieces as sources. */
+export interface ImageRootfs extends Omit<RootfsSpec, "trees" | "binds"> {
+    readonly trees: readonly { readonly path: string; readonly piece: ToolchainPiece }[];
+    readonly binds: readonly { readonly path: string; readonly piece: ToolchainPiece }[];
+}
+
+/** Where the Keycloak image keeps its JDK, for our root (JAVA_HOME). */
+const javaHome = "/opt/java/openjdk";
 
 export const processImages: readonly ProcessImage[] = [
     {
@@ -32,7 +47,7 @@ export const processImages: readonly ProcessImage[] = [
         namespace: "istio-system",
         app: "istiod",
         container: "discovery",
-        binary: path.join("istiod", manifest.toolchain.istio130.modver, "bin", "pilot-discovery"),
+        binary: "pilotDiscovery",
         entrypoint: "/usr/local/bin/pilot-discovery",
         listen: [
             "--httpAddr={ip}:8080",
@@ -42,6 +57,37 @@ export const processImages: readonly ProcessImage[] = [
             "--httpsAddr={ip}:15017",
             "--ctrlz_address={ip}",
         ],
+    },
+    {
+        // Both clusters' Prometheus: the mesh one (cluster 1) evaluates the alert rules on what it scrapes for real.
+        name: "prometheus",
+        namespace: "observability",
+        app: "prometheus",
+        container: "prometheus",
+        binary: "prometheus",
+        entrypoint: "/bin/prometheus",
+        listen: ["--web.listen-address={ip}:9090"],
+    },
+    {
+        // Keycloak in cluster 1 (cloud and sim stacks): Maven Central's distribution of the image's release, on the
+        // toolchain's JDK; kc.sh runs as in the image (its start-time build, then the server).
+        name: "keycloak",
+        namespace: "keycloak",
+        app: "keycloak",
+        container: "keycloak",
+        entrypoint: "/opt/keycloak/bin/kc.sh",
+        initContainers: ["copy-quarkus"],
+        rootfs: {
+            host: ["/usr"],
+            links: { bin: "usr/bin", sbin: "usr/sbin", lib: "usr/lib", lib64: "usr/lib64" },
+            trees: [{ path: "/opt/keycloak", piece: "keycloakDist" }],
+            binds: [{ path: javaHome, piece: "keycloakJdk" }],
+            // the image's users: keycloak is uid 1000, group 0 (the pod adds its fsGroup)
+            passwd: ["root:x:0:0:root:/root:/bin/bash", "keycloak:x:1000:0:keycloak:/opt/keycloak:/sbin/nologin"],
+            group: ["root:x:0:", "keycloak:x:1000:"],
+        },
+        env: { JAVA_HOME: javaHome, PATH: `${javaHome}/bin:/usr/local/bin:/usr/bin:/bin`, LANG: "en_US.UTF-8" },
+        listen: ["--http-host={ip}"],
     },
 ];
 

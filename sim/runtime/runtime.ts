@@ -23,9 +23,10 @@ import { configMapSource, ConfigMap, DataSource, Pod, Secret, secretSource } fro
 import { PlanContext, ProcessPlan, ReadinessPlan, planProcess, tokenKey, tokenNeeds } from "./plan";
 import { imageOf, processImages, ProcessImage, selectionKey, selectionValue } from "./processes";
 import { writeAtomic } from "./files";
+import { mountScript, mountSteps } from "./rootfs";
+import { toolchainPath } from "../toolchain";
 
 const tickMs = 500;
-const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(process.env.HOME ?? "/root", ".cache", "zta-testbed", "toolchain");
 
 /** chroot(8), found once on the runtime's own PATH (a process's PATH is the pod's, inside its root). */
 const chrootBin = ["/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot"].find((p) => fs.existsSync(p)) ?? "chroot";
@@ -56,6 +57,9 @@ class PodProcess {
     addressAdded = false;
     reported = "";
     plan?: ProcessPlan;
+    /** The image's init containers have all completed (once per pod, as a kubelet runs them). */
+    initDone = false;
+    readonly podDir: string;
     readonly root: string;
 
     constructor(
@@ -64,7 +68,18 @@ class PodProcess {
         readonly image: ProcessImage,
         stateDir: string,
     ) {
-        this.root = path.join(stateDir, "pods", cluster, `${pod.metadata.namespace}_${pod.metadata.name}`, "root");
+        this.podDir = path.join(stateDir, "pods", cluster, `${pod.metadata.namespace}_${pod.metadata.name}`);
+        this.root = this.rootOf(image.container);
+    }
+
+    /** A container's root: one per pod for a static binary, one per container for an image root. */
+    rootOf(container: string): string {
+        return this.image.rootfs ? path.join(this.podDir, container, "root") : path.join(this.podDir, "root");
+    }
+
+    /** A volume's storage (image roots mount it; a static binary's root holds the files itself). */
+    storageOf(volume: string): string {
+        return path.join(this.podDir, "volumes", volume);
     }
 
     get key(): string {
@@ -74,7 +89,18 @@ class PodProcess {
         return this.pod.status?.podIP ?? "";
     }
     get logFile(): string {
-        return path.join(path.dirname(this.root), `${this.image.container}.log`);
+        return path.join(this.podDir, `${this.image.container}.log`);
+    }
+}
+
+/** Signals a container's whole process group (it was spawned detached: its own group). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+    try {
+        if (child.pid !== undefined) {
+            process.kill(-child.pid, signal);
+        }
+    } catch {
+        // already gone
     }
 }
 
@@ -222,6 +248,8 @@ class ClusterRuntime {
             apiServer: this.apiServer,
             nodeAllocatable: { cpu: "64", memory: "256Gi" },
             entrypoint: p.image.entrypoint,
+            userland: p.image.rootfs !== undefined,
+            imageEnv: p.image.env,
             extraArgs: p.image.listen.map((a) => a.replace(/\{ip\}/g, p.ip)),
         };
         const result = planProcess(p.pod, p.image.container, ctx);
@@ -229,13 +257,34 @@ class ClusterRuntime {
             p.waiting = result.waiting;
             return;
         }
-        p.waiting = undefined;
-        p.plan = result.plan;
-        this.materialize(p, result.plan);
         if (!p.addressAdded) {
             ip(["addr", "add", `${p.ip}/32`, "dev", "lo"]);
             p.addressAdded = true;
         }
+        if (!p.initDone && Date.now() >= p.backoffUntil) {
+            for (const name of p.image.initContainers ?? []) {
+                const init = planProcess(p.pod, name, { ...ctx, extraArgs: [] });
+                if ("waiting" in init) {
+                    p.waiting = `init container ${name}: ${init.waiting}`;
+                    return;
+                }
+                this.materialize(p, init.plan, name);
+                const code = await this.runToCompletion(p, init.plan, name);
+                if (code !== 0) {
+                    p.waiting = `init container ${name} exited ${code}`;
+                    p.restarts += 1;
+                    p.backoffUntil = Date.now() + Math.min(30_000, 1000 * 2 ** Math.min(p.restarts - 1, 5));
+                    return;
+                }
+            }
+            p.initDone = true;
+        }
+        if (!p.initDone) {
+            return;
+        }
+        p.waiting = undefined;
+        p.plan = result.plan;
+        this.materialize(p, result.plan, p.image.container);
         if (!p.child && Date.now() >= p.backoffUntil) {
             this.start(p, result.plan);
         }
@@ -244,13 +293,76 @@ class ClusterRuntime {
         }
     }
 
+    /** The kubelet's files of every container: /etc/resolv.conf, /etc/hosts, /etc/hostname. */
+    writeEtc(p: PodProcess, root: string): void {
+        // what the kubelet writes into every container (dnsPolicy ClusterFirst): the sim has no cluster DNS,
+        // so the nameserver is loopback, where nothing answers
+        const ns = p.pod.metadata.namespace ?? "default";
+        fs.mkdirSync(path.join(root, "etc"), { recursive: true });
+        fs.writeFileSync(
+            path.join(root, "etc", "resolv.conf"),
+            `nameserver 127.0.0.1\nsearch ${ns}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`,
+        );
+        fs.writeFileSync(path.join(root, "etc", "hosts"), `127.0.0.1\tlocalhost\n${p.ip}\t${p.pod.metadata.name ?? ""}\n`);
+        fs.writeFileSync(path.join(root, "etc", "hostname"), `${p.pod.metadata.name ?? ""}\n`);
+    }
+
+    /**
+     * An image root (rootfs.ts): the skeleton, links, the image's users, hard-linked copies of the toolchain's trees
+     * (with the mount points the pod needs made in them), and each volume's storage, shared by the pod's containers.
+     */
+    materializeRootfs(p: PodProcess, plan: ProcessPlan, container: string): void {
+        const spec = p.image.rootfs!;
+        const root = p.rootOf(container);
+        if (!fs.existsSync(path.join(root, "etc", "passwd"))) {
+            fs.mkdirSync(root, { recursive: true });
+            for (const [name, target] of Object.entries(spec.links)) {
+                fs.symlinkSync(target, path.join(root, name));
+            }
+            for (const t of spec.trees) {
+                fs.mkdirSync(path.dirname(path.join(root, t.path)), { recursive: true });
+                execFileSync("cp", ["-al", toolchainPath(t.piece), path.join(root, t.path)]);
+            }
+            fs.mkdirSync(path.join(root, "tmp"), { recursive: true, mode: 0o1777 });
+            fs.chmodSync(path.join(root, "tmp"), 0o1777);
+            this.writeEtc(p, root);
+            fs.writeFileSync(path.join(root, "etc", "passwd"), `${spec.passwd.join("\n")}\n`);
+            fs.writeFileSync(path.join(root, "etc", "group"), `${spec.group.join("\n")}\n`);
+        }
+        // mount points inside a tree exist before it turns read-only
+        for (const v of plan.volumes) {
+            if (spec.trees.some((t) => v.mountPath.startsWith(`${t.path}/`)) && !v.subPath) {
+                fs.mkdirSync(path.join(root, v.mountPath), { recursive: true });
+            }
+        }
+        const owner = { uid: plan.uid, gid: plan.fsGroup ?? plan.gid };
+        for (const v of plan.volumes) {
+            const storage = p.storageOf(v.name);
+            if (v.kind === "emptyDir") {
+                if (!fs.existsSync(storage)) {
+                    fs.mkdirSync(storage, { recursive: true });
+                    fs.chmodSync(storage, 0o777);
+                }
+            } else if (writeAtomic(storage, v.files, owner) && p.child) {
+                log(`${p.key}: volume ${v.name} updated (${v.mountPath})`);
+            }
+        }
+    }
+
     /** The root: binary at the entrypoint path, /tmp, and every volume at its mount path (subPath: one file, copied once). */
-    materialize(p: PodProcess, plan: ProcessPlan): void {
+    materialize(p: PodProcess, plan: ProcessPlan, container: string): void {
+        if (p.image.rootfs) {
+            this.materializeRootfs(p, plan, container);
+            return;
+        }
         const root = p.root;
         const bin = path.join(root, p.image.entrypoint);
         if (!fs.existsSync(bin)) {
+            if (!p.image.binary) {
+                throw new Error(`${p.image.name}: neither a binary nor an image root`);
+            }
             fs.mkdirSync(path.dirname(bin), { recursive: true });
-            const src = path.join(toolchainDir, p.image.binary);
+            const src = toolchainPath(p.image.binary);
             try {
                 fs.linkSync(src, bin);
             } catch {
@@ -259,16 +371,7 @@ class ClusterRuntime {
             }
             fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
             fs.chmodSync(path.join(root, "tmp"), 0o1777);
-            // what the kubelet writes into every container (dnsPolicy ClusterFirst): the sim has no cluster DNS,
-            // so the nameserver is loopback, where nothing answers
-            const ns = p.pod.metadata.namespace ?? "default";
-            fs.mkdirSync(path.join(root, "etc"), { recursive: true });
-            fs.writeFileSync(
-                path.join(root, "etc", "resolv.conf"),
-                `nameserver 127.0.0.1\nsearch ${ns}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`,
-            );
-            fs.writeFileSync(path.join(root, "etc", "hosts"), `127.0.0.1\tlocalhost\n${p.ip}\t${p.pod.metadata.name ?? ""}\n`);
-            fs.writeFileSync(path.join(root, "etc", "hostname"), `${p.pod.metadata.name ?? ""}\n`);
+            this.writeEtc(p, root);
         }
         const owner = { uid: plan.uid, gid: plan.fsGroup ?? plan.gid };
         for (const v of plan.volumes) {
@@ -294,14 +397,7 @@ class ClusterRuntime {
         if (plan.workingDir !== "/") {
             throw new Error(`workingDir ${plan.workingDir}: the sim's runtime runs processes in / of their root`);
         }
-        const userspec = plan.uid !== undefined ? [`--userspec=${plan.uid}:${plan.gid ?? plan.uid}`] : [];
-        const groups = plan.fsGroup !== undefined ? [`--groups=${plan.fsGroup}`] : [];
-        const out = fs.openSync(p.logFile, "a");
-        const child = spawn(chrootBin, [...userspec, ...groups, p.root, ...plan.argv], {
-            env: { ...plan.env },
-            stdio: ["ignore", out, out],
-        });
-        fs.closeSync(out);
+        const child = this.spawnContainer(p, plan, p.image.container, p.logFile);
         p.child = child;
         p.startedAt = Date.now();
         p.nextProbe = p.startedAt + (plan.readiness?.initialDelaySeconds ?? 0) * 1000;
@@ -321,6 +417,68 @@ class ClusterRuntime {
             p.backoffUntil = Date.now() + Math.min(30_000, 1000 * 2 ** Math.min(p.restarts - 1, 5));
             log(`${p.key}: exited (code ${code}, signal ${signal}); restart ${p.restarts} after back-off`);
         });
+    }
+
+    /**
+     * One container's process, in its own process group (stopping it stops what it started): chroot into its root
+     * as the pod's user; for an image root, first the mounts, in a mount namespace of its own.
+     */
+    spawnContainer(p: PodProcess, plan: ProcessPlan, container: string, logFile: string): ChildProcess {
+        const userspec = [
+            ...(plan.uid !== undefined ? [`--userspec=${plan.uid}:${plan.gid ?? plan.uid}`] : []),
+            ...(plan.fsGroup !== undefined ? [`--groups=${plan.fsGroup}`] : []),
+        ];
+        const root = p.rootOf(container);
+        const out = fs.openSync(logFile, "a");
+        try {
+            if (!p.image.rootfs) {
+                return spawn(chrootBin, [...userspec, root, ...plan.argv], {
+                    env: { ...plan.env },
+                    stdio: ["ignore", out, out],
+                    detached: true,
+                });
+            }
+            const spec = p.image.rootfs;
+            const resolved = {
+                ...spec,
+                trees: spec.trees.map((t) => ({ path: t.path, source: toolchainPath(t.piece) })),
+                binds: spec.binds.map((b) => ({ path: b.path, source: fs.realpathSync(toolchainPath(b.piece)) })),
+            };
+            const script = mountScript(
+                root,
+                mountSteps(root, resolved, plan.volumes, (v) => p.storageOf(v)),
+                chrootBin,
+                userspec,
+            );
+            return spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", ...plan.argv], {
+                // the host's PATH for the mounts; the container's own environment otherwise (chroot keeps it)
+                env: { ...plan.env, PATH: `${plan.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin` },
+                stdio: ["ignore", out, out],
+                detached: true,
+            });
+        } finally {
+            fs.closeSync(out);
+        }
+    }
+
+    /** An init container: run it and wait for its exit (bounded: 5 minutes). */
+    async runToCompletion(p: PodProcess, plan: ProcessPlan, container: string): Promise<number> {
+        const logFile = path.join(p.podDir, `${container}.log`);
+        log(`${p.key}: init container ${container}: ${plan.argv.join(" ")}; log ${logFile}`);
+        const child = this.spawnContainer(p, plan, container, logFile);
+        const code = await new Promise<number>((resolve) => {
+            const timer = setTimeout(() => {
+                killGroup(child, "SIGKILL");
+                resolve(-1);
+            }, 300_000);
+            child.on("error", () => resolve(-1));
+            child.on("exit", (c) => {
+                clearTimeout(timer);
+                resolve(c ?? -1);
+            });
+        });
+        log(`${p.key}: init container ${container} exited ${code}`);
+        return code;
     }
 
     async probeOnce(p: PodProcess, plan: ProcessPlan): Promise<void> {
@@ -415,20 +573,20 @@ class ClusterRuntime {
         const child = p.child;
         p.child = undefined;
         if (child && child.exitCode === null) {
-            child.kill("SIGTERM");
+            killGroup(child, "SIGTERM");
             const gone = await Promise.race([
                 new Promise<boolean>((resolve) => child.once("exit", () => resolve(true))),
                 new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
             ]);
             if (!gone) {
-                child.kill("SIGKILL");
+                killGroup(child, "SIGKILL");
             }
         }
         if (p.addressAdded) {
             ip(["addr", "del", `${p.ip}/32`, "dev", "lo"]);
             p.addressAdded = false;
         }
-        fs.rmSync(path.dirname(p.root), { recursive: true, force: true });
+        fs.rmSync(p.podDir, { recursive: true, force: true });
         log(`${p.key}: stopped`);
     }
 

@@ -12,7 +12,7 @@ import { istioDashboardMetrics } from "../../components/observability/istioDashb
 import { istioMetrics } from "../../components/observability/metrics";
 
 import { grafanaProvisioning } from "../../components/observability/grafana";
-import { federationJobName, federationMatch } from "../../components/observability/prometheus";
+import { federationMatch } from "../../components/observability/prometheus";
 import { metricsIn } from "../harness/promql";
 
 // ---------------------------------------------------------------- PromQL helpers
@@ -117,7 +117,7 @@ function projectMetrics(): Map<string, string[]> {
             add(`${d.uid}/$${String(v.name)}`, variableQuery(v).series);
         }
     }
-    for (const rule of alertRules({ workloadCertTtlHours: ttl, federationJobs: [federationJobName("cluster2")] }).flatMap((g) => g.rules)) {
+    for (const rule of alertRules({ workloadCertTtlHours: ttl, federated: ["cluster2"] }).flatMap((g) => g.rules)) {
         add(rule.alert, rule.expr);
     }
     return uses;

@@ -22,6 +22,7 @@ import { versionProfiles } from "../../components/core/versions";
 import { metricsIn } from "../harness/promql";
 import { announceSkipped } from "../harness/skipped";
 import { repoRoot } from "../harness/stacks";
+import { toolchainDir } from "../../sim/toolchain";
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const version = "9.9.9";
@@ -298,7 +299,6 @@ describe("(g) from a real HTTP mirror with the default fetcher", () => {
 const modVersion = (
     JSON.parse(fs.readFileSync(path.join(repoRoot, "versions.json"), "utf8")) as { toolchain: { istio130: { modver: string } } }
 ).toolchain.istio130.modver;
-const toolchainDir = process.env.ZTA_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "zta-testbed", "toolchain");
 const realDir = path.join(toolchainDir, "go", "mod", "istio.io", `istio@${modVersion}`, "manifests", "addons", "dashboards");
 const haveReal = fs.existsSync(realDir);
 if (!haveReal) {

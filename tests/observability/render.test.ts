@@ -69,9 +69,8 @@ describe("the PromQL metric extractor (used below)", () => {
 });
 
 describe("alert rules", () => {
-    const rulesOf = (federationJobs: string[], ttl = 24) =>
-        alertRules({ workloadCertTtlHours: ttl, federationJobs }).flatMap((g) => g.rules);
-    const withFederation = rulesOf(["federate-cluster2", "federate-cluster3"]);
+    const rulesOf = (federated: string[], ttl = 24) => alertRules({ workloadCertTtlHours: ttl, federated }).flatMap((g) => g.rules);
+    const withFederation = rulesOf(["cluster2", "cluster3"]);
     const alone = rulesOf([]);
 
     test("the four the issue names; MeshFederationDown only when the Prometheus federates someone", () => {
@@ -96,10 +95,12 @@ describe("alert rules", () => {
         }
     });
 
-    test("federation down: each federation job named, fires when a job is down or its series are absent", () => {
+    test("federation down: each federation job named, fires when a job is down or when any one job's series are absent", () => {
         const down = withFederation.find((r) => r.alert === "MeshFederationDown")!;
         expect(down.expr).toContain('up{job=~"federate-cluster2|federate-cluster3"}) == 0');
-        expect(down.expr).toContain('absent(up{job=~"federate-cluster2|federate-cluster3"})');
+        // one absent() per job (over the regex it would wait for ALL to vanish), labelled with its cluster
+        expect(down.expr).toContain('label_replace(absent(up{job="federate-cluster2"}), "cluster", "cluster2", "", "")');
+        expect(down.expr).toContain('label_replace(absent(up{job="federate-cluster3"}), "cluster", "cluster3", "", "")');
         expect(down.labels.severity).toBe("critical");
         expect(down.for).toBe("5m");
     });

@@ -8,7 +8,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { Recording, RecordedResource, shortUrn } from "../harness/engine";
-import { runProgram } from "../harness/program";
+import { ProgramRun, runProgram } from "../harness/program";
+import { promtoolAvailable } from "../harness/prometheus";
+import {
+    checkPrometheusConfigs,
+    dashboardVerdicts,
+    renderedDashboardQueries,
+    renderedFederationMatch,
+} from "../harness/renderedPrometheus";
 import { CommittedStack, repoRoot, stackConfig } from "../harness/stacks";
 
 /** Values that only exist after the engine ran (mock outputs): shown as such, not as fake data. */
@@ -44,8 +51,12 @@ export function renderPlan(recording: Recording): string {
 }
 
 export function describePlan(stack: CommittedStack): void {
+    // one program run for the snapshot and the checks of what it rendered
+    let evaluated: Promise<ProgramRun> | undefined;
+    const program = () => (evaluated ??= runProgram(stack, stackConfig(stack)));
+
     test(`plan of stack ${stack} matches tests/plans/${stack}.plan.yaml`, async () => {
-        const run = await runProgram(stack, stackConfig(stack));
+        const run = await program();
         const actual = renderPlan(run.recording);
         const file = path.join(repoRoot, "tests", "plans", `${stack}.plan.yaml`);
         const count = run.recording.resources.length;
@@ -60,5 +71,39 @@ export function describePlan(stack: CommittedStack): void {
         }
         // On failure: the diff below IS the plan change; review it, then npm run plan:update.
         expect(actual).toBe(fs.readFileSync(file, "utf8"));
+    });
+
+    describeRenderedObservability(stack, program);
+}
+
+/** Prometheus's own tools on what the stack's run rendered for Prometheus and Grafana (skipped loudly without them). */
+export function describeRenderedObservability(stack: CommittedStack, program: () => Promise<ProgramRun>): void {
+    const ptest = promtoolAvailable() ? test : test.skip;
+
+    ptest(
+        `${stack}: promtool check config accepts every rendered Prometheus configuration, the mesh one's rule file included`,
+        async () => {
+            const { recording } = await program();
+            const checked = checkPrometheusConfigs(recording);
+            expect(checked.length).toBeGreaterThanOrEqual(2);
+            for (const c of checked) {
+                expect([c.name, c.status, c.output]).toEqual([c.name, 0, expect.stringContaining("SUCCESS")]);
+            }
+            // exactly one of them loads rules, and promtool read all five
+            expect(checked.filter((c) => /SUCCESS: 5 rules found/.test(c.output)).map((c) => c.name)).toHaveLength(1);
+        },
+    );
+
+    ptest(`${stack}: every dashboard expression parses with Prometheus's parser and reads only series federation carries`, async () => {
+        const { recording } = await program();
+        const queries = renderedDashboardQueries(recording);
+        expect(queries.length).toBeGreaterThan(20);
+        const match = renderedFederationMatch(recording);
+        expect(match.length).toBeGreaterThan(0);
+        const verdicts = dashboardVerdicts(queries, match);
+        expect(verdicts.filter((v) => v.parseError !== undefined)).toEqual([]);
+        // cAdvisor's container_* series are not scraped at all (istioDashboards.ts): those panels stay empty by design
+        const missing = verdicts.map((v) => ({ ...v, notCarried: v.notCarried.filter((m) => !m.startsWith("container_")) }));
+        expect(missing.filter((v) => v.notCarried.length > 0)).toEqual([]);
     });
 }

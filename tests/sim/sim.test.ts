@@ -18,6 +18,10 @@ import { remoteSecretMetadata, renderReaderKubeconfig } from "../../components/m
 import { IstiodClient, podToken, readyPods } from "../../components/verification/live/istiodClient";
 import { issueIntermediate } from "../../sim/pki";
 import { Kube, objectPath } from "../../components/verification/live/kube";
+import { PrometheusClient, exposedMetricNames } from "../../components/verification/live/prometheusClient";
+import { federationMatch } from "../../components/observability/prometheus";
+import { istioDashboardMetrics } from "../../components/observability/istioDashboards";
+import manifest from "../../versions.json";
 
 const clusters = (
     (parseYaml(fs.readFileSync(path.join(repoRoot, "Pulumi.sim.yaml"), "utf8")) as { config: Record<string, unknown> }).config[
@@ -35,6 +39,39 @@ async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
         timings[step] = Number(process.hrtime.bigint() - started) / 1e9;
     }
 }
+
+/** `fn`'s first defined answer, asked every `periodMs` until `timeoutMs` passed (then the last error or a timeout). */
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, periodMs = 1000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    let last: unknown = "no answer";
+    for (;;) {
+        try {
+            const v = await fn();
+            if (v !== undefined) {
+                return v;
+            }
+            last = "not yet";
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() > until) {
+            throw new Error(`gave up after ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+        }
+        await new Promise((r) => setTimeout(r, periodMs));
+    }
+}
+
+/** The cluster's Prometheus, as its process runtime runs it (Ready, on its pod IP). */
+async function prometheusOf(c: { admin: Kube }): Promise<PrometheusClient> {
+    const pods = await readyPods(c.admin, "observability", "app=prometheus");
+    expect(pods).toHaveLength(1);
+    return new PrometheusClient({ host: pods[0].ip, port: 9090 });
+}
+
+/** Test o's intermediate for the mesh cluster: under MeshCaCertificateExpiring's 12 h. */
+const shortIntermediateHours = 6;
+let originalIntermediates: { value: string; secret?: boolean } | undefined;
+let pendingSince = 0;
 
 interface StateResource {
     urn: string;
@@ -519,6 +556,117 @@ describe("sim: the real program on two simulated clusters", () => {
         }
     }, 300_000);
 
+    test("n. observability for real: each cluster's Prometheus (a real process) scrapes its real istiod; the mesh one loaded the rules and evaluates them; federation's match set carries istiod's series; the federate transport itself needs a data plane", async () => {
+        const second = clusters[1];
+        const proms = await Promise.all(clusters.map((c) => prometheusOf(c)));
+        const istiods = await Promise.all(clusters.map(async (c) => (await readyPods(c.admin, "istio-system", "app=istiod"))[0]));
+        // each Prometheus found istiod through the API server (pod discovery, the prometheus.io annotations) and scraped it
+        const scraped = await timed("n. first scrape of istiod", () =>
+            Promise.all(
+                proms.map((p) =>
+                    eventually(async () => {
+                        const up = await p.query('up{job="kubernetes-pods", app="istiod"}');
+                        return up.length === 1 && up[0].value === 1 ? up : undefined;
+                    }, 120_000),
+                ),
+            ),
+        );
+        clusters.forEach((c, i) => {
+            expect(scraped[i][0].metric).toMatchObject({
+                cluster: c.name,
+                app: "istiod",
+                namespace: "istio-system",
+                pod: istiods[i].name,
+                instance: `${istiods[i].ip}:15014`,
+            });
+        });
+        // the intermediate's remaining life as istiod reports it is the one of the certificate in its cacerts
+        for (const [i, c] of clusters.entries()) {
+            const cacerts = (await c.admin.get(objectPath("v1", "Secret", "cacerts", "istio-system"))).body;
+            const intermediate = new X509Certificate(Buffer.from(cacerts.data["ca-cert.pem"], "base64").toString());
+            const [chain] = await proms[i].query("citadel_server_cert_chain_expiry_seconds");
+            expect(chain.metric).toMatchObject({ cluster: c.name, app: "istiod" });
+            expect(Math.abs(chain.value - (Date.parse(intermediate.validTo) - Date.now()) / 1000)).toBeLessThan(120);
+            // every istiod series carries app="istiod" (the labelmap of pod labels): federation's {app="istiod"} takes them all
+            const own = await proms[i].query('{__name__=~"pilot_.*|citadel_.*|galley_.*|sidecar_injection_.*", app!="istiod"}');
+            expect(own).toEqual([]);
+        }
+        // the mesh Prometheus loaded the rule file and evaluates every rule without error; the other has no rules
+        const groups = await eventually(async () => {
+            const g = await proms[0].ruleGroups();
+            return g.length === 1 && g[0].rules.every((r) => r.health === "ok" && r.lastError === undefined) && g[0].lastEvaluation > "2000"
+                ? g
+                : undefined;
+        }, 90_000);
+        expect(groups.map((g) => [g.name, g.file, g.rules.map((r) => [r.name, r.type, r.health])])).toEqual([
+            [
+                "zta-mesh",
+                "/etc/prometheus/alerts.yml",
+                [
+                    "IstioXdsRejected",
+                    "WorkloadCertificateExpiring",
+                    "MeshCaCertificateExpiring",
+                    "PlaintextTraffic",
+                    "MeshFederationDown",
+                ].map((n) => [n, "alerting", "ok"]),
+            ],
+        ]);
+        expect(await proms[1].ruleGroups()).toEqual([]);
+        // A healthy control plane: no alert but MeshFederationDown (its transport is the data plane the sim lacks).
+        const alerts = await proms[0].alerts();
+        expect(alerts.filter((a) => a.labels.alertname !== "MeshFederationDown")).toEqual([]);
+        // The federate job: the target, the match set and the cluster label the program configured. Its scrape goes to
+        // the mesh name, which only a sidecar (through the east-west gateway) can reach: down here, with the reason.
+        const federate = (await proms[0].targets()).filter((t) => t.scrapePool === `federate-${second.name}`);
+        expect(federate).toHaveLength(1);
+        const url = new URL(federate[0].scrapeUrl);
+        expect(`${url.host}${url.pathname}`).toBe(`prometheus-${second.name}.observability.svc.cluster.local:9090/federate`);
+        expect(url.searchParams.getAll("match[]")).toEqual([...federationMatch]);
+        expect(federate[0].labels.cluster).toBe(second.name);
+        expect(federate[0].health).not.toBe("up");
+        // What that scrape would carry, asked of cluster 2's Prometheus directly: its istiod's series, each labelled with
+        // its cluster, and every metric of Istio's dashboards that cluster 2 has at all.
+        const carried = await proms[1].federate(federationMatch);
+        const names = exposedMetricNames(carried);
+        expect(names).toEqual(expect.arrayContaining(["citadel_server_cert_chain_expiry_seconds", "pilot_xds_pushes", "up"]));
+        const present = (await proms[1].query('count by (__name__) ({__name__=~".+"})')).map((s) => s.metric.__name__);
+        expect(istioDashboardMetrics.filter((m) => present.includes(m) && !names.includes(m))).toEqual([]);
+        expect([...carried.matchAll(/^[a-z_:]+\{([^}]*)\}/gm)].every((m) => m[1].includes(`cluster="${second.name}"`))).toBe(true);
+        process.stdout.write(
+            `\nPrometheus (real, ${manifest.toolchain.prometheus.release}): istiod scraped in ${clusters.map((c) => c.name).join(", ")}; ` +
+                `federation of ${second.name} would carry ${names.length} metrics; federate target: ${federate[0].health} (${federate[0].lastError})\n`,
+        );
+    }, 300_000);
+
+    test("o. a short-lived intermediate for the mesh cluster (config, `pulumi up`): istiod reports its life for real and the mesh Prometheus puts MeshCaCertificateExpiring in pending (it fires in test q)", async () => {
+        const [first] = clusters;
+        const prom = await prometheusOf(first);
+        const config = await stack.getConfig("zta-testbed:caIntermediates");
+        originalIntermediates = config;
+        const intermediates = JSON.parse(config.value) as Record<string, { cert: string; key: string }>;
+        const short = issueIntermediate(path.join(simDir, "pki"), first.name, shortIntermediateHours);
+        await stack.setConfig("zta-testbed:caIntermediates", {
+            value: JSON.stringify({ ...intermediates, [first.name]: short }),
+            secret: true,
+        });
+        const result = await timed("o. pulumi up (short-lived intermediate)", () => stack.up({ color: "never" }));
+        expect(result.summary.result).toBe("succeeded");
+        const upDone = Date.now();
+        const pending = await eventually(async () => {
+            const a = (await prom.alerts()).filter((x) => x.labels.alertname === "MeshCaCertificateExpiring");
+            return a.length > 0 ? a : undefined;
+        }, 120_000);
+        timings["o. up to alert pending (s)"] = (Date.now() - upDone) / 1000;
+        expect(pending.map((a) => [a.state, a.labels])).toEqual([
+            ["pending", { alertname: "MeshCaCertificateExpiring", cluster: first.name, severity: "critical" }],
+        ]);
+        // the value is the new intermediate's remaining life (< 12 h), as istiod computes it
+        const hoursLeft = Number(pending[0].value) / 3600;
+        expect(hoursLeft).toBeLessThan(shortIntermediateHours);
+        expect(hoursLeft).toBeGreaterThan(shortIntermediateHours - 0.2);
+        pendingSince = Date.parse(pending[0].activeAt);
+    }, 300_000);
+
     test("l. faults (Istio's TestBadRemoteSecret): remote secrets at an unreachable server and with a reader that may read nothing leave istiod Ready and its local config intact; the checks name both as not synced", async () => {
         const [a, b] = clusters;
         const secret = (name: string, kubeconfig: string) => ({
@@ -738,6 +886,46 @@ describe("sim: the real program on two simulated clusters", () => {
         const result = await timed("i. pulumi up (checks pass again)", () => stack.up({ color: "never" }));
         expect(result.summary.result).toBe("succeeded");
     }, 1_200_000);
+
+    test("q. MeshCaCertificateExpiring fires for real once pending for its 5 minutes; with the long-lived intermediate back (`pulumi up`) it resolves", async () => {
+        const [first] = clusters;
+        expect(pendingSince).toBeGreaterThan(0);
+        const prom = await prometheusOf(first);
+        // `for: 5m` from activeAt, plus one evaluation interval (30 s) and slack
+        const firing = await timed("q. wait for the alert to fire", () =>
+            eventually(
+                async () => {
+                    const a = (await prom.alerts()).filter(
+                        (x) => x.labels.alertname === "MeshCaCertificateExpiring" && x.state === "firing",
+                    );
+                    return a.length > 0 ? a : undefined;
+                },
+                Math.max(30_000, pendingSince + 5 * 60_000 + 90_000 - Date.now()),
+                5000,
+            ),
+        );
+        timings["q. pending to firing (s)"] = (Date.now() - pendingSince) / 1000;
+        expect(firing.map((a) => [a.labels, a.annotations.summary])).toEqual([
+            [
+                { alertname: "MeshCaCertificateExpiring", cluster: first.name, severity: "critical" },
+                "istiod's CA certificate chain expires within 12 h",
+            ],
+        ]);
+        expect(firing[0].annotations.description).toMatch(
+            new RegExp(`^${first.name}: the intermediate expires in \\d+h \\d+m \\d+s; run pulumi up to re-issue it\\.$`),
+        );
+        process.stdout.write(
+            `\nalert fired for real: ${JSON.stringify({ labels: firing[0].labels, description: firing[0].annotations.description })}\n`,
+        );
+        // the fix the annotation names: pulumi up with a long-lived intermediate; the alert goes away
+        await stack.setConfig("zta-testbed:caIntermediates", originalIntermediates!);
+        const result = await timed("q. pulumi up (intermediate restored)", () => stack.up({ color: "never" }));
+        expect(result.summary.result).toBe("succeeded");
+        await eventually(
+            async () => ((await prom.alerts()).some((x) => x.labels.alertname === "MeshCaCertificateExpiring") ? undefined : true),
+            120_000,
+        );
+    }, 900_000);
 
     test("e. a second pulumi up changes nothing", async () => {
         const result = await timed("e. pulumi up (no-op)", () => stack.up({ color: "never" }));
