@@ -12,7 +12,7 @@ repo=$(dirname "$here")
 cd "$repo"
 ts=(node -r ts-node/register/transpile-only)
 # What the sim runs on (the tls/random/command providers and the nodejs language host are not needed).
-pieces=(pulumi provider-kubernetes etcd kubernetes kubectl kwok istio-charts-1.30 istiod-1.30 prometheus)
+pieces=(pulumi provider-kubernetes etcd kubernetes kubectl kwok istio-charts-1.30 istiod-1.30 prometheus keycloak)
 
 case "${1:-}" in
 toolchain)

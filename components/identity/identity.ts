@@ -13,7 +13,7 @@ import { publicBaseUrl } from "./inputs";
 import { BadTokens, badTokens, keycloakPrivateKeyValue, realmJwks } from "./jwt";
 import { keycloakHttpsPort, keycloakImage } from "./keycloak";
 import { renderKeycloakRemove, renderKeycloakSecrets, renderKeycloakSetup } from "./keycloakHost";
-import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakManifests, keycloakName } from "./keycloakKube";
+import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakManifests, keycloakName, keycloakObjectNames } from "./keycloakKube";
 import { RealmImport, realmImport } from "./realm";
 import { IdentityTlsMaterial, ServerTls, identityTlsMaterial } from "./tlsMaterial";
 import { childOptions, createNetworkPolicies } from "../core/resources";
@@ -200,10 +200,10 @@ export class Identity extends pulumi.ComponentResource {
             image: keycloakImage,
             hostname: identity.hostname,
             port: identity.port,
-            tlsSecretName: "keycloak-tls",
-            adminSecretName: "keycloak-admin",
-            clientSecretName: "keycloak-realm-secrets",
-            realmConfigMapName: "keycloak-realm",
+            tlsSecretName: keycloakObjectNames.tls,
+            adminSecretName: keycloakObjectNames.admin,
+            clientSecretName: keycloakObjectNames.realmSecrets,
+            realmConfigMapName: keycloakObjectNames.realm,
             realm: config,
             resources: defaultKeycloakResources,
         });
@@ -241,7 +241,7 @@ export class Identity extends pulumi.ComponentResource {
         const tlsSecret = new k8s.core.v1.Secret(
             `${name}-tls`,
             {
-                metadata: { name: "keycloak-tls", namespace },
+                metadata: { name: keycloakObjectNames.tls, namespace },
                 type: "kubernetes.io/tls",
                 stringData: pulumi.secret(
                     pulumi
@@ -254,7 +254,7 @@ export class Identity extends pulumi.ComponentResource {
         const admin = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
-                metadata: { name: "keycloak-admin", namespace },
+                metadata: { name: keycloakObjectNames.admin, namespace },
                 type: "Opaque",
                 stringData: pulumi.secret(
                     this.adminPassword.apply((password) => ({
@@ -268,7 +268,7 @@ export class Identity extends pulumi.ComponentResource {
         const realmSecrets = new k8s.core.v1.Secret(
             `${name}-realm-secrets`,
             {
-                metadata: { name: "keycloak-realm-secrets", namespace },
+                metadata: { name: keycloakObjectNames.realmSecrets, namespace },
                 type: "Opaque",
                 stringData: pulumi.secret(
                     pulumi.all([this.clientSecret, signingKeyValue, observerPassword]).apply(([client, key, observer]) => ({

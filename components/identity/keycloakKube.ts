@@ -94,6 +94,13 @@ export interface KeycloakKubeInput {
 }
 
 export const keycloakName = "keycloak";
+/** The in-cluster Keycloak's Secrets and ConfigMap, by role (the verification layer reads them back). */
+export const keycloakObjectNames = {
+    tls: "keycloak-tls",
+    admin: "keycloak-admin",
+    realmSecrets: "keycloak-realm-secrets",
+    realm: "keycloak-realm",
+} as const;
 /** Pod annotation: a hash of image, arguments and realm file (a change rolls the pod, which re-imports). */
 export const configHashAnnotation = rolloutKey("config");
 

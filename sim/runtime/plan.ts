@@ -75,7 +75,7 @@ export interface PlanContext {
     readonly userland?: boolean;
     /** The image's own environment (its config's Env): under the pod's, as a container runtime applies it. */
     readonly imageEnv?: Readonly<Record<string, string>>;
-    /** Flags appended to the container's args (pinning listeners to the pod IP). */
+    /** Flags appended to the container's args (pinning listeners to the pod IP); each replaces the container's own `--name=`. */
     readonly extraArgs: readonly string[];
 }
 
@@ -375,9 +375,13 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
         }
         const argv = [...(container.command ?? [ctx.entrypoint]), ...(container.args ?? [])].map((a) => expand(a, env));
         const sc = { ...pod.spec.securityContext, ...container.securityContext };
+        // an extra flag replaces the container's own of that name (Prometheus 3 takes --web.listen-address more than
+        // once: with both, it would bind both)
+        const flagName = (a: string) => (/^--?[A-Za-z0-9_.-]+=/.exec(a) ?? [""])[0];
+        const replaced = new Set(ctx.extraArgs.map(flagName).filter((n) => n !== ""));
         return {
             plan: {
-                argv: [...argv, ...ctx.extraArgs],
+                argv: [argv[0], ...argv.slice(1).filter((a) => !replaced.has(flagName(a))), ...ctx.extraArgs],
                 env,
                 workingDir: container.workingDir ?? "/",
                 uid: sc.runAsUser,

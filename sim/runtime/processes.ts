@@ -5,7 +5,8 @@
  *
  * `listen` is the one thing a pod network namespace would give and the sim's single loopback-only namespace does
  * not: each pod owns its ports. Every pod's IP is an address on that namespace's `lo`, so the process is told to
- * bind its pod IP (flags appended after the pod's own, which the binaries let win) instead of all addresses.
+ * bind its pod IP (flags appended after the pod's own, replacing the pod's own `--name=value` of the same flag) instead
+ * of all addresses.
  */
 import { ToolchainPiece } from "../toolchain";
 import type { RootfsSpec } from "./rootfs";
@@ -78,7 +79,8 @@ export const processImages: readonly ProcessImage[] = [
         entrypoint: "/opt/keycloak/bin/kc.sh",
         initContainers: ["copy-quarkus"],
         rootfs: {
-            host: ["/usr"],
+            // /etc/ssl: the trust store the JDK links to (the image has its own system trust store; Keycloak reads it at start)
+            host: ["/usr", "/etc/ssl"],
             links: { bin: "usr/bin", sbin: "usr/sbin", lib: "usr/lib", lib64: "usr/lib64" },
             trees: [{ path: "/opt/keycloak", piece: "keycloakDist" }],
             binds: [{ path: javaHome, piece: "keycloakJdk" }],

@@ -147,6 +147,8 @@ function probe(r: ReadinessPlan, host: string): Promise<boolean> {
 
 class ClusterRuntime {
     readonly procs = new Map<string, PodProcess>();
+    /** Set on shutdown: nothing starts any more. */
+    stopping = false;
     readonly kube: Kube;
     readonly apiServer: { host: string; port: number };
 
@@ -397,6 +399,9 @@ class ClusterRuntime {
         if (plan.workingDir !== "/") {
             throw new Error(`workingDir ${plan.workingDir}: the sim's runtime runs processes in / of their root`);
         }
+        if (this.stopping) {
+            return;
+        }
         const child = this.spawnContainer(p, plan, p.image.container, p.logFile);
         p.child = child;
         p.startedAt = Date.now();
@@ -463,6 +468,9 @@ class ClusterRuntime {
 
     /** An init container: run it and wait for its exit (bounded: 5 minutes). */
     async runToCompletion(p: PodProcess, plan: ProcessPlan, container: string): Promise<number> {
+        if (this.stopping) {
+            return -1;
+        }
         const logFile = path.join(p.podDir, `${container}.log`);
         log(`${p.key}: init container ${container}: ${plan.argv.join(" ")}; log ${logFile}`);
         const child = this.spawnContainer(p, plan, container, logFile);
@@ -614,11 +622,11 @@ async function run(stateDir: string, clusters: [string, string][]): Promise<void
         }
         stopping = true;
         log("stopping every process");
+        // no tick may start a process from now on; then all stop at once (each: TERM, 5 s, KILL)
         for (const rt of runtimes) {
-            for (const p of rt.procs.values()) {
-                await rt.stop(p);
-            }
+            rt.stopping = true;
         }
+        await Promise.all(runtimes.flatMap((rt) => [...rt.procs.values()].map((p) => rt.stop(p))));
         process.exit(0);
     };
     process.on("SIGTERM", () => void shutdown());

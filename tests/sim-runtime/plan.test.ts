@@ -592,3 +592,59 @@ describe("secretSource and configMapSource", () => {
         expect([...c.data.b]).toEqual([0, 255]);
     });
 });
+
+describe("images that bring a userland (the Keycloak image): init containers, image env, replaced listen flags", () => {
+    const keycloakPod = (spec: Partial<Pod["spec"]> = {}) =>
+        podWith(
+            { args: ["start", "--http-host=0.0.0.0", "--https-port=8443"], env: [{ name: "JAVA_HOME", value: "/pod/java" }] },
+            {
+                initContainers: [
+                    {
+                        name: "copy",
+                        command: ["cp", "-R", "/opt/keycloak/lib/quarkus/.", "/mnt/quarkus/"],
+                        volumeMounts: [{ name: "quarkus", mountPath: "/mnt/quarkus" }],
+                    },
+                ],
+                volumes: [{ name: "quarkus", emptyDir: {} }],
+                ...spec,
+            },
+        );
+    const userland = context({
+        entrypoint: "/opt/keycloak/bin/kc.sh",
+        userland: true,
+        imageEnv: { JAVA_HOME: "/opt/java/openjdk", PATH: "/opt/java/openjdk/bin:/usr/bin:/bin", LANG: "en_US.UTF-8" },
+        extraArgs: ["--http-host=10.10.0.5"],
+    });
+
+    test("an init container is planned like a container: its command runs as written when the image has a userland", () => {
+        const p = planOf(planProcess(keycloakPod(), "copy", { ...userland, extraArgs: [] }));
+        expect(p.argv).toEqual(["cp", "-R", "/opt/keycloak/lib/quarkus/.", "/mnt/quarkus/"]);
+        expect(p.volumes.map((v) => [v.name, v.mountPath, v.kind])).toEqual([["quarkus", "/mnt/quarkus", "emptyDir"]]);
+        // without a userland only the entrypoint exists in the root: refused
+        expect(() => planProcess(keycloakPod(), "copy", context({ extraArgs: [] }))).toThrow("command cp is not the entrypoint");
+    });
+
+    test("the image's environment sits under the pod's (the pod's JAVA_HOME wins; the image's PATH replaces the default)", () => {
+        const p = planOf(planProcess(keycloakPod(), "discovery", userland));
+        expect(p.env).toMatchObject({ JAVA_HOME: "/pod/java", PATH: "/opt/java/openjdk/bin:/usr/bin:/bin", LANG: "en_US.UTF-8" });
+    });
+
+    test("a listen flag replaces the container's own of the same name instead of adding a second listener", () => {
+        const p = planOf(planProcess(keycloakPod(), "discovery", userland));
+        expect(p.argv).toEqual(["/opt/keycloak/bin/kc.sh", "start", "--https-port=8443", "--http-host=10.10.0.5"]);
+    });
+
+    test("mounts keep their readOnly flag (image roots mount read-only where the pod says so)", () => {
+        const withMount = planOf(
+            planProcess(
+                podWith(
+                    { volumeMounts: [{ name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true }] },
+                    { volumes: [{ name: "realm", configMap: { name: "settings" } }] },
+                ),
+                "discovery",
+                userland,
+            ),
+        );
+        expect(withMount.volumes.map((v) => [v.mountPath, v.readOnly])).toEqual([["/opt/keycloak/data/import", true]]);
+    });
+});

@@ -19,6 +19,7 @@ import { IstiodClient, podToken, readyPods } from "../../components/verification
 import { issueIntermediate } from "../../sim/pki";
 import { Kube, objectPath } from "../../components/verification/live/kube";
 import { PrometheusClient, exposedMetricNames } from "../../components/verification/live/prometheusClient";
+import { identityCheckIds, identityChecks, identityFacts } from "../../components/verification/live/identity";
 import { federationMatch } from "../../components/observability/prometheus";
 import { istioDashboardMetrics } from "../../components/observability/istioDashboards";
 import manifest from "../../versions.json";
@@ -554,6 +555,24 @@ describe("sim: the real program on two simulated clusters", () => {
                 .filter((l) => !/webhook is not ready|failed to set GOMEMLIMIT/.test(l));
             expect(errors).toEqual([]);
         }
+    }, 300_000);
+
+    test("p. identity for real: Keycloak (a real process: Maven Central's distribution on the toolchain's JDK) imported the realm; OIDC discovery over our TLS, its client-credentials token verified against the ingress's inline JWKS, every refusal, brute-force protection, and the bad tokens failing the check the real token passes", async () => {
+        const first = clusters[0];
+        const [pod] = await readyPods(first.admin, "keycloak", "app=keycloak");
+        expect(pod).toBeDefined();
+        // how long the real Keycloak took, from the runtime's log: process start (kc.sh: its build, then the server) to Ready
+        const runtimeLog = fs.readFileSync(path.join(simDir, "logs", "runtime.log"), "utf8").split("\n");
+        const at = (re: RegExp) => Date.parse(runtimeLog.filter((l) => re.test(l)).pop()?.split(" ")[0] ?? "");
+        const started = at(new RegExp(`/keycloak/${pod.name}: started pid`));
+        const ready = at(new RegExp(`/keycloak/${pod.name}: Ready`));
+        timings["p. Keycloak process start to Ready (s)"] = (ready - started) / 1000;
+        expect(ready).toBeGreaterThan(started);
+        const facts = await identityFacts(first.admin, { keycloakNamespace: "keycloak", ingressNamespace: "istio-ingress" });
+        const results = await timed("p. identity checks", () => identityChecks({ host: pod.ip, port: 8443 }, facts));
+        process.stdout.write(`\nidentity checks against the real Keycloak:\n${results.map((r) => `  ${r.ok ? "PASS" : "FAIL"} ${r.id}: ${r.detail}`).join("\n")}\n`);
+        expect(results.map((r) => r.id)).toEqual([...identityCheckIds]);
+        expect(results.filter((r) => !r.ok)).toEqual([]);
     }, 300_000);
 
     test("n. observability for real: each cluster's Prometheus (a real process) scrapes its real istiod; the mesh one loaded the rules and evaluates them; federation's match set carries istiod's series; the federate transport itself needs a data plane", async () => {
