@@ -13,7 +13,14 @@ import { publicBaseUrl } from "./inputs";
 import { BadTokens, badTokens, keycloakPrivateKeyValue, realmJwks } from "./jwt";
 import { keycloakHttpsPort, keycloakImage } from "./keycloak";
 import { renderKeycloakRemove, renderKeycloakSecrets, renderKeycloakSetup } from "./keycloakHost";
-import { adminSecretKeys, clientSecretKeys, defaultKeycloakResources, keycloakManifests, keycloakName, keycloakObjectNames } from "./keycloakKube";
+import {
+    adminSecretKeys,
+    clientSecretKeys,
+    defaultKeycloakResources,
+    keycloakManifests,
+    keycloakName,
+    keycloakObjectNames,
+} from "./keycloakKube";
 import { RealmImport, realmImport } from "./realm";
 import { IdentityTlsMaterial, ServerTls, identityTlsMaterial } from "./tlsMaterial";
 import { childOptions, createNetworkPolicies } from "../core/resources";

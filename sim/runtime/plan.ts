@@ -279,6 +279,33 @@ function containerPort(container: Container, port: number | string): number {
     return named.containerPort;
 }
 
+/** pilot-agent's status port: Istio's injector rewrites app probes to it (sidecar.istio.io/rewriteAppHTTPProbers). */
+const agentStatusPort = 15020;
+
+/**
+ * The app probe behind a probe Istio's injector rewrote: `/app-health/<container>/readyz` on the agent's port, with
+ * the original in the proxy's ISTIO_KUBE_APP_PROBERS. The sim has no pilot-agent to forward it: the runtime probes
+ * what the agent would have probed, the app's own port. A probe that was not rewritten is returned as it is.
+ */
+export function appProbe(pod: Pod, probe: Probe | undefined): Probe | undefined {
+    const get = probe?.httpGet;
+    if (!get || get.port !== agentStatusPort || !/^\/app-health\/[^/]+\/(readyz|livez|startupz)$/.test(get.path ?? "")) {
+        return probe;
+    }
+    const proxy = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === "istio-proxy");
+    const probers = proxy?.env?.find((e) => e.name === "ISTIO_KUBE_APP_PROBERS")?.value;
+    const original = probers ? (JSON.parse(probers) as Record<string, Probe>)[get.path ?? ""] : undefined;
+    if (!original) {
+        throw new Error(`probe ${get.path ?? ""} on ${agentStatusPort} was rewritten by Istio, but the proxy has no app prober for it`);
+    }
+    return {
+        ...probe,
+        httpGet: original.httpGet,
+        tcpSocket: original.tcpSocket,
+        timeoutSeconds: original.timeoutSeconds ?? probe.timeoutSeconds,
+    };
+}
+
 function readinessOf(container: Container, probe: Probe | undefined): ReadinessPlan | undefined {
     if (!probe) {
         return undefined;
@@ -388,7 +415,7 @@ export function planProcess(pod: Pod, containerName: string, ctx: PlanContext): 
                 gid: sc.runAsGroup ?? sc.runAsUser,
                 fsGroup: pod.spec.securityContext?.fsGroup,
                 volumes,
-                readiness: readinessOf(container, container.readinessProbe),
+                readiness: readinessOf(container, appProbe(pod, container.readinessProbe)),
                 sources: used,
             },
         };

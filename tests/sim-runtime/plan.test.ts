@@ -4,6 +4,7 @@ import {
     PlanResult,
     ProcessPlan,
     VolumePlan,
+    appProbe,
     expand,
     planProcess,
     quantity,
@@ -646,5 +647,36 @@ describe("images that bring a userland (the Keycloak image): init containers, im
             ),
         );
         expect(withMount.volumes.map((v) => [v.mountPath, v.readOnly])).toEqual([["/opt/keycloak/data/import", true]]);
+    });
+});
+
+describe("appProbe: a probe Istio's injector rewrote to pilot-agent is probed where the agent would forward it", () => {
+    const probers = JSON.stringify({
+        "/app-health/prometheus/readyz": { httpGet: { path: "/-/ready", port: 9090, scheme: "HTTP" }, timeoutSeconds: 2 },
+    });
+    const injected = (env: { name: string; value: string }[]) =>
+        podWith({}, { initContainers: [{ name: "istio-validation" }, { name: "istio-proxy", env }] });
+    const rewritten = {
+        httpGet: { path: "/app-health/prometheus/readyz", port: 15020 },
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        failureThreshold: 6,
+    };
+
+    test("the original httpGet and timeout from ISTIO_KUBE_APP_PROBERS; the period and thresholds the pod asks for", () => {
+        expect(appProbe(injected([{ name: "ISTIO_KUBE_APP_PROBERS", value: probers }]), rewritten)).toEqual({
+            httpGet: { path: "/-/ready", port: 9090, scheme: "HTTP" },
+            tcpSocket: undefined,
+            periodSeconds: 10,
+            timeoutSeconds: 2,
+            failureThreshold: 6,
+        });
+    });
+
+    test("a probe that was not rewritten stays as it is; a rewritten one without its original is an error, not a guess", () => {
+        const own = { httpGet: { path: "/ready", port: 8080 } };
+        expect(appProbe(injected([]), own)).toBe(own);
+        expect(appProbe(injected([]), undefined)).toBeUndefined();
+        expect(() => appProbe(injected([{ name: "ISTIO_KUBE_APP_PROBERS", value: "{}" }]), rewritten)).toThrow("has no app prober for it");
     });
 });
