@@ -394,15 +394,16 @@ stampf_keycloak() { echo "$P_KEYCLOAK/.built"; }
 java_major() { # JAVA_HOME -> major version (empty when it does not run)
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1
 }
+JVM_DIR=${ZTA_JVM_DIR:-/usr/lib/jvm} # where the system's JDKs are (a variable for the tests)
 find_jdk() { # prints the JDK home of the newest Java >= KEYCLOAK_JAVA_MIN, or explains and fails
   local c m best="" bestm=0 seen=""
-  for c in ${JAVA_HOME:-} /usr/lib/jvm/*; do
+  for c in ${JAVA_HOME:-} "$JVM_DIR"/*; do
     [[ -x $c/bin/java ]] || continue
     m=$(java_major "$c"); seen+=" $c (${m:-?})"
     [[ -n $m && $m -ge $KEYCLOAK_JAVA_MIN && $m -gt $bestm ]] && { best=$c; bestm=$m; }
   done
   if [[ -z $best ]]; then
-    log "keycloak: Keycloak $KEYCLOAK_VERSION needs Java $KEYCLOAK_JAVA_MIN or newer; found:${seen:- no JDK in JAVA_HOME or /usr/lib/jvm}"
+    log "keycloak: Keycloak $KEYCLOAK_VERSION needs Java $KEYCLOAK_JAVA_MIN or newer; found:${seen:- no JDK in JAVA_HOME or $JVM_DIR}"
     log "keycloak: install one (e.g. apt-get install openjdk-21-jdk-headless, or a Temurin 21+) or set JAVA_HOME to it"
     return 1
   fi

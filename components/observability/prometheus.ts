@@ -117,7 +117,12 @@ export function prometheusConfig(input: PrometheusInput): PrometheusConfig {
                 // citadel_*). A second job on Envoy's 15090 or istiod's Service would scrape the same series twice
                 // and double every sum. Only those two ports: other annotated pods (a CNI agent, say) are not ours.
                 job_name: "kubernetes-pods",
-                honor_labels: true,
+                // The target's labels win (Istio's addon honors the scraped ones): istiod's own metrics carry a
+                // `cluster` label of their own — the REMOTE cluster in istiod_remote_cluster_sync_status — which
+                // would otherwise replace this Prometheus's cluster and, once federated, file cluster 1's series
+                // under cluster 2. A scraped label that collides is kept as exported_<name> (here
+                // exported_cluster). Found by the sim's real scrape of the real istiod.
+                honor_labels: false,
                 kubernetes_sd_configs: [{ role: "pod" }],
                 relabel_configs: [
                     { source_labels: [annotation("scrape")], action: "keep", regex: "true" },

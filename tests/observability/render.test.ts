@@ -270,6 +270,13 @@ describe("prometheus config", () => {
         expect([...scraped]).toHaveLength(1);
     });
 
+    test("the pod job's own labels win over scraped ones (istiod's `cluster` label names the REMOTE cluster in its sync status)", () => {
+        const pods = local.scrape_configs.find((j) => j.job_name === "kubernetes-pods")!;
+        // false: a scraped `cluster` is kept as exported_cluster, this Prometheus's cluster stays on every series
+        expect(pods.honor_labels).toBe(false);
+        expect(relabels(pods)).toContainEqual({ action: "replace", target_label: "cluster", replacement: "cluster2" });
+    });
+
     test("no federation job without federation targets", () => {
         expect(local.scrape_configs.some((j) => j.metrics_path === "/federate" || j.job_name.startsWith("federate-"))).toBe(false);
     });

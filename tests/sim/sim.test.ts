@@ -15,7 +15,8 @@ import { kwokClusterOf, repoRoot, simDir, simLiveClusters, simStack, simToolchai
 import { controlPlaneChecks, expectationsFrom, networksFrom } from "../../components/verification/live/controlPlane";
 import { formatReport } from "../../components/verification/live/report";
 import { remoteSecretMetadata, renderReaderKubeconfig } from "../../components/mesh/remoteSecret";
-import { IstiodClient, podToken, readyPods } from "../../components/verification/live/istiodClient";
+import { IstiodClient, podToken, proxyNode, readyPods } from "../../components/verification/live/istiodClient";
+import { effectivePolicies, filterChains, principalNames, rbacPolicies } from "../../components/verification/live/xds";
 import { issueIntermediate } from "../../sim/pki";
 import { Kube, objectPath } from "../../components/verification/live/kube";
 import { PrometheusClient, exposedMetricNames } from "../../components/verification/live/prometheusClient";
@@ -660,7 +661,35 @@ describe("sim: the real program on two simulated clusters", () => {
         expect(istioDashboardMetrics.filter((m) => present.includes(m) && !names.includes(m))).toEqual([]);
         const samples = carried.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
         expect(samples.length).toBeGreaterThan(names.length);
-        expect(samples.filter((l) => !l.includes(`cluster="${second.name}"`))).toEqual([]);
+        const clusterOf = (line: string) => /[{,]cluster="([^"]*)"/.exec(line)?.[1];
+        expect(samples.filter((l) => clusterOf(l) !== second.name)).toEqual([]);
+        // istiod's own `cluster` label (the REMOTE cluster of its sync status) is kept apart as exported_cluster
+        const sync = samples.filter((l) => l.startsWith("istiod_remote_cluster_sync_status{") && l.includes('status="synced"'));
+        expect(sync.map((l) => [clusterOf(l), /exported_cluster="([^"]*)"/.exec(l)?.[1]])).toEqual([[second.name, clusters[0].name]]);
+        // The federator-only policy as cluster 2's Prometheus sidecar receives it from the real istiod (xDS, as that
+        // proxy): its port accepts mTLS only, and RBAC admits exactly the federator's identity, GET /federate.
+        const outputs = await stack.outputs();
+        const [promPod] = await readyPods(second.admin, "observability", "app=prometheus");
+        const [istiod2] = await readyPods(second.admin, "istio-system", "app=istiod");
+        const client = new IstiodClient(
+            simToolchain.ztaXds,
+            { host: istiod2.ip, xdsPort: 15012, monitoringPort: 15014 },
+            outputs.rootCert.value as string,
+        );
+        const dump = await client.xds(
+            await podToken(second.admin, promPod),
+            proxyNode(promPod, second.name, expectationsFrom(outputs).istioVersion),
+        );
+        const chains = filterChains(dump, "virtualInbound").filter((ch) => ch.destinationPort === 9090);
+        expect(chains.length).toBeGreaterThan(0);
+        expect(chains.filter((ch) => !ch.mtls).map((ch) => ch.name)).toEqual([]);
+        const policies = chains.flatMap((ch) => Object.values(effectivePolicies(rbacPolicies(ch) ?? {}, 9090)));
+        expect([...new Set(policies.flatMap((p) => p.principals).flatMap(principalNames))]).toEqual([
+            "spiffe://cluster.local/ns/observability/sa/prometheus-federator",
+        ]);
+        const permissions = JSON.stringify(policies.map((p) => p.permissions));
+        expect(permissions).toContain('"exact":"/federate"');
+        expect(permissions).toContain('"exact":"GET"');
         process.stdout.write(
             `\nPrometheus (real, ${manifest.toolchain.prometheus.release}): istiod scraped in ${clusters.map((c) => c.name).join(", ")}; ` +
                 `federation of ${second.name} would carry ${names.length} metrics; federate target: ${federate[0].health} (${federate[0].lastError})\n`,

@@ -329,8 +329,16 @@ export async function identityChecks(endpoint: KeycloakEndpoint, f: IdentityFact
             form: { grant_type: "client_credentials" },
             headers: { authorization: basic(f.clientId, `${f.clientSecret.slice(0, -4)}XXXX`) },
         });
-        if (r.status !== 401 || errorOf(r) !== "invalid_client") fail(`HTTP ${r.status} ${errorOf(r)}, expected 401 invalid_client`);
-        return `HTTP ${r.status} ${errorOf(r)}`;
+        // Keycloak answers 401 with `unauthorized_client` where RFC 6749 names `invalid_client`; what counts is the 401 and no token
+        const body = (() => {
+            try {
+                return JSON.parse(r.body) as Json;
+            } catch {
+                return {};
+            }
+        })();
+        if (r.status !== 401 || body.access_token !== undefined) fail(`HTTP ${r.status} ${errorOf(r)}, expected 401 without a token`);
+        return `HTTP ${r.status} ${String(body.error)} (${String(body.error_description)})`;
     });
 
     await check("ui-client-requires-pkce", async () => {
