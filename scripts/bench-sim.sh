@@ -22,5 +22,7 @@ t3=$(now)
 printf 'clusters + runtime      %s\n' "$(span "$t0" "$t1")"
 printf 'pulumi up               %s  (%s)\n' "$(span "$t1" "$t2")" "$(grep -m1 '^result:' "$sim_dir/bench-up.log" | cut -c14-)"
 grep -h ': started pid\|: Ready' "$sim_dir/logs/runtime.log" | awk '{ print "  runtime " $0 }' | cut -c1-150 | tail -4
-printf 'control-plane checks    %s  (%s)\n' "$(span "$t2" "$t3")" "$(grep -E '^[0-9]+ passed' "$sim_dir/bench-verify.log")"
+printf 'checks (npm run verify) %s  (control plane: %s; identity: %s passed, %s failed)\n' "$(span "$t2" "$t3")" \
+  "$(grep -E '^[0-9]+ passed' "$sim_dir/bench-verify.log")" \
+  "$(sed -n '/^identity /,$p' "$sim_dir/bench-verify.log" | grep -c '^PASS ')" "$(sed -n '/^identity /,$p' "$sim_dir/bench-verify.log" | grep -c '^FAIL ')"
 printf 'TOTAL nothing->verified %s\n' "$(span "$t0" "$t3")"
