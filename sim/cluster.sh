@@ -5,7 +5,7 @@
 #
 # Usage: sim/cluster.sh up | down | status | exec CMD [ARG...]
 #   up       create netns + clusters (idempotent; a no-op that reports them when running)
-#   down     delete clusters, leftover processes, the netns and the cluster state (idempotent)
+#   down     delete clusters, leftover processes, the netns, the cluster state and the sim stack's Pulumi state (idempotent)
 #   status   exit 0 when every API server answers /readyz, 1 otherwise
 #   exec     run CMD inside the netns with the toolchain bins on PATH and KUBECONFIG set
 #
@@ -349,6 +349,9 @@ cmd_down() {
     log "netns $NETNS: deleted"
   fi
   rm -rf "$KWOK_WORKDIR" "$SIM_DIR/logs" "$SIM_DIR/kube-cache" "$SIM_DIR"/kubeconfig-*.yaml "$SIM_DIR"/kwokctl-*.yaml
+  # The sim stack's Pulumi state describes objects of the clusters just deleted (and holds their kubeconfigs): a
+  # later run on new clusters could neither refresh nor destroy it (their CA changed). Start the next one from empty.
+  rm -rf "$SIM_DIR/state" "$SIM_DIR/project"
   log "down: $(since "$t0") s"
 }
 
