@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { TestbedConfig } from "./model";
 import { RawConfig, parseConfig } from "./parse";
-import { fullKey } from "./problems";
+import { configNamespace, fullKey } from "./problems";
 
 // The SDK exports isConfigSecret at runtime but marks it @internal (absent from its typings).
 const runtimeInternals = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
@@ -37,6 +37,10 @@ export function stackRawConfig(): RawConfig {
             const value = fileConfig[fullKey(key)];
             return value === undefined ? [] : plaintextLeavesOf(value);
         },
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(`${configNamespace}:`))
+                .map((k) => k.slice(configNamespace.length + 1)),
     };
 }
 

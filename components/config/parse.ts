@@ -18,7 +18,8 @@ import { readIdentity } from "./identity";
 import { HelmConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
 import { readObservability } from "./observability";
 import { readControlPlaneChecks } from "./controlPlaneChecks";
-import { Problems, show } from "./problems";
+import { Problems, configNamespace, show } from "./problems";
+import { isConfigKey, nearestConfigKey } from "./keys";
 import { RawConfig, labelValuePattern, readEnum, readInt, readPattern } from "./readers";
 import { parseStructured } from "./structured";
 
@@ -101,6 +102,16 @@ export function chartVersions(versions: VersionProfile): [IstioChart, string][] 
  */
 export function parseConfig(raw: RawConfig): TestbedConfig {
     const problems = new Problems();
+    // a key nobody reads would leave its default in force, silently
+    for (const key of raw.keys?.() ?? []) {
+        if (!isConfigKey(key)) {
+            const near = nearestConfigKey(key);
+            problems.add(
+                key,
+                `is not a setting of ${configNamespace}${near ? ` (did you mean ${show(near)}?)` : ""}; README's configuration reference lists them`,
+            );
+        }
+    }
     const platform = readEnum(problems, raw, "platform", platformKinds);
     const profileName = raw.get("versionProfile") ?? configDefaults.versionProfile;
     if (!isVersionProfileName(profileName)) {

@@ -17,6 +17,8 @@ export interface RawConfig {
      * for the whole key as soon as ONE leaf is secure, so a plaintext sibling would otherwise slip through.
      */
     plaintextLeaves?(key: string): string[];
+    /** Every key set in the project's namespace (without it), to refuse the ones nobody reads. */
+    keys?(): string[];
 }
 
 /** Problems for credential-holding keys with plaintext parts (never echoing the values). */

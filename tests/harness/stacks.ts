@@ -149,6 +149,10 @@ export function rawConfig(sc: StackConfig): RawConfig {
     return {
         get: (key) => sc.config[`${configNamespace}:${key}`],
         isSecret: (key) => sc.secretKeys.includes(`${configNamespace}:${key}`),
+        keys: () =>
+            Object.keys(sc.config)
+                .filter((k) => k.startsWith(`${configNamespace}:`))
+                .map((k) => k.slice(configNamespace.length + 1)),
     };
 }
 
