@@ -1,4 +1,5 @@
 import { ipRangeName, looksNumeric } from "../core/net";
+import { baseUrlExtras } from "../core/validate";
 
 /** Ranges an API server address must never be in: peers in other clusters could not reach it. */
 const unreachableRanges = new Set(["loopback", "unspecified", "linkLocal", "broadcast", "multicast"]);
@@ -19,6 +20,10 @@ export function apiServerProblem(url: string, opts: { allowLoopback?: boolean } 
     }
     if (parsed.pathname !== "/" && parsed.pathname !== "") {
         return "must not carry a path";
+    }
+    const extras = baseUrlExtras(parsed);
+    if (extras.length > 0) {
+        return `must not carry ${extras.join(", ")}`;
     }
     const host = parsed.hostname.replace(/^\[|\]$/g, "");
     const range = ipRangeName(host);

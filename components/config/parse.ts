@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { CniPlugin, findCniPlugin } from "../core/cni";
 import { isDnsLabel } from "../core/net";
-import { isImageRegistryPrefix } from "../core/validate";
+import { baseUrlExtras, isImageRegistryPrefix } from "../core/validate";
 import { IstioChart, VersionProfile, istioCharts, isVersionProfileName, versionProfileNames, versionProfiles } from "../core/versions";
 import { readBareMetal } from "./baremetal";
 import { readCa } from "./ca";
@@ -59,8 +59,14 @@ function readHelm(
     const timeoutSeconds = readInt(problems, raw, "helmTimeoutSeconds", configDefaults.helmTimeoutSeconds, 60, 7200);
     const repository = raw.get("chartRepository") ?? configDefaults.chartRepository;
     // Helm repositories only: an oci:// registry is not a `repositoryOpts.repo` (pulumi-kubernetes#2158).
-    if (!/^https:\/\/[^\s]+$/.test(repository)) {
+    if (!/^https:\/\/[^\s]+$/.test(repository) || !URL.canParse(repository)) {
         problems.add("chartRepository", `must be an https:// Helm repository URL, got ${show(repository)}`);
+    } else {
+        const extras = baseUrlExtras(new URL(repository));
+        if (extras.length > 0) {
+            // the repository URL is part of every Release's (plain-text) inputs and state
+            problems.add("chartRepository", `must not carry ${extras.join(", ")}; got ${show(repository)}`);
+        }
     }
     const chartDir = raw.get("chartDir");
     if (chartDir !== undefined) {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { withoutUrlCredentials } from "../core/validate";
 
 /** The stack config namespace: the project name, so Pulumi.yaml's typed `config:` keys apply. */
 export const configNamespace = "zta-testbed";
@@ -16,6 +17,8 @@ export function show(value: unknown): string {
     } catch {
         text = String(value);
     }
+    // never repeat a credential written into a URL (it is refused separately)
+    text = withoutUrlCredentials(text);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 

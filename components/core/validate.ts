@@ -10,8 +10,29 @@ export function isImageRegistryPrefix(value: unknown): value is string {
     return typeof value === "string" && /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(value);
 }
 
+/** `scheme://user:password@` in any text: a credential a message must never repeat. */
+const urlUserInfo = /([a-z][a-z0-9+.-]*:\/\/)[^/\s@"'?#]*@/gi;
+
+/** Text with the user info of any URL in it replaced (a message may show a URL, never a credential in it). */
+export function withoutUrlCredentials(text: string): string {
+    return text.replace(urlUserInfo, "$1<credentials hidden>@");
+}
+
 export function show(value: unknown): string {
-    return JSON.stringify(value) ?? String(value);
+    return withoutUrlCredentials(JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * What a base URL (an API server, a chart repository, an issuer) must not carry, in words; empty when clean.
+ * Credentials in a URL end up in plain-text state, outputs and logs; a query or fragment would be silently dropped or
+ * mangled where paths are appended to it.
+ */
+export function baseUrlExtras(url: URL): string[] {
+    return [
+        ...(url.username || url.password ? ["credentials (user:password@): set them as secrets, never in a URL"] : []),
+        ...(url.search ? ["a query string"] : []),
+        ...(url.hash ? ["a fragment"] : []),
+    ];
 }
 
 /** A DNS-1123 label: namespace, Service and most object names. */

@@ -3,7 +3,7 @@
  * quotes a secret.
  */
 import { isDnsName, parseTaggedImage } from "../core/net";
-import { show } from "../core/validate";
+import { show, withoutUrlCredentials } from "../core/validate";
 
 const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
 
@@ -52,13 +52,15 @@ export function checkHttpsBase(field: string, url: string): URL {
     try {
         parsed = new URL(url);
     } catch {
-        throw new Error(`${field}: expected an https URL like "https://keycloak.lab:8443", got "${url}"`);
+        throw new Error(`${field}: expected an https URL like "https://keycloak.lab:8443", got "${withoutUrlCredentials(url)}"`);
     }
     if (parsed.protocol !== "https:") {
-        throw new Error(`${field}: must use https (tokens and the JWKS travel over it), got "${url}"`);
+        throw new Error(`${field}: must use https (tokens and the JWKS travel over it), got "${withoutUrlCredentials(url)}"`);
     }
     if (parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== "/") {
-        throw new Error(`${field}: expected only scheme, host and port (no path, query or credentials), got "${url}"`);
+        throw new Error(
+            `${field}: expected only scheme, host and port (no path, query or credentials), got "${withoutUrlCredentials(url)}"`,
+        );
     }
     const canonical = `https://${parsed.host}`;
     if (url !== canonical) {

@@ -93,10 +93,11 @@ describe("problems", () => {
         "https://mirror.lab.example/d?token=x",
         "file:///opt/istio/dashboards",
         "Download",
-    ])("istioDashboards %p is refused naming the value", (value) => {
+    ])("istioDashboards %p is refused naming the value (a credential in it hidden)", (value) => {
         const problems = problemsFor("cloud", observability({ istioDashboards: value }));
         expect(problems).toEqual([expect.stringMatching(/^zta-testbed:observability\.istioDashboards: must be /)]);
-        expect(problems[0]).toContain(`got ${JSON.stringify(value)}`);
+        expect(problems[0]).toContain(`got ${JSON.stringify(value).replace("user:pass@", "<credentials hidden>@")}`);
+        expect(problems[0]).not.toContain("user:pass");
     });
 
     test.each([80, 1023, 65536, 20001.5])("kialiLocalPort %p is refused", (port) => {
