@@ -12,6 +12,7 @@ import { keyMatchProblem, splitPemBundle } from "./pem";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
 import { parseStructured } from "./structured";
+import { ownedNamespaces } from "../core/namespaces";
 
 /** Also in parse.ts configDefaults (Pulumi.yaml declares it). */
 const configDefaultIngressHost = "httpbin.zta.test";
@@ -25,7 +26,7 @@ export const identityDefaults = {
     ingressHost: configDefaultIngressHost,
     certValidityDays: 365,
     /** In-cluster Keycloak: namespace and the Service's cluster-local name (reachable by in-cluster callers). */
-    namespace: "keycloak",
+    namespace: ownedNamespaces.identity,
 } as const;
 
 const identitySchema = z

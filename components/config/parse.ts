@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CniPlugin, findCniPlugin } from "../core/cni";
 import { isDnsLabel } from "../core/net";
 import { baseUrlExtras, isImageRegistryPrefix } from "../core/validate";
+import { reservedNamespaceProblem } from "../core/namespaces";
 import { IstioChart, VersionProfile, istioCharts, isVersionProfileName, versionProfileNames, versionProfiles } from "../core/versions";
 import { readBareMetal } from "./baremetal";
 import { readCa } from "./ca";
@@ -143,8 +144,9 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         configDefaults.ingressNamespace,
         "a DNS label",
     );
-    if (ingressNamespace === "istio-system") {
-        problems.add("ingressNamespace", "must not be istio-system: the ingress gateway gets its own namespace");
+    const reserved = reservedNamespaceProblem(ingressNamespace);
+    if (reserved) {
+        problems.add("ingressNamespace", `must be a namespace of the ingress gateway's own: ${reserved}`);
     }
     // Short-lived workload identities: at most a day (zero-trust reference; Istio's default is 24 h too).
     const workloadCertTtlHours = readInt(problems, raw, "workloadCertTtlHours", configDefaults.workloadCertTtlHours, 1, 24);

@@ -2,8 +2,9 @@
  * Istio's names, labels and ports that more than one layer uses, in ONE leaf module: the charts' values, the
  * NetworkPolicies, the AuthorizationPolicies, the checks and the observability layer all read them from here.
  */
+import { ownedNamespaces } from "./namespaces";
 
-export const istioNamespace = "istio-system";
+export const istioNamespace = ownedNamespaces.istio;
 /** istiod's meshConfig.rootNamespace default: policies here apply mesh-wide (or, with a selector, in every namespace). */
 export const rootNamespace = istioNamespace;
 export const networkLabel = "topology.istio.io/network";

@@ -22,8 +22,9 @@ import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { AlertInput, alertRules } from "./alerts";
 import { FederationTarget, prometheusConfig } from "./prometheus";
 import { sha256Hex, rolloutKey } from "../core/rollout";
+import { ownedNamespaces } from "../core/namespaces";
 
-export const observabilityNamespace = "observability";
+export const observabilityNamespace = ownedNamespaces.observability;
 export const ports = { prometheus: 9090, grafana: 3000, kiali: 20001, kialiMetrics: 9090 } as const;
 /** Label on each Prometheus pod naming its cluster: the per-cluster Service selects by it. */
 export const clusterPodLabel = "zta.observability/cluster";

@@ -23,9 +23,10 @@ import { clusterDomain, sampleNamespace, samplePorts } from "../workloads/sample
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { rolloutKey } from "../core/rollout";
 import { ingressExpectations } from "../workloads/ingress";
+import { ownedNamespaces } from "../core/namespaces";
 
 /** Namespace of the non-meshed verification clients (token client, plaintext client). */
-export const verifyNamespace = "zta-verify";
+export const verifyNamespace = ownedNamespaces.verification;
 /** Label carrying the check's name on the Job's pods (NetworkPolicies select by it). */
 export const checkLabel = "zta.verify/check";
 /** Service account of the meshed client that no ALLOW policy names. */

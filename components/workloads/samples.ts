@@ -14,8 +14,9 @@ import { pullSecretName } from "../platform/pullSecret";
 import { PsaLevel, psaLabels } from "../core/podSecurity";
 import { isImageRegistryPrefix, show } from "../core/validate";
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
+import { ownedNamespaces } from "../core/namespaces";
 
-export const sampleNamespace = "sample";
+export const sampleNamespace = ownedNamespaces.samples;
 /** The clusters' DNS domain (kubeadm and the managed clouds' default); unrelated to the mesh trust domain. */
 export const clusterDomain = "cluster.local";
 

@@ -201,7 +201,7 @@ describe("bad configs are rejected with the key and value named", () => {
         [
             "the ingress gateway in istio-system",
             () => parseCloud({ ingressNamespace: "istio-system" }),
-            /zta-testbed:ingressNamespace: must not be istio-system/,
+            /zta-testbed:ingressNamespace: must be a namespace of the ingress gateway's own: "istio-system" is the program's istio namespace/,
         ],
     ];
 

@@ -10,6 +10,8 @@ import { stringify } from "yaml";
 import { Recording, RecordedResource, shortUrn } from "../harness/engine";
 import { ProgramRun, runProgram } from "../harness/program";
 import { promtoolAvailable } from "../harness/prometheus";
+import { ownedNamespaces } from "../../components/core/namespaces";
+import { configDefaults } from "../../components/config/defaults";
 import {
     checkPrometheusConfigs,
     dashboardVerdicts,
@@ -74,6 +76,15 @@ export function describePlan(stack: CommittedStack): void {
     });
 
     describeRenderedObservability(stack, program);
+
+    // ownedNamespaces is what config refuses for ingressNamespace: it must name every namespace the program creates
+    test(`${stack}: every Namespace the program creates is one of core/namespaces.ts's owned ones, or the ingress gateway's`, async () => {
+        const { recording } = await program();
+        const created = new Set(recording.ofType("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata?.name as string));
+        const allowed = new Set<string>([...Object.values(ownedNamespaces), configDefaults.ingressNamespace]);
+        expect(created.size).toBeGreaterThan(2);
+        expect([...created].filter((n) => !allowed.has(n))).toEqual([]);
+    });
 }
 
 /** Prometheus's own tools on what the stack's run rendered for Prometheus and Grafana (skipped loudly without them). */

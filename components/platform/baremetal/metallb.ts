@@ -8,8 +8,13 @@
  */
 import { isDnsLabel, parseIPv4Pool, rangesOverlap } from "../../core/net";
 import { Endpoint, NetworkPolicy, allowApiServerEgress, allowDnsEgress, defaultDeny, podPolicy } from "../../core/networkPolicy";
+import { ownedNamespaces } from "../../core/namespaces";
 
-export const metallbChart = { repository: "https://metallb.github.io/metallb", chart: "metallb", namespace: "metallb-system" } as const;
+export const metallbChart = {
+    repository: "https://metallb.github.io/metallb",
+    chart: "metallb",
+    namespace: ownedNamespaces.metallb,
+} as const;
 
 /**
  * Pod Security Admission labels for MetalLB's namespace: `privileged`. The speaker DaemonSet needs hostNetwork (it
