@@ -16,7 +16,7 @@ import { readCa } from "./ca";
 import { readClusters } from "./clusters";
 import { configDefaults } from "./defaults";
 import { readIdentity } from "./identity";
-import { HelmConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
+import { BareMetalConfig, HelmConfig, IdentityConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
 import { readObservability } from "./observability";
 import { readControlPlaneChecks } from "./controlPlaneChecks";
 import { Problems, configNamespace, show } from "./problems";
@@ -101,6 +101,33 @@ function readHelm(
 /** The (chart, version) pairs a profile installs. */
 export function chartVersions(versions: VersionProfile): [IstioChart, string][] {
     return istioCharts.map((chart) => [chart, chart === "gateway" ? versions.gatewayChart : versions.istio]);
+}
+
+/** Keycloak's management (health) port, which the host setup publishes on the Keycloak host's loopback. */
+const keycloakHostManagementPort = 9000;
+
+/**
+ * Ports that must be distinct on one host (bare metal): SSH on every host, the registry and Keycloak (and Keycloak's
+ * management port) on theirs. A clash would surface halfway through a host's setup, as a port Docker cannot publish
+ * or an SSH daemon cut off.
+ */
+function hostPortCollisions(problems: Problems, baremetal: BareMetalConfig, identity: IdentityConfig): void {
+    for (const host of baremetal.hosts) {
+        const uses: [string, number][] = [["ssh.port", baremetal.ssh.port]];
+        if (host.name === baremetal.registry.host) {
+            uses.push(["registry.port", baremetal.registry.port]);
+        }
+        if (identity.placement.kind === "host" && identity.placement.host === host.name) {
+            uses.push(["identity.port", identity.port], ["Keycloak's management port", keycloakHostManagementPort]);
+        }
+        uses.forEach(([key, port], i) => {
+            const earlier = uses.slice(0, i).find(([, p]) => p === port);
+            if (earlier) {
+                const [reported, other] = key.startsWith("Keycloak's") ? [earlier[0], key] : [key, earlier[0]];
+                problems.add(reported, `${port} is also ${other} on host ${show(host.name)}: each service there needs a port of its own`);
+            }
+        });
+    }
 }
 
 /**
@@ -211,6 +238,9 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
         clusters[0]?.name,
         baremetal,
     );
+    if (baremetal) {
+        hostPortCollisions(problems, baremetal, identity);
+    }
     const controlPlaneChecks = readControlPlaneChecks(problems, raw.get("controlPlaneChecks"));
     const observability = readObservability(problems, {
         observability: raw.get("observability"),

@@ -366,3 +366,22 @@ test("an air-gapped chartDir must hold the Cilium and MetalLB charts of the prof
         fs.rmSync(dir, { recursive: true, force: true });
     }
 });
+
+describe("ports on one host", () => {
+    const ssh = readStackFile("testbed")["zta-testbed:ssh"] as Record<string, unknown>;
+    test("SSH on the registry's port, Keycloak on the registry's or on its own management port: each refused, naming the host", () => {
+        expect(problemsOf(() => parseTestbed({ ssh: { ...ssh, port: 5000 } }))).toContainEqual(
+            'zta-testbed:registry.port: 5000 is also ssh.port on host "server1": each service there needs a port of its own',
+        );
+        expect(problemsOf(() => parseTestbed({ identity: { port: 5000 } }))).toContainEqual(
+            'zta-testbed:identity.port: 5000 is also registry.port on host "server1": each service there needs a port of its own',
+        );
+        expect(problemsOf(() => parseTestbed({ registry: { port: 9000 } }))).toContainEqual(
+            `zta-testbed:registry.port: 9000 is also Keycloak's management port on host "server1": each service there needs a port of its own`,
+        );
+    });
+
+    test("distinct ports on every host pass", () => {
+        expect(() => parseTestbed({ ssh: { ...ssh, port: 2222 }, registry: { port: 5443 }, identity: { port: 8443 } })).not.toThrow();
+    });
+});
