@@ -1,8 +1,32 @@
 import { ipRangeName, looksNumeric } from "../core/net";
 import { baseUrlExtras } from "../core/validate";
 
-/** Ranges an API server address must never be in: peers in other clusters could not reach it. */
-const unreachableRanges = new Set(["loopback", "unspecified", "linkLocal", "broadcast", "multicast"]);
+/** Ranges an address others must dial can never be in: nobody else reaches it, or it names no one host. */
+const unreachableRanges: ReadonlyMap<string, string> = new Map([
+    ["loopback", "a loopback"],
+    ["unspecified", "an unspecified"],
+    ["linkLocal", "a link-local"],
+    ["broadcast", "a broadcast"],
+    ["multicast", "a multicast"],
+]);
+
+/**
+ * Why other machines cannot dial `host` (an IP address or a DNS name), or undefined when nothing rules it out:
+ * loopback names (`localhost`, `*.localhost`, RFC 6761) and addresses that are loopback, unspecified, link-local,
+ * broadcast or multicast. A malformed dotted quad is reported too (it would be looked up as a name).
+ */
+export function unservableHostProblem(host: string): string | undefined {
+    const bare = host.replace(/^\[|\]$/g, "");
+    if (bare === "localhost" || bare.endsWith(".localhost")) {
+        return "is a loopback name";
+    }
+    const range = ipRangeName(bare);
+    if (range !== undefined) {
+        const kind = unreachableRanges.get(range);
+        return kind && `is ${kind} address`;
+    }
+    return looksNumeric(bare) ? "is a malformed IPv4 address" : undefined;
+}
 
 /**
  * Checks a URL other clusters' istiod will dial. Returns a problem description, or undefined when fine.
@@ -26,22 +50,15 @@ export function apiServerProblem(url: string, opts: { allowLoopback?: boolean } 
         return `must not carry ${extras.join(", ")}`;
     }
     const host = parsed.hostname.replace(/^\[|\]$/g, "");
-    const range = ipRangeName(host);
-    if (opts.allowLoopback && (host === "localhost" || range === "loopback")) {
+    if (opts.allowLoopback && (host === "localhost" || ipRangeName(host) === "loopback")) {
         // The simulation runs every cluster in ONE network namespace, where loopback is shared.
         return undefined;
     }
-    if (host === "localhost" || host.endsWith(".localhost")) {
-        return "is a loopback name; other clusters cannot reach it (istio#31081)";
-    }
-    if (range !== undefined) {
-        if (unreachableRanges.has(range)) {
-            return `is a ${range} address; other clusters cannot reach it (istio#31081)`;
-        }
-    } else if (looksNumeric(host)) {
+    const problem = unservableHostProblem(host);
+    if (problem === "is a malformed IPv4 address") {
         return "has a malformed IPv4 address";
     }
-    return undefined;
+    return problem && `${problem}; other clusters cannot reach it (istio#31081)`;
 }
 
 /** Host part of an https URL (for readable outputs). */

@@ -6,6 +6,7 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { isDnsLabel, isIPv4, isQualifiedHostName } from "../core/net";
+import { unservableHostProblem } from "./addresses";
 import { hasRejectedHosts } from "./baremetal";
 import { BareMetalConfig, ExternalIdentityTls, IdentityConfig, KeycloakPlacement, PlatformKind } from "./model";
 import { keyMatchProblem, splitPemBundle } from "./pem";
@@ -169,13 +170,30 @@ export function readIdentity(
     const hostname = entry.hostname ?? defaultHostname;
     if (entry.hostname !== undefined && !isDnsName(hostname) && !isIPv4(hostname)) {
         problems.add("identity.hostname", `must be a lower-case DNS name or an IPv4 address, got ${show(hostname)}`);
-    } else if (entry.hostname !== undefined && (/^127\./.test(hostname) || hostname === "localhost")) {
-        problems.add("identity.hostname", `must be reachable from the clusters, not loopback, got ${show(hostname)}`);
+    } else if (entry.hostname !== undefined) {
+        const unservable = unservableHostProblem(hostname);
+        if (unservable) {
+            problems.add("identity.hostname", `must be reachable from the clusters, but ${show(hostname)} ${unservable}`);
+        } else if (placement.kind === "host" && isIPv4(hostname)) {
+            // Keycloak is published on its host's management address only: any other address is an issuer nobody serves.
+            const other = baremetal?.hosts.find((h) => h.management.address === hostname || h.service?.address === hostname);
+            if (placement.address !== "" && hostname !== placement.address) {
+                problems.add(
+                    "identity.hostname",
+                    `must be the management address of the "keycloak" host ${show(placement.host)} (${placement.address}), where Keycloak is published, got ${show(hostname)}${other ? `, an address of ${show(other.name)}` : ""}`,
+                );
+            }
+        }
     }
 
     const ingressHost = raw.ingressHost ?? identityDefaults.ingressHost;
     if (!isDnsName(ingressHost)) {
         problems.add("ingressHost", `must be a lower-case DNS name with at least two labels and no wildcard, got ${show(ingressHost)}`);
+    } else if (unservableHostProblem(ingressHost)) {
+        problems.add(
+            "ingressHost",
+            `must be a name clients resolve to the ingress, but ${show(ingressHost)} ${unservableHostProblem(ingressHost)}`,
+        );
     }
 
     let tls: ExternalIdentityTls | undefined;

@@ -163,10 +163,39 @@ describe("bad values are reported all at once, each with its key and value", () 
         [
             "a loopback address",
             { hostname: "127.0.0.1" },
-            /^zta-testbed:identity\.hostname: must be reachable from the clusters, not loopback/,
+            /^zta-testbed:identity\.hostname: must be reachable from the clusters, but "127\.0\.0\.1" is a loopback address$/,
+        ],
+        // Addresses that name no single reachable host: each used to pass, leaving an issuer nobody can serve.
+        ["the unspecified address", { hostname: "0.0.0.0" }, /^zta-testbed:identity\.hostname: .* "0\.0\.0\.0" is an unspecified address$/],
+        [
+            "a link-local address",
+            { hostname: "169.254.10.1" },
+            /^zta-testbed:identity\.hostname: .* "169\.254\.10\.1" is a link-local address$/,
+        ],
+        [
+            "a multicast address",
+            { hostname: "224.0.0.251" },
+            /^zta-testbed:identity\.hostname: .* "224\.0\.0\.251" is a multicast address$/,
+        ],
+        ["the broadcast address", { hostname: "255.255.255.255" }, /^zta-testbed:identity\.hostname: .* is a broadcast address$/],
+        [
+            "localhost (one label)",
+            { hostname: "localhost" },
+            /^zta-testbed:identity\.hostname: must be a lower-case DNS name .* got "localhost"$/,
+        ],
+        [
+            "a .localhost name (RFC 6761)",
+            { hostname: "keycloak.localhost" },
+            /^zta-testbed:identity\.hostname: .* "keycloak\.localhost" is a loopback name$/,
         ],
     ])("%s", (_what, identity, expected) => {
         expect(problemsFor("cloud", { identity })).toEqual([expect.stringMatching(expected)]);
+    });
+
+    test("ingressHost: a .localhost name resolves to every client's own loopback", () => {
+        expect(problemsFor("cloud", { ingressHost: "httpbin.localhost" })).toEqual([
+            'zta-testbed:ingressHost: must be a name clients resolve to the ingress, but "httpbin.localhost" is a loopback name',
+        ]);
     });
 
     test.each(["1.2.3.4", "10.5.0.300"])("ingressHost %s: an address is not a host name", (ingressHost) => {
@@ -332,6 +361,23 @@ describe("testbed placement", () => {
         expect(problemsFor("testbed", { hosts: none })).toEqual([
             expect.stringMatching(/^zta-testbed:hosts: exactly one host needs the role "keycloak" .*got none$/),
         ]);
+    });
+
+    test("an address of the wrong host: Keycloak is published on the keycloak host's management address only", () => {
+        expect(problemsFor("testbed", { identity: { hostname: "10.5.0.3" } })).toEqual([
+            'zta-testbed:identity.hostname: must be the management address of the "keycloak" host "server1" (10.5.0.2), where Keycloak is published, got "10.5.0.3", an address of "server2"',
+        ]);
+        // the keycloak host's own service address: Keycloak does not listen there either
+        expect(problemsFor("testbed", { identity: { hostname: "10.5.1.2" } })).toEqual([
+            expect.stringMatching(
+                /^zta-testbed:identity\.hostname: must be the management address .* got "10\.5\.1\.2", an address of "server1"$/,
+            ),
+        ]);
+        // an address of no host at all
+        expect(problemsFor("testbed", { identity: { hostname: "192.0.2.7" } })).toEqual([
+            expect.stringMatching(/^zta-testbed:identity\.hostname: must be the management address .* got "192\.0\.2\.7"$/),
+        ]);
+        expect(parse("testbed", { identity: { hostname: "10.5.0.2" } }).identity.hostname).toBe("10.5.0.2");
     });
 
     test("an explicit hostname replaces the management address", () => {
