@@ -8,6 +8,7 @@ import { dnsLabelMaxLength, isDnsLabel } from "../core/net";
 import { apiServerProblem } from "./addresses";
 import { cniClusterNameProblem, kubeadmApiServerProblem, kubeadmClusterFields, readKubeadmClusters } from "./kubeadmClusters";
 import { summarizeKubeconfig } from "./kubeconfig";
+import { loadBalancerAnnotationProblems } from "./loadBalancerAddresses";
 import { BareMetalConfig, ClusterAccess, ClusterConfig, LoadBalancerKind, PlatformKind, loadBalancerKinds } from "./model";
 import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
@@ -179,6 +180,16 @@ export function readClusters(
             ...(entry.istioPlatform !== undefined ? { istioPlatform: entry.istioPlatform } : {}),
         });
     });
+    loadBalancerAnnotationProblems(
+        problems,
+        entries.map((e, i) => ({
+            at: `clusters[${i}]`,
+            name: e.name,
+            annotations: e.eastWestServiceAnnotations ?? {},
+            ...(baremetal ? { pool: e.loadBalancerPool ?? [] } : {}),
+        })),
+        baremetal,
+    );
     return clusters;
 }
 

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
+import { metallbPoolName } from "../../config/loadBalancerAddresses";
 import { ChartSource, helmChartSource, helmRelease } from "../../core/helm";
 import { VersionProfile, kubernetesPackageVersion } from "../../core/versions";
 import { ClusterHandle } from "../handle";
@@ -35,7 +36,6 @@ export interface KubeadmClusterArgs {
 }
 
 /** Name of the MetalLB pool and L2 advertisement in each cluster. */
-export const metallbPoolName = "zta-pool";
 
 /** Host of the API server URL peers use, when it differs from the advertise address (an extra certificate SAN). */
 function apiServerHost(url: string): string {
