@@ -6,7 +6,7 @@ import { certExpiry, intermediateProblems, keyMatchProblem, rootCertProblems } f
 import { Problems, show } from "./problems";
 import { RawConfig, readEnum, readInt, readSecret } from "./readers";
 import { Sensitive } from "./sensitive";
-import { parseStructured } from "./structured";
+import { ownEntry, parseStructured } from "./structured";
 
 const intermediateSchema = z.object({ cert: z.string(), key: z.string(), chain: z.string().optional() }).strict();
 
@@ -84,7 +84,7 @@ export function readCa(problems: Problems, raw: RawConfig, clusterNames: readonl
         text === undefined ? undefined : parseStructured(problems, "caIntermediates", text, z.record(z.string(), intermediateSchema), true);
     if (map) {
         for (const name of clusterNames) {
-            const entry = map[name];
+            const entry = ownEntry(map, name);
             const key = `caIntermediates.${name}`;
             if (!entry) {
                 problems.add(key, `is missing: pulumi config set --secret --path '${key}.cert' ... (and .key)`);

@@ -13,7 +13,7 @@ import { BareMetalConfig, ClusterAccess, ClusterConfig, LoadBalancerKind, Platfo
 import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
 import { Sensitive } from "./sensitive";
-import { parseStructured } from "./structured";
+import { ownEntry, parseStructured } from "./structured";
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
 
@@ -64,13 +64,14 @@ export function readClusters(
             "is not used on platform testbed: kubeadm creates the clusters and Pulumi reads their kubeconfigs back",
         );
     }
-    const kubeconfigs = baremetal
-        ? new Map<string, string>()
-        : readKubeconfigs(
-              problems,
-              raw,
-              entries.map((c) => c.name),
-          );
+    const kubeconfigs =
+        baremetal || platform === undefined
+            ? new Map<string, string>()
+            : readKubeconfigs(
+                  problems,
+                  raw,
+                  entries.map((c) => c.name),
+              );
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
     const clusters: ClusterConfig[] = [];
@@ -109,7 +110,7 @@ export function readClusters(
                 problems.add(`${at}.eastWestServiceAnnotations`, `${show(key)} is not a valid annotation key`);
             }
         }
-        if (!baremetal) {
+        if (!baremetal && platform !== undefined) {
             for (const field of Object.keys(kubeadmClusterFields)) {
                 if ((entry as Record<string, unknown>)[field] !== undefined) {
                     problems.add(
@@ -118,7 +119,7 @@ export function readClusters(
                     );
                 }
             }
-        } else {
+        } else if (baremetal) {
             const nameProblem = cniClusterNameProblem(entry.name, entry.cni);
             if (nameProblem) {
                 problems.add(`${at}.name`, nameProblem);
@@ -216,7 +217,7 @@ function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: reado
         return found;
     }
     for (const name of clusterNames) {
-        const kubeconfig = map[name];
+        const kubeconfig = ownEntry(map, name);
         if (kubeconfig === undefined) {
             problems.add(`kubeconfigs.${name}`, `is missing: ${setHint(name)}`);
             continue;

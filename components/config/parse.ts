@@ -23,6 +23,7 @@ import { Problems, configNamespace, show } from "./problems";
 import { isConfigKey, nearestConfigKey } from "./keys";
 import { RawConfig, labelValuePattern, readEnum, readInt, readPattern } from "./readers";
 import { parseStructured } from "./structured";
+import { boundedRawConfig } from "./bounds";
 
 export { configDefaults } from "./defaults";
 export type { RawConfig } from "./readers";
@@ -134,8 +135,9 @@ function hostPortCollisions(problems: Problems, baremetal: BareMetalConfig, iden
  * Validates raw stack config into the typed model. Throws ONE ConfigError listing every problem, each
  * naming its key and (unless secret) the offending value. Pure apart from reading what `chartDir` holds.
  */
-export function parseConfig(raw: RawConfig): TestbedConfig {
+export function parseConfig(given: RawConfig): TestbedConfig {
     const problems = new Problems();
+    const raw = boundedRawConfig(problems, given);
     // a key nobody reads would leave its default in force, silently
     for (const key of raw.keys?.() ?? []) {
         if (!isConfigKey(key)) {
@@ -205,7 +207,8 @@ export function parseConfig(raw: RawConfig): TestbedConfig {
                   registry: raw.get("registry"),
               })
             : undefined;
-    if (platform !== "testbed") {
+    // With an unknown platform, which keys apply is unknown too: only the platform itself is reported.
+    if (platform !== "testbed" && platform !== undefined) {
         for (const key of ["hosts", "ssh", "sshPrivateKey", "registry"]) {
             if (raw.get(key) !== undefined) {
                 problems.add(key, `is only used on platform testbed (bare metal), not ${show(platform ?? "")}`);

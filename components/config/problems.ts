@@ -39,14 +39,36 @@ export class ConfigError extends pulumi.RunError {
 /** Collects problems so validation can report all of them at once. */
 export class Problems {
     readonly #items: string[] = [];
+    readonly #roots: string[] = [];
 
     /** Record a problem with the config key (without namespace) it concerns. */
     add(key: string, message: string): void {
+        // Checks that run on after a key was rejected would only restate the root problem in other words.
+        if (this.rejected(key)) {
+            return;
+        }
         const text = `${fullKey(key)}: ${message}`;
         // The same cause can surface twice (e.g. two clusters sharing a name share a kubeconfig).
         if (!this.#items.includes(text)) {
             this.#items.push(text);
         }
+    }
+
+    /**
+     * Record a root problem: `key`'s value (and everything under it) is unusable, so later problems about that key
+     * or its children are consequences and are not reported. The other keys are still checked. Without a message, only
+     * marks the key (its problem was reported under its parent).
+     */
+    reject(key: string, message?: string): void {
+        if (message !== undefined) {
+            this.add(key, message);
+        }
+        this.#roots.push(key);
+    }
+
+    /** Was `key` (or a key above it) rejected? */
+    rejected(key: string): boolean {
+        return this.#roots.some((root) => key === root || key.startsWith(`${root}.`) || key.startsWith(`${root}[`));
     }
 
     get count(): number {

@@ -2,6 +2,7 @@
  * Reading single keys of the raw stack config into the Problems collector: the raw config interface and the
  * readers every part of the config layer shares (integers, enums, patterns, secrets).
  */
+import { editDistance } from "./keys";
 import { Problems, show } from "./problems";
 
 // Kubernetes label value (network names become `topology.istio.io/network` label values; meshId too).
@@ -62,7 +63,11 @@ export function readEnum<T extends string>(
         return undefined;
     }
     if (!(allowed as readonly string[]).includes(text)) {
-        problems.add(key, `must be one of ${allowed.map((a) => show(a)).join(", ")}, got ${show(text)}`);
+        const near = allowed.find((a) => editDistance(a, text) <= 2);
+        problems.reject(
+            key,
+            `must be one of ${allowed.map((a) => show(a)).join(", ")}, got ${show(text)}${near ? ` (did you mean ${show(near)}?)` : ""}`,
+        );
         return undefined;
     }
     return text as T;
