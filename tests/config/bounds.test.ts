@@ -68,7 +68,7 @@ describe("names of JavaScript object properties never reach a lookup", () => {
             "caIntermediates",
         ],
     ] as const)("%s: refused by name (one used to vanish silently, one to crash the reader)", (_what, stack, changes, secrets, key) => {
-        const problems = problemsFor(stack, changes as Json, secrets as Json);
+        const problems = problemsFor(stack, changes, secrets);
         expect(problems.filter((p) => p.includes("is not allowed as a name"))).not.toHaveLength(0);
         for (const p of problems.filter((p) => p.includes("is not allowed as a name"))) {
             expect(p).toMatch(
