@@ -109,9 +109,16 @@ function encode(value: unknown): string {
 
 /** Reads Pulumi.<stack>.yaml's `config:` (no secure values may be committed). */
 export function readStackFile(stack: string): Record<string, unknown> {
-    const doc = parseYaml(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
-    return doc.config ?? {};
+    // Parsed once per test file (YAML with comments costs ~10 ms, and hundreds of cases read it); each caller gets a copy.
+    let config = stackFiles.get(stack);
+    if (config === undefined) {
+        const doc = parseYaml(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+        config = doc.config ?? {};
+        stackFiles.set(stack, config);
+    }
+    return structuredClone(config);
 }
+const stackFiles = new Map<string, Record<string, unknown>>();
 
 /** Stack config for a committed stack with test secrets; `changes` (unqualified keys) override or delete (undefined). */
 export function stackConfig(
