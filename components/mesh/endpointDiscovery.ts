@@ -74,6 +74,9 @@ export class EndpointDiscovery extends pulumi.ComponentResource {
                 // The token controller fills the Secret only once its service account exists; the base release
                 // first, so the reader never exists without Istio's CRDs it reads.
                 dependsOn: [account, binding, meshConfigBinding, controlPlane.baseRelease],
+                // Fixed name: a replacement (README, "Rotating the cross-cluster credentials") must delete first, or
+                // the delete of the old object would remove the new one (pulumi-kubernetes#4522).
+                deleteBeforeReplace: true,
             });
             const kubeconfig = pulumi.secret(
                 pulumi.all([token.data, handle.apiServer]).apply(([data, server]) =>

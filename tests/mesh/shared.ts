@@ -385,6 +385,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     type: "kubernetes.io/service-account-token",
                 });
                 expect(Recording.providerUrn(token.provider)).toBe(providerOf(c.name).urn);
+                // rotation (README) replaces it: with a fixed name only delete-first leaves the new token in place
+                expect(token.deleteBeforeReplace).toBe(true);
                 const account = rec.get(`mesh-discovery-${c.name}-reader`);
                 expect(account.inputs.metadata).toEqual({ name: "zta-remote-reader", namespace: "istio-system" });
                 const role = rec.get(`mesh-discovery-${c.name}-reader-role`);
