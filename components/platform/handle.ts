@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerKind } from "../config/model";
+import type { Endpoint } from "../core/networkPolicy";
 
 import type { IstioPlatform } from "../core/istio";
 
@@ -22,10 +23,11 @@ export interface ClusterHandle {
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
     /**
-     * This cluster's API server as pods reach it after the `kubernetes` Service is translated, for NetworkPolicies:
-     * kubeadm's advertise address:6443 (a /32: Cilium never matches a node with 0.0.0.0/0), or 0.0.0.0/0:443.
+     * This cluster's API server as pods reach it after the `kubernetes` Service is translated, for NetworkPolicies,
+     * each a single address: kubeadm's advertise address:6443 (Cilium never matches a node with 0.0.0.0/0); on cloud
+     * the addresses of the `default/kubernetes` EndpointSlice, read at deploy time; on the sim the URL's loopback.
      */
-    readonly apiServerEndpoints: readonly { readonly address: string; readonly port: number }[];
+    readonly apiServerEndpoints: pulumi.Output<readonly Endpoint[]>;
     /** Istio's name for the cluster's platform when its node layout differs (e.g. `gke`), for the istio-cni agent. */
     readonly istioPlatform?: IstioPlatform;
     /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */

@@ -243,7 +243,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             apiServer: c.apiServer,
             loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
             ready: [cniRelease, poolResource, l2Resource, ...metallbPolicies],
-            apiServerEndpoints: [apiServerAt],
+            apiServerEndpoints: pulumi.output([apiServerAt]),
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
         };
         this.registerOutputs({ name: c.name, apiServer: c.apiServer, controlPlane: cpHost.name });
