@@ -18,8 +18,15 @@ export interface ClusterHandle {
     readonly adminKubeconfig: pulumi.Output<string>;
     /** API server URL the other clusters' istiod dial (never loopback). */
     readonly apiServer: pulumi.Input<string>;
-    /** How LoadBalancer Services get addresses, and annotations the east-west Service needs for that. */
-    readonly loadBalancer: { readonly kind: LoadBalancerKind; readonly serviceAnnotations: Readonly<Record<string, string>> };
+    /**
+     * How LoadBalancer Services get addresses, annotations the east-west Service needs for that, and who may reach it
+     * (`loadBalancerSourceRanges`; empty: no restriction).
+     */
+    readonly loadBalancer: {
+        readonly kind: LoadBalancerKind;
+        readonly serviceAnnotations: Readonly<Record<string, string>>;
+        readonly sourceRanges: readonly string[];
+    };
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
     /**

@@ -72,7 +72,7 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             provider,
             adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
-            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
+            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations, sourceRanges: c.eastWestSourceRanges },
             ready: [],
             ...(c.istioPlatform !== undefined ? { istioPlatform: c.istioPlatform } : {}),
             // A managed API server's address may differ from the kubeconfig's URL (private endpoints, a name): what pods

@@ -241,7 +241,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             provider,
             adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
-            loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
+            loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations, sourceRanges: c.eastWestSourceRanges },
             ready: [cniRelease, poolResource, l2Resource, ...metallbPolicies],
             apiServerEndpoints: pulumi.output([apiServerAt]),
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
