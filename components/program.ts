@@ -14,6 +14,9 @@ import { ClusterVerification } from "./verification/verification";
 import { awaitRemoteSyncGates } from "./verification/remoteSyncGate";
 import { controlPlaneChecksDuringUp, withControlPlaneVerdicts } from "./verification/controlPlaneRun";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
+import { crossNetworkBlocks } from "./core/networkPolicy";
+import { sampleGatewayDestinations } from "./workloads/samplePolicy";
+import { observabilityGatewayDestinations } from "./observability/policy";
 
 /**
  * The composition root: platform → mesh → policy → identity → workloads → observability → verification, for a
@@ -70,8 +73,17 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
     const underMesh = { aliases: [{ parent: mesh }] };
     const meshReady: Record<string, pulumi.Resource[]> = {};
     const underTest: pulumi.Resource[] = [...mesh.remoteSecrets];
+    // The other networks' east-west gateways, as their addresses once assigned (read back after each gateway's
+    // release); clusters of other stacks do not export theirs, so with peers the 15443 egress stays the whole space.
+    const remoteGatewayBlocks = (i: number, includePeers: boolean) =>
+        pulumi
+            .all(mesh.controlPlanes.filter((_, j) => j !== i).map((p) => p.eastWestAddress))
+            .apply((addresses) => crossNetworkBlocks(addresses, includePeers && peers.length > 0));
+    const hasOtherNetworks = clusters.length > 1 || peers.length > 0;
+    const sampleDestinations = sampleGatewayDestinations(config.ingressNamespace);
     clusters.forEach((cluster, i) => {
         const plane = mesh.controlPlanes[i];
+        const crossNetwork = hasOtherNetworks ? remoteGatewayBlocks(i, true) : pulumi.output([]);
         const policy = new MeshPolicy(
             `mesh-${cluster.name}-policy`,
             {
@@ -82,6 +94,12 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                 ingressNamespaceName: config.ingressNamespace,
                 remoteApiServers: clusters.filter((c) => c.name !== cluster.name).map((c) => c.apiServer),
                 hasExternalPeers: peers.length > 0,
+                // Each gateway's egress mirrors the holes the workloads' policies make for it (derived, not listed).
+                gatewayDestinations: {
+                    ingress: sampleDestinations.ingress,
+                    eastWest: [...sampleDestinations.eastWest, ...observabilityGatewayDestinations(i === 0)],
+                },
+                remoteGatewayBlocks: crossNetwork,
             },
             underMesh,
         );
@@ -99,6 +117,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                 helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
                 registry: config.sampleRegistry,
                 meshReady: injectionReady,
+                ...(hasOtherNetworks ? { remoteGatewayBlocks: crossNetwork } : {}),
             },
             underMesh,
         );
@@ -138,6 +157,8 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         workloadCertTtlHours: config.workloadCertTtlHours,
         meshReady,
         istioDashboards,
+        // The mesh cluster's Prometheus federates this stack's other clusters only.
+        federationBlocks: clusters.length > 1 ? remoteGatewayBlocks(0, false) : [],
         identity: { issuer: identity.realm.issuer, caCertPem: identity.tls.caCertPem, keycloak: identity.endpoint, ready: identity.ready },
     });
 

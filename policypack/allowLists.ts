@@ -43,3 +43,21 @@ export const principalForm = /^[^/*\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
 
 /** Workload cert TTL ceiling (zero-trust.md: "Workload cert TTL ≤ 24 h"). */
 export const MAX_WORKLOAD_CERT_TTL_SECONDS = 24 * 3600;
+
+/**
+ * NetworkPolicies (by name: the program's own, in whichever namespace) whose egress may name the whole address space
+ * (0.0.0.0/0, ::/0, or no `to`), and only on these ports. Every other egress names its peers.
+ */
+export const WHOLE_SPACE_EGRESS: Readonly<Record<string, { readonly ports: readonly number[]; readonly why: string }>> = {
+    "allow-apiserver-egress": {
+        ports: [443, 6443],
+        why: "istiod → another cluster's API server whose URL names a DNS name (it resolves in the pod), or other stacks' peers (their addresses are only in secret kubeconfigs); set clusters[i].apiServer to an address to narrow it",
+    },
+    "allow-kiali-egress": { ports: [443, 6443], why: "Kiali → another cluster's API server whose URL names a DNS name" },
+    "allow-cross-network-egress": {
+        ports: [15443],
+        why: "sidecars → the other networks' east-west gateways while an address is unknown (not yet assigned, a DNS name, another stack's)",
+    },
+    "allow-ingress-gateway-egress": { ports: [15443], why: "the ingress gateway → other networks' east-west gateways, as above" },
+    "allow-federation-egress": { ports: [15443], why: "the federator → the federated clusters' east-west gateways, as above" },
+};

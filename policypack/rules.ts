@@ -6,7 +6,7 @@
  *
  * The rules live with the reference section they encode: meshAuthz.ts (mTLS, authorization), meshIngress.ts (JWT,
  * gateways, observability UIs), meshConfig.ts (istiod values: egress, root namespace, cert TTL), network.ts
- * (default-deny NetworkPolicy, namespace Pod Security labels), pods.ts (pods we deploy), registry.ts (pull secrets);
+ * (default-deny NetworkPolicy, bounded egress, namespace Pod Security labels), pods.ts (pods we deploy), registry.ts (pull secrets);
  * model.ts is what a rule sees and how it reads props, allowLists.ts the documented exceptions. This file is the list.
  *
  * Values unknown during a preview: the policy SDK hands rules a proxy that throws when such a value is read, and
@@ -24,7 +24,7 @@ import {
 } from "./meshAuthz";
 import { gatewayServers, observabilityNotPublic, requestAuthenticationJwt, requestAuthenticationPaired } from "./meshIngress";
 import { meshRootNamespace, outboundRegistryOnly, workloadCertTtl } from "./meshConfig";
-import { namespaceDefaultDeny, namespacePodSecurity } from "./network";
+import { namespaceDefaultDeny, namespacePodSecurity, networkPolicyEgressBounded, networkPolicyEgressWholeSpace } from "./network";
 import { podHardening, podImagesPinned, podNoSecretEnvLiterals, podSecurityRestricted, podServiceAccount } from "./pods";
 import { imagePullSecretsResolve, secretDockerConfigType } from "./registry";
 
@@ -38,6 +38,7 @@ export {
     OBSERVABILITY_UIS,
     PRIVILEGED_NAMESPACES,
     TOKEN_MOUNT_SERVICE_ACCOUNTS,
+    WHOLE_SPACE_EGRESS,
 } from "./allowLists";
 export { goDurationSeconds } from "./meshConfig";
 export { imagePinned, podTemplate } from "./pods";
@@ -58,6 +59,8 @@ export const rules: readonly Rule[] = [
     outboundRegistryOnly,
     workloadCertTtl,
     namespaceDefaultDeny,
+    networkPolicyEgressBounded,
+    networkPolicyEgressWholeSpace,
     podSecurityRestricted,
     podHardening,
     podImagesPinned,

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { istioPlatforms } from "../core/istio";
 import { dnsLabelMaxLength, isDnsLabel } from "../core/net";
 import { apiServerProblem } from "./addresses";
+import { readEastWestSourceRanges } from "./eastWestSourceRanges";
 import { cniClusterNameProblem, kubeadmApiServerProblem, kubeadmClusterFields, readKubeadmClusters } from "./kubeadmClusters";
 import { summarizeKubeconfig } from "./kubeconfig";
 import { loadBalancerAnnotationProblems } from "./loadBalancerAddresses";
@@ -27,6 +28,7 @@ const clusterSchema = z
         apiServer: z.string().optional(),
         loadBalancer: z.enum(loadBalancerKinds as [LoadBalancerKind, ...LoadBalancerKind[]]).optional(),
         eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
+        eastWestSourceRanges: z.array(z.string()).optional(),
         istioPlatform: z.enum(istioPlatforms).optional(),
         ...kubeadmClusterFields,
     })
@@ -178,6 +180,7 @@ export function readClusters(
             access,
             loadBalancer: entry.loadBalancer ?? defaultLoadBalancer[platform ?? "testbed"],
             eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
+            eastWestSourceRanges: readEastWestSourceRanges(problems, at, entry.eastWestSourceRanges),
             ...(entry.istioPlatform !== undefined ? { istioPlatform: entry.istioPlatform } : {}),
         });
     });

@@ -29,6 +29,8 @@ export interface ClusterConfig {
     readonly istioPlatform?: IstioPlatform;
     /** Extra annotations for the east-west gateway Service (e.g. an internal-LB annotation); default none. */
     readonly eastWestServiceAnnotations: Readonly<Record<string, string>>;
+    /** Who may reach the east-west gateway's LoadBalancer (`loadBalancerSourceRanges`); empty: no restriction. */
+    readonly eastWestSourceRanges: readonly string[];
 }
 
 export type ClusterAccess =

@@ -12,6 +12,7 @@
  * NetworkPolicy guarantees traffic from a node INTO its pods (probes); traffic from a pod to its node needs a rule.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { isIpAddress } from "./net";
 import { cidr, dnsLabel, nonEmpty, port } from "./validate";
 
 export const namespaceNameLabel = "kubernetes.io/metadata.name";
@@ -225,6 +226,25 @@ export function apiServerEndpoint(url: string): Endpoint {
     const port = Number(u.port || "443");
     const isIpv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname);
     return { address: isIpv4 ? `${u.hostname}/32` : anyAddress, port };
+}
+
+/** An address as a single-host block: /32 (IPv4) or /128 (IPv6). */
+export function hostBlock(address: string): string {
+    return address.includes(":") ? `${address}/128` : `${address}/32`;
+}
+
+/**
+ * Where a workload's cross-network (15443) traffic may go: the other networks' east-west gateways. Each known
+ * address is a single-host block. When any of them is not known as an address — not assigned yet, a DNS name (some
+ * cloud load balancers), or clusters of other stacks (their gateways' addresses are not exported) — the whole space,
+ * still for port 15443 only: a narrower list would cut the mesh off from that network.
+ */
+export function crossNetworkBlocks(addresses: readonly (string | undefined)[], unknownOthers: boolean): string[] {
+    const known = addresses.filter((a): a is string => a !== undefined && isIpAddress(a));
+    if (unknownOthers || known.length !== addresses.length) {
+        return [anyAddress];
+    }
+    return [...new Set(known.map(hostBlock))].sort();
 }
 
 /** Endpoints without duplicates (several clusters may share `0.0.0.0/0:443`). */

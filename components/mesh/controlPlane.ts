@@ -173,6 +173,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 certTtl: `${args.workloadCertTtlHours}h`,
                 network: c.network,
                 serviceAnnotations: c.loadBalancer.serviceAnnotations,
+                sourceRanges: c.loadBalancer.sourceRanges,
                 imagePullSecrets: pullSecrets,
             }),
             [this.istiodRelease, ...pullSecretDeps],

@@ -115,6 +115,8 @@ export interface GatewayValuesInput {
     readonly certTtl: string;
     readonly network: string;
     readonly serviceAnnotations: Readonly<Record<string, string>>;
+    /** The Service's `loadBalancerSourceRanges` (validated CIDRs); absent or empty: no restriction. */
+    readonly sourceRanges?: readonly string[];
     /** Pull secrets (names) when images come from a private registry. */
     readonly imagePullSecrets?: readonly string[];
 }
@@ -140,7 +142,12 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
         name: eastWestGatewayName,
         networkGateway: v.network,
         labels: { ...gatewayPodLabels.eastWest },
-        service: { type: "LoadBalancer", annotations: { ...v.serviceAnnotations } },
+        service: {
+            type: "LoadBalancer",
+            annotations: { ...v.serviceAnnotations },
+            // Who may reach the load balancer (clusters[i].eastWestSourceRanges); unset: anyone, mTLS authenticates.
+            ...(v.sourceRanges && v.sourceRanges.length > 0 ? { loadBalancerSourceRanges: [...v.sourceRanges] } : {}),
+        },
         podAnnotations: { [certTtlAnnotation]: v.certTtl },
         ...pullSecretsValue(v.imagePullSecrets),
     };

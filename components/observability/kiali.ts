@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { hardenedContainer } from "../core/securityContext";
 import { sha256Hex, rolloutKey } from "../core/rollout";
 import { istioNamespace } from "../core/istio";
+import { anyAddress, apiServerEndpoint } from "../core/networkPolicy";
 import {
     kialiClientId,
     kialiLabels,
@@ -61,13 +62,15 @@ export interface KialiInput {
     readonly issuer: string;
     readonly localPort: number;
     readonly signingKeySecretName: string;
-    /** Ports that bypass the sidecar (API servers, Keycloak, istiod's monitoring port). */
+    /** Ports that bypass the sidecar (Keycloak, istiod's monitoring port, remote API servers known only by name). */
     readonly bypassPorts: readonly number[];
+    /** Single addresses that bypass the sidecar (remote API servers known by address). */
+    readonly bypassAddresses?: readonly string[];
     readonly pullSecret?: string;
 }
 
 /** Kiali's config.yaml: OpenID through Keycloak (multi-cluster needs openid or anonymous), read-only. */
-export function kialiConfig(input: Omit<KialiInput, "image" | "signingKeySecretName" | "bypassPorts" | "pullSecret">) {
+export function kialiConfig(input: Omit<KialiInput, "image" | "signingKeySecretName" | "bypassPorts" | "bypassAddresses" | "pullSecret">) {
     return {
         auth: {
             strategy: "openid",
@@ -107,6 +110,26 @@ export function kialiConfig(input: Omit<KialiInput, "image" | "signingKeySecretN
     };
 }
 
+/**
+ * How Kiali reaches the OTHER clusters' API servers around its sidecar (they are outside the mesh's registry, and
+ * REGISTRY_ONLY would refuse them): by address when the URL names one (a /32 or /128 on excludeOutboundIPRanges);
+ * a URL with a DNS name can only be bypassed by its port (the address it resolves to in the pod is not known here).
+ * Its own cluster's API server needs no bypass: the `kubernetes` Service is in the registry.
+ */
+export function kialiRemoteApiBypass(urls: readonly string[]): { ports: number[]; addresses: string[] } {
+    const ports: number[] = [];
+    const addresses: string[] = [];
+    for (const url of urls) {
+        const e = apiServerEndpoint(url);
+        if (e.address === anyAddress) {
+            ports.push(e.port);
+        } else {
+            addresses.push(e.address);
+        }
+    }
+    return { ports: [...new Set(ports)], addresses: [...new Set(addresses)] };
+}
+
 /** Where the OpenID provider may send the browser back to (the Keycloak client's redirect URIs). */
 export function kialiRedirectUris(localPort: number): string[] {
     return [`http://localhost:${localPort}${kialiWebRoot}`, `http://localhost:${localPort}${kialiWebRoot}/*`];
@@ -134,7 +157,7 @@ export function kialiObjects(input: KialiInput) {
                     metadata: {
                         labels: { ...kialiLabels },
                         annotations: {
-                            ...sidecarBypassAnnotation(input.bypassPorts),
+                            ...sidecarBypassAnnotation(input.bypassPorts, input.bypassAddresses),
                             [rolloutKey("config")]: sha256Hex(config + remote.join(",")),
                         },
                     },

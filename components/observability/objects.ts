@@ -5,7 +5,9 @@
  *
  * Everything runs in namespace `observability`, injected (sidecars), Pod Security `restricted`:
  * - Prometheus scrapes Istio's plaintext metrics ports (15014 istiod, 15020 merged) around its
- *   sidecar (excludeOutboundPorts), as istio.io's Prometheus integration does, and reaches the API server directly.
+ *   sidecar (excludeOutboundPorts), as istio.io's Prometheus integration does. The API server is reached THROUGH the
+ *   sidecar: the `kubernetes` Service is in the mesh's registry, and Envoy dials its endpoint, which is what the
+ *   NetworkPolicy admits (a bypassed port would be a hole for every address on it).
  * - Federation is a plain HTTP request to `prometheus-<cluster>.observability.svc.cluster.local:9090`: the federator's
  *   sidecar carries it over mTLS through the remote network's east-west gateway; the remote Prometheus admits only
  *   the federator's identity on GET /federate (objects in policy.ts). Never plaintext across networks.
@@ -62,10 +64,18 @@ export function observabilityNamespaceObject() {
 /** Pod-level security for every pod here (the injected containers inherit seccomp). */
 export const podSecurity = (uid: number) => restrictedPod({ uid, gid: uid, fsGroup: uid });
 
-/** Outbound ports that bypass the sidecar: Istio's plaintext metrics ports and the API servers (not in the mesh). */
-export function sidecarBypassAnnotation(ports: readonly number[]): Record<string, string> {
+/**
+ * Outbound traffic that bypasses the sidecar: ports (Istio's plaintext metrics ports, Keycloak) and, when given, single
+ * addresses (`excludeOutboundIPRanges`: remote API servers outside the mesh's registry, by address). The sidecar's
+ * redirect sees the address a pod dials, before any Service translation: a ClusterIP, never its endpoints.
+ */
+export function sidecarBypassAnnotation(ports: readonly number[], addresses: readonly string[] = []): Record<string, string> {
     const unique = [...new Set(ports)].sort((a, b) => a - b);
-    return { "traffic.sidecar.istio.io/excludeOutboundPorts": unique.join(",") };
+    const blocks = [...new Set(addresses)].sort();
+    return {
+        "traffic.sidecar.istio.io/excludeOutboundPorts": unique.join(","),
+        ...(blocks.length > 0 ? { "traffic.sidecar.istio.io/excludeOutboundIPRanges": blocks.join(",") } : {}),
+    };
 }
 
 export const readRules = ["get", "list", "watch"];
@@ -80,8 +90,6 @@ export interface PrometheusInput {
     readonly federate: readonly FederationTarget[];
     /** Alert rules: the mesh-wide Prometheus only (it sees every cluster). */
     readonly alerts?: Omit<AlertInput, "federated">;
-    /** API server ports as pods reach them (the sidecar bypass). */
-    readonly apiServerPorts: readonly number[];
     readonly pullSecret?: string;
 }
 
@@ -131,7 +139,8 @@ export function prometheusObjects(input: PrometheusInput) {
                     metadata: {
                         labels,
                         annotations: {
-                            ...sidecarBypassAnnotation([15014, 15020, ...input.apiServerPorts]),
+                            // The metrics ports only: the API server goes through the sidecar (see the top of this file).
+                            ...sidecarBypassAnnotation([15014, 15020]),
                             // No lifecycle API (it would let any caller shut Prometheus down): a new config rolls the pod.
                             [rolloutKey("config")]: configHash,
                         },

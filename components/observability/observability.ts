@@ -23,7 +23,7 @@ import {
     serviceAccounts,
 } from "./objects";
 import { grafanaAdminUser, grafanaObjects, grafanaSecretKeys } from "./grafana";
-import { kialiObjects, kialiRemoteSecretName, kialiViewerRoleName, kialiViewerRules } from "./kiali";
+import { kialiObjects, kialiRemoteApiBypass, kialiRemoteSecretName, kialiViewerRoleName, kialiViewerRules } from "./kiali";
 import { observabilityAuthorizationPolicies, observabilityNetworkPolicies, scrapeTargetPolicies } from "./policy";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
@@ -39,6 +39,11 @@ export interface ObservabilityArgs {
     readonly meshReady: Readonly<Record<string, readonly pulumi.Resource[]>>;
     /** Istio's standard dashboards (file → JSON), already fetched and checked; empty for none. */
     readonly istioDashboards: Readonly<Record<string, string>>;
+    /**
+     * The federated clusters' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks of the clusters
+     * after the first); the federator's 15443 egress goes only there.
+     */
+    readonly federationBlocks: pulumi.Input<readonly string[]>;
     /** Kiali's OpenID provider. */
     readonly identity: {
         readonly issuer: string;
@@ -99,18 +104,27 @@ export class Observability extends pulumi.ComponentResource {
             const pullSecret = c.registry ? pullSecretName : undefined;
 
             // Network policy: allows first, default deny last (no window with nothing allowed), all before pods.
-            const rendered = pulumi.all(others.map((o) => pulumi.output(o.apiServer))).apply((remoteApiServers) =>
-                observabilityNetworkPolicies({
-                    mesh,
-                    localApiServers: c.apiServerEndpoints,
-                    remoteApiServers: mesh ? remoteApiServers : [],
-                    keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
-                }),
-            );
+            const rendered = pulumi
+                .all([
+                    pulumi.all(others.map((o) => pulumi.output(o.apiServer))),
+                    c.apiServerEndpoints,
+                    pulumi.output(args.federationBlocks),
+                ])
+                .apply(([remoteApiServers, localApiServers, federationBlocks]) =>
+                    observabilityNetworkPolicies({
+                        mesh,
+                        localApiServers,
+                        remoteApiServers: mesh ? remoteApiServers : [],
+                        federationBlocks: mesh ? federationBlocks : [],
+                        keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
+                    }),
+                );
+            // Which policies exist does not depend on addresses (placeholders); `rendered` gives each its content.
             const shape = observabilityNetworkPolicies({
                 mesh,
-                localApiServers: c.apiServerEndpoints,
+                localApiServers: [{ address: "192.0.2.1/32", port: 443 }],
                 remoteApiServers: [],
+                federationBlocks: mesh && others.length > 0 ? ["192.0.2.1/32"] : [],
                 keycloak: mesh ? kialiKeycloak(args.identity.keycloak) : undefined,
             });
             const created = createNetworkPolicies(
@@ -139,7 +153,6 @@ export class Observability extends pulumi.ComponentResource {
                 retention: args.config.retention,
                 federate: mesh ? others.map((o) => ({ cluster: o.name, address: `${prometheusHost(o.name)}:${ports.prometheus}` })) : [],
                 ...(mesh ? { alerts: { workloadCertTtlHours: args.workloadCertTtlHours } } : {}),
-                apiServerPorts: c.apiServerEndpoints.map((e) => e.port),
                 pullSecret,
             });
             const sa = new k8s.core.v1.ServiceAccount(`${base}-prometheus-sa`, prom.serviceAccount, child([ns]));
@@ -238,16 +251,21 @@ export class Observability extends pulumi.ComponentResource {
         );
 
         const keycloakPort = args.identity.keycloak.port;
-        const kiali = kialiObjects({
+        const kialiInput = {
             image: args.versions.kialiImage,
             cluster: c.name,
             remoteClusters: kialiRemote.map((r) => r.cluster.name),
             issuer: args.identity.issuer,
             localPort: args.config.kialiLocalPort,
             signingKeySecretName: "kiali-signing-key",
-            bypassPorts: [...c.apiServerEndpoints.map((e) => e.port), 443, 6443, keycloakPort, 15014],
+            // Keycloak and istiod's monitoring port; the remote API servers below (its own goes through the sidecar).
+            bypassPorts: [keycloakPort, 15014],
             pullSecret,
-        });
+        };
+        const kiali = kialiObjects(kialiInput);
+        const remoteBypass = pulumi
+            .all(kialiRemote.map((r) => pulumi.output(r.cluster.apiServer)))
+            .apply((urls) => kialiRemoteApiBypass(urls));
         const { serviceAccount: ksa, binding: viewerBinding } = kialiViewer(base, child, kiali.serviceAccount, ns);
         const signing = new k8s.core.v1.Secret(
             `${base}-kiali-signing-key`,
@@ -285,10 +303,19 @@ export class Observability extends pulumi.ComponentResource {
         );
         const kcm = new k8s.core.v1.ConfigMap(`${base}-kiali-config`, kiali.configMap, child([ns]));
         new k8s.core.v1.Service(`${base}-kiali-service`, kiali.service, child([ns]));
+        // The same Deployment with the remote API servers' bypass (addresses, or ports for names) in its annotations.
+        const kialiDeployment = remoteBypass.apply(
+            (bypass) =>
+                kialiObjects({
+                    ...kialiInput,
+                    bypassPorts: [...kialiInput.bypassPorts, ...bypass.ports],
+                    bypassAddresses: bypass.addresses,
+                }).deployment,
+        );
         this.workloads.push(
             new k8s.apps.v1.Deployment(
                 `${base}-kiali`,
-                kiali.deployment,
+                { metadata: kiali.deployment.metadata, spec: kialiDeployment.apply((d) => d.spec) },
                 child([...before, ksa, viewerBinding, signing, cabundle, kcm, ...remoteSecrets, ...args.identity.ready]),
             ),
         );

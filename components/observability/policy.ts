@@ -5,13 +5,12 @@
  */
 
 import { allowFrom, AuthorizationPolicy, principal } from "../policy/mesh";
-import { allowIstiodEgress, allowMetricsScrape } from "../policy/network";
+import { Destination, allowIstiodEgress, allowMetricsScrape, gatewayDestinations } from "../policy/network";
 import { istioNamespace, gatewayPodLabels, istiodPodLabels, istioPorts } from "../core/istio";
 import {
     Endpoint,
     NetworkPolicy,
     allowDnsEgress,
-    anyAddress,
     apiServerEndpoint,
     defaultDeny,
     inNamespace,
@@ -53,6 +52,11 @@ export interface ObservabilityNetworkInput {
     readonly localApiServers: readonly Endpoint[];
     /** Kiali: the other clusters' API server URLs (its remote kubeconfigs). */
     readonly remoteApiServers: readonly string[];
+    /**
+     * The federator: the federated clusters' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks);
+     * empty: nothing to federate, no federation egress.
+     */
+    readonly federationBlocks: readonly string[];
     /** Kiali: where the OpenID issuer is reached (Keycloak), as an address or as pods. */
     readonly keycloak?:
         | { readonly kind: "address"; readonly endpoint: Endpoint }
@@ -78,11 +82,20 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
     ];
     if (input.mesh) {
         const keycloak = input.keycloak;
+        if (input.federationBlocks.length > 0) {
+            // Federation leaves through the sidecar as mTLS to the federated clusters' east-west gateways (15443 only).
+            list.push(
+                podPolicy("allow-federation-egress", ns, prometheus, {
+                    egress: [
+                        {
+                            to: input.federationBlocks.map((b, i) => ipBlock(`federationBlocks[${i}]`, b)),
+                            ports: tcp(istioPorts.crossNetwork),
+                        },
+                    ],
+                }),
+            );
+        }
         list.push(
-            // Federation leaves through the sidecar as mTLS to the other networks' east-west gateways (15443 only).
-            podPolicy("allow-federation-egress", ns, prometheus, {
-                egress: [{ to: [ipBlock("federation", anyAddress)], ports: tcp(istioPorts.crossNetwork) }],
-            }),
             podPolicy("allow-prometheus-queries", ns, prometheus, {
                 ingress: [{ from: [inNamespace(ns, grafanaLabels), inNamespace(ns, kialiLabels)], ports: tcp(ports.prometheus) }],
             }),
@@ -112,6 +125,15 @@ export function observabilityNetworkPolicies(input: ObservabilityNetworkInput): 
     }
     list.push(defaultDeny(ns));
     return list;
+}
+
+/**
+ * Where this cluster's east-west gateway forwards into `observability`: the federator's requests to the local
+ * Prometheus (clusters other than the mesh cluster), read from the policies above that admit the gateway.
+ */
+export function observabilityGatewayDestinations(mesh: boolean): Destination[] {
+    const policies = observabilityNetworkPolicies({ mesh, localApiServers: [], remoteApiServers: [], federationBlocks: [] });
+    return gatewayDestinations(policies, "eastWest", istioNamespace);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerKind } from "../config/model";
+import type { Endpoint } from "../core/networkPolicy";
 
 import type { IstioPlatform } from "../core/istio";
 
@@ -17,15 +18,23 @@ export interface ClusterHandle {
     readonly adminKubeconfig: pulumi.Output<string>;
     /** API server URL the other clusters' istiod dial (never loopback). */
     readonly apiServer: pulumi.Input<string>;
-    /** How LoadBalancer Services get addresses, and annotations the east-west Service needs for that. */
-    readonly loadBalancer: { readonly kind: LoadBalancerKind; readonly serviceAnnotations: Readonly<Record<string, string>> };
+    /**
+     * How LoadBalancer Services get addresses, annotations the east-west Service needs for that, and who may reach it
+     * (`loadBalancerSourceRanges`; empty: no restriction).
+     */
+    readonly loadBalancer: {
+        readonly kind: LoadBalancerKind;
+        readonly serviceAnnotations: Readonly<Record<string, string>>;
+        readonly sourceRanges: readonly string[];
+    };
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */
     readonly ready: readonly pulumi.Resource[];
     /**
-     * This cluster's API server as pods reach it after the `kubernetes` Service is translated, for NetworkPolicies:
-     * kubeadm's advertise address:6443 (a /32: Cilium never matches a node with 0.0.0.0/0), or 0.0.0.0/0:443.
+     * This cluster's API server as pods reach it after the `kubernetes` Service is translated, for NetworkPolicies,
+     * each a single address: kubeadm's advertise address:6443 (Cilium never matches a node with 0.0.0.0/0); on cloud
+     * the addresses of the `default/kubernetes` EndpointSlice, read at deploy time; on the sim the URL's loopback.
      */
-    readonly apiServerEndpoints: readonly { readonly address: string; readonly port: number }[];
+    readonly apiServerEndpoints: pulumi.Output<readonly Endpoint[]>;
     /** Istio's name for the cluster's platform when its node layout differs (e.g. `gke`), for the istio-cni agent. */
     readonly istioPlatform?: IstioPlatform;
     /** The private registry this cluster pulls from (bare metal), for `kubernetes.io/dockerconfigjson` pull secrets. */

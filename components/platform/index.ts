@@ -29,7 +29,9 @@ export function createPlatform(config: TestbedConfig): Platform {
         if (cluster.access.kind !== "kubeconfig") {
             throw new Error(`cluster ${cluster.name} has no kubeconfig`);
         }
-        return new KubeconfigCluster(cluster.name, { cluster, kubeconfig: cluster.access.kubeconfig }).handle;
+        // The sim's pods dial the API server's loopback URL directly (it publishes no endpoints); cloud reads them.
+        const apiServerAddress = config.platform === "sim" ? "url" : "endpointSlice";
+        return new KubeconfigCluster(cluster.name, { cluster, kubeconfig: cluster.access.kubeconfig, apiServerAddress }).handle;
     });
     return { clusters, outputs: {} };
 }

@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config/model";
 import { Sensitive } from "../config/sensitive";
+import { Endpoint, apiServerEndpoint, hostBlock } from "../core/networkPolicy";
+import { isIpAddress } from "../core/net";
 import { ClusterHandle } from "./handle";
 
 export interface KubeconfigClusterArgs {
@@ -9,6 +11,42 @@ export interface KubeconfigClusterArgs {
     readonly cluster: ClusterConfig;
     /** Its admin kubeconfig. */
     readonly kubeconfig: Sensitive;
+    /**
+     * Where pods meet the API server: `endpointSlice` (managed clusters) reads the `default/kubernetes` EndpointSlice
+     * at deploy time; `url` takes the cluster's API server URL (the sim, whose pods dial the host's loopback directly
+     * and whose API server publishes no endpoints).
+     */
+    readonly apiServerAddress: "endpointSlice" | "url";
+}
+
+/** The subset of a discovery.k8s.io/v1 EndpointSlice the program reads. */
+export interface EndpointSliceView {
+    readonly addressType?: string;
+    readonly endpoints?: readonly { readonly addresses?: readonly string[] }[];
+    readonly ports?: readonly { readonly port?: number; readonly protocol?: string }[];
+}
+
+/**
+ * The API server's real addresses from its `default/kubernetes` EndpointSlice, each address on each TCP port, as
+ * single-address endpoints. None is an error naming the cluster: without them the API server could only be allowed
+ * as the whole address space, which is what this replaces.
+ */
+export function apiServerEndpointsOf(cluster: string, slice: EndpointSliceView | undefined): Endpoint[] {
+    const addresses = [...new Set((slice?.endpoints ?? []).flatMap((e) => e.addresses ?? []))].filter((a) => isIpAddress(a));
+    const ports = [...new Set((slice?.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.port ?? 0))].filter(
+        (p) => p > 0,
+    );
+    if (addresses.length === 0 || ports.length === 0) {
+        throw new Error(
+            `cluster ${cluster}: the EndpointSlice default/kubernetes lists no API server address and port; the NetworkPolicies ` +
+                "allow the API server by its real addresses only (is the API server publishing its endpoints?)",
+        );
+    }
+    return addresses.sort().flatMap((a) => ports.map((port) => ({ address: hostBlock(a), port })));
+}
+
+function readApiServerEndpoints(cluster: string, slice: k8s.discovery.v1.EndpointSlice): pulumi.Output<readonly Endpoint[]> {
+    return pulumi.all([slice.endpoints, slice.ports]).apply(([endpoints, ports]) => apiServerEndpointsOf(cluster, { endpoints, ports }));
 }
 
 /** An existing cluster reached through an admin kubeconfig held as a secret (AKS, GKE, any kubeadm). */
@@ -34,13 +72,22 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             provider,
             adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
-            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations },
+            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations, sourceRanges: c.eastWestSourceRanges },
             ready: [],
             ...(c.istioPlatform !== undefined ? { istioPlatform: c.istioPlatform } : {}),
-            // A managed API server's address (behind the kubernetes Service) is not known here, and may differ from the
-            // kubeconfig's URL (private endpoints): port 443, any address, for istiod only. It lies outside the
-            // cluster, so the whole-space block matches it on every CNI (it never matches nodes on Cilium).
-            apiServerEndpoints: [{ address: "0.0.0.0/0", port: 443 }],
+            // A managed API server's address may differ from the kubeconfig's URL (private endpoints, a name): what pods
+            // reach after the `kubernetes` Service is translated is its EndpointSlice, read through this provider at
+            // deploy time (a preview reads it too). A changed API server address takes effect on the next `pulumi up`.
+            apiServerEndpoints:
+                args.apiServerAddress === "url"
+                    ? pulumi.output([apiServerEndpoint(c.apiServer)])
+                    : readApiServerEndpoints(
+                          c.name,
+                          k8s.discovery.v1.EndpointSlice.get(`${name}-apiserver-endpoints`, "default/kubernetes", {
+                              parent: this,
+                              provider,
+                          }),
+                      ),
         };
         this.registerOutputs({ name: c.name, network: c.network, apiServer: c.apiServer });
     }

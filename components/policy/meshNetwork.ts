@@ -6,23 +6,27 @@
  * Webhook ports take any source (the API server's source address differs per platform and cannot be pinned).
  */
 
-import { allowEastWestGatewayIngress, allowIngressGatewayIngress, allowIstiodEgress, allowIstiodIngress } from "./network";
-import { istioNamespace, gatewayPodLabels, istioPorts, istiodPodLabels } from "../core/istio";
+import {
+    Destination,
+    allowEastWestGatewayIngress,
+    allowGatewayEgress,
+    allowIngressGatewayIngress,
+    allowIstiodEgress,
+    allowIstiodIngress,
+} from "./network";
+import { istioNamespace, istioPorts, istiodPodLabels } from "../core/istio";
 import {
     Endpoint,
     NetworkPolicy,
-    NetworkPolicyPeer,
     allowApiServerEgress,
     allowDnsEgress,
     anyAddress,
     apiServerEndpoint,
     defaultDeny,
-    podPolicy,
+    ipBlock,
+    tcp,
     uniqueEndpoints,
 } from "../core/networkPolicy";
-
-/** Any pod of the cluster (every namespace), not addresses outside the pod network. */
-const anyPod: NetworkPolicyPeer = { namespaceSelector: {} };
 
 export interface MeshNetworkInput {
     readonly ingressNamespace: string;
@@ -35,13 +39,20 @@ export interface MeshNetworkInput {
     readonly remoteApiServers: readonly string[];
     /** Remote clusters of other stacks exist (their API addresses are only in secret kubeconfigs): allow 443/6443. */
     readonly hasExternalPeers: boolean;
+    /**
+     * Where each gateway forwards, as derived from the policies that admit it (policy/network.ts gatewayDestinations):
+     * the ingress gateway to its routes' backends, the east-west gateway to the mesh services other networks call.
+     */
+    readonly gatewayDestinations: { readonly ingress: readonly Destination[]; readonly eastWest: readonly Destination[] };
+    /** The other networks' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks); empty: none. */
+    readonly remoteGatewayBlocks: readonly string[];
 }
 
 /**
  * istio-system: istiod (xDS/CA 15012 from every pod, webhooks 15017, egress to the API servers) and the east-west
- * gateway (15443/15021 from anywhere, egress to the pods it forwards to); the ingress namespace: the ingress gateway
- * (443/80/15021 from anywhere, egress to pods and, for endpoints in other networks, to their east-west gateways on
- * 15443). DNS and istiod for all of them.
+ * gateway (15443/15021 from anywhere, egress to exactly the pods and ports it forwards to); the ingress namespace: the
+ * ingress gateway (443/80/15021 from anywhere, egress to its backends' pods on their ports and, for endpoints in
+ * other networks, to those networks' east-west gateways on 15443). DNS and istiod for all of them.
  */
 export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
     const apiServers = uniqueEndpoints([
@@ -49,8 +60,9 @@ export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
         ...input.remoteApiServers.map(apiServerEndpoint),
         ...(input.hasExternalPeers ? [443, 6443].map((port) => ({ address: anyAddress, port })) : []),
     ]);
-    const ingressGateway = { ...gatewayPodLabels.ingress };
-    const eastWest = { ...gatewayPodLabels.eastWest };
+    const ingressEgress = allowGatewayEgress("ingress", input.gatewayDestinations.ingress, input.ingressNamespace);
+    // Endpoints in other networks are their east-west gateways' external addresses, on 15443 only.
+    const crossNetwork = input.remoteGatewayBlocks.map((b, i) => ipBlock(`remoteGatewayBlocks[${i}]`, b));
     return [
         // istio-system
         allowDnsEgress(istioNamespace),
@@ -59,21 +71,23 @@ export function meshNetworkPolicies(input: MeshNetworkInput): NetworkPolicy[] {
         allowIstiodIngress(),
         allowApiServerEgress({ namespace: istioNamespace, podLabels: { ...istiodPodLabels }, apiServers }),
         allowEastWestGatewayIngress(),
-        // The east-west gateway forwards cross-network mTLS to local pods on their own (unknown) ports.
-        podPolicy("allow-eastwest-gateway-egress", istioNamespace, eastWest, { egress: [{ to: [anyPod], ports: [] }] }),
+        // Cross-network mTLS is forwarded by SNI to the local pods of the mesh services other networks call.
+        allowGatewayEgress("eastWest", input.gatewayDestinations.eastWest, istioNamespace),
         defaultDeny(istioNamespace),
         // the ingress gateway's namespace
         allowDnsEgress(input.ingressNamespace),
         allowIstiodEgress(input.ingressNamespace),
         allowIngressGatewayIngress(input.ingressNamespace),
         // Routes decide where requests go (VirtualServices); the pods' AuthorizationPolicies decide whether they may.
-        // Endpoints in other networks are their east-west gateways' external addresses, on 15443 only.
-        podPolicy("allow-ingress-gateway-egress", input.ingressNamespace, ingressGateway, {
-            egress: [
-                { to: [anyPod], ports: [] },
-                { to: [{ ipBlock: { cidr: anyAddress } }], ports: [{ protocol: "TCP", port: istioPorts.crossNetwork }] },
-            ],
-        }),
+        crossNetwork.length === 0
+            ? ingressEgress
+            : {
+                  ...ingressEgress,
+                  spec: {
+                      ...ingressEgress.spec,
+                      egress: [...(ingressEgress.spec.egress ?? []), { to: crossNetwork, ports: tcp(istioPorts.crossNetwork) }],
+                  },
+              },
         defaultDeny(input.ingressNamespace),
     ];
 }

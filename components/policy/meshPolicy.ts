@@ -5,6 +5,7 @@ import { ClusterHandle } from "../platform/handle";
 import { istioNamespace } from "../core/istio";
 import { allowNothing, peerAuthenticationStrict } from "./mesh";
 import { meshNetworkPolicies } from "./meshNetwork";
+import { Destination } from "./network";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
 export interface MeshPolicyArgs {
@@ -19,6 +20,10 @@ export interface MeshPolicyArgs {
     readonly remoteApiServers: readonly pulumi.Input<string>[];
     /** Clusters of other stacks are in the mesh. */
     readonly hasExternalPeers: boolean;
+    /** Where the gateways forward (derived from the policies that admit them: policy/network.ts gatewayDestinations). */
+    readonly gatewayDestinations: { readonly ingress: readonly Destination[]; readonly eastWest: readonly Destination[] };
+    /** The other networks' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks). */
+    readonly remoteGatewayBlocks: pulumi.Input<readonly string[]>;
 }
 
 /**
@@ -41,14 +46,22 @@ export class MeshPolicy extends pulumi.ComponentResource {
         );
         this.allowNothing = new k8s.apiextensions.CustomResource(`${name}-allow-nothing`, { ...allowNothing() }, child([args.istiod]));
 
-        const rendered = pulumi.all(args.remoteApiServers.map((a) => pulumi.output(a))).apply((remoteApiServers) =>
-            meshNetworkPolicies({
-                ingressNamespace: args.ingressNamespaceName,
-                localApiServers: args.cluster.apiServerEndpoints,
-                remoteApiServers,
-                hasExternalPeers: args.hasExternalPeers,
-            }),
-        );
+        const rendered = pulumi
+            .all([
+                pulumi.all(args.remoteApiServers.map((a) => pulumi.output(a))),
+                args.cluster.apiServerEndpoints,
+                pulumi.output(args.remoteGatewayBlocks),
+            ])
+            .apply(([remoteApiServers, localApiServers, remoteGatewayBlocks]) =>
+                meshNetworkPolicies({
+                    ingressNamespace: args.ingressNamespaceName,
+                    localApiServers,
+                    remoteApiServers,
+                    hasExternalPeers: args.hasExternalPeers,
+                    gatewayDestinations: args.gatewayDestinations,
+                    remoteGatewayBlocks,
+                }),
+            );
         // Which policies exist does not depend on addresses: render once with placeholders to create the resources,
         // then give each its real content, matched by namespace and name.
         const shape = meshNetworkPolicies({
@@ -56,6 +69,8 @@ export class MeshPolicy extends pulumi.ComponentResource {
             localApiServers: [{ address: "192.0.2.1/32", port: 443 }],
             remoteApiServers: [],
             hasExternalPeers: false,
+            gatewayDestinations: args.gatewayDestinations,
+            remoteGatewayBlocks: [],
         });
         this.networkPolicies = createNetworkPolicies(
             {

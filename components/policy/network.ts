@@ -5,7 +5,16 @@
  * network-tier and identity-tier policy).
  */
 import { GatewayKind, gatewayPodLabels, istioNamespace, istioPorts, istiodPodLabels } from "../core/istio";
-import { NetworkPolicy, appPorts, inNamespace, ipBlock, networkPolicy, tcp } from "../core/networkPolicy";
+import {
+    NetworkPolicy,
+    NetworkPolicyPeer,
+    appPorts,
+    inNamespace,
+    ipBlock,
+    namespaceNameLabel,
+    networkPolicy,
+    tcp,
+} from "../core/networkPolicy";
 import { dnsLabel, nonEmpty } from "../core/validate";
 
 /** Sidecars and gateways fetch configuration (xDS) and their certificates from istiod on 15012. */
@@ -99,6 +108,33 @@ export function allowGatewayEgress(gateway: GatewayKind, destinations: readonly 
     }));
     const name = gateway === "ingress" ? "allow-ingress-gateway-egress" : "allow-eastwest-gateway-egress";
     return networkPolicy(name, gatewayNamespace, { matchLabels: { ...gatewayPodLabels[gateway] } }, { egress });
+}
+
+const sameLabels = (a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean =>
+    a !== undefined && Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
+
+const isGatewayPeer = (peer: NetworkPolicyPeer, gateway: GatewayKind, gatewayNamespace: string): boolean =>
+    peer.ipBlock === undefined &&
+    peer.namespaceSelector?.matchLabels?.[namespaceNameLabel] === gatewayNamespace &&
+    Object.keys(peer.namespaceSelector.matchLabels).length === 1 &&
+    sameLabels(peer.podSelector?.matchLabels, gatewayPodLabels[gateway]);
+
+/**
+ * What a gateway forwards to, read from the rendered policies that let it in: every ingress rule whose sources are
+ * exactly that gateway's pods gives one destination (the policy's namespace and pods, the rule's ports). The
+ * gateway's egress then mirrors the holes made for it (allowFromGateway), so a backend added on one side is added
+ * on the other, and nothing else — no other namespace, no other port — is reachable from the gateway.
+ */
+export function gatewayDestinations(policies: readonly NetworkPolicy[], gateway: GatewayKind, gatewayNamespace: string): Destination[] {
+    return policies.flatMap((p) =>
+        (p.spec.ingress ?? [])
+            .filter((r) => (r.from ?? []).length > 0 && (r.from ?? []).every((peer) => isGatewayPeer(peer, gateway, gatewayNamespace)))
+            .map((r) => ({
+                namespace: p.metadata.namespace,
+                ports: r.ports.map((x) => x.port),
+                ...(p.spec.podSelector.matchLabels ? { podLabels: { ...p.spec.podSelector.matchLabels } } : {}),
+            })),
+    );
 }
 
 export interface FromGatewayArgs {

@@ -16,6 +16,8 @@ export interface SampleAppsArgs {
     readonly registry?: string;
     /** istiod (injection webhook, CRDs' validation) and the CNI agent: injected pods need both. */
     readonly meshReady: readonly pulumi.Resource[];
+    /** The other networks' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks); absent: none. */
+    readonly remoteGatewayBlocks?: pulumi.Input<readonly string[]>;
 }
 
 /**
@@ -48,13 +50,16 @@ export class SampleApps extends pulumi.ComponentResource {
         });
 
         // Default deny after its allows (no window with nothing allowed); all before the pods start.
+        // Other networks' east-west gateways: their addresses once assigned (a placeholder renders the shape).
+        const content = pulumi
+            .output(args.remoteGatewayBlocks ?? [])
+            .apply((blocks) => sampleNetworkPolicies({ ingressNamespace: args.ingressNamespace, remoteGatewayAddresses: blocks }));
         const policies = sampleNetworkPolicies({
             ingressNamespace: args.ingressNamespace,
-            // Other networks' east-west gateways: addresses of other clusters (and stacks) are not all known here.
-            remoteGatewayAddresses: ["0.0.0.0/0"],
+            remoteGatewayAddresses: args.remoteGatewayBlocks === undefined ? [] : ["192.0.2.1/32"],
         });
         const networkPolicies = createNetworkPolicies(
-            { resourceName: (p) => `${name}-${p.metadata.name}`, policies, after: () => [this.namespace] },
+            { resourceName: (p) => `${name}-${p.metadata.name}`, policies, content, after: () => [this.namespace] },
             child,
         );
 

@@ -3,7 +3,7 @@
  * AuthorizationPolicies naming exactly the identities that may call them (identity tier).
  */
 import { allowFrom, AuthorizationPolicy, principal } from "../policy/mesh";
-import { allowCrossNetworkEgress, allowFromGateway, allowIstiodEgress } from "../policy/network";
+import { Destination, allowCrossNetworkEgress, allowFromGateway, allowIstiodEgress, gatewayDestinations } from "../policy/network";
 import { ingressGatewayName, istioNamespace } from "../core/istio";
 import { allowAppTraffic, allowDnsEgress, defaultDeny, NetworkPolicy } from "../core/networkPolicy";
 import { sampleNamespace, samplePorts } from "./samples";
@@ -11,7 +11,7 @@ import { sampleNamespace, samplePorts } from "./samples";
 export interface SampleNetworkInput {
     /** Namespace of the ingress gateway (its pods call httpbin). */
     readonly ingressNamespace: string;
-    /** East-west gateway addresses of the OTHER networks (cross-network calls go there on 15443). */
+    /** East-west gateway blocks of the OTHER networks (cross-network calls go there on 15443): crossNetworkBlocks. */
     readonly remoteGatewayAddresses: readonly string[];
 }
 
@@ -42,6 +42,18 @@ export function sampleNetworkPolicies(input: SampleNetworkInput): NetworkPolicy[
         }),
         ...(input.remoteGatewayAddresses.length > 0 ? [allowCrossNetworkEgress(sampleNamespace, input.remoteGatewayAddresses)] : []),
     ];
+}
+
+/**
+ * Where each gateway forwards into `sample`, read from the policies above that admit it: the ingress gateway to
+ * httpbin's pods on 8080, the east-west gateway to helloworld and httpbin on their ports (the gateways' egress).
+ */
+export function sampleGatewayDestinations(ingressNamespace: string): { ingress: Destination[]; eastWest: Destination[] } {
+    const policies = sampleNetworkPolicies({ ingressNamespace, remoteGatewayAddresses: [] });
+    return {
+        ingress: gatewayDestinations(policies, "ingress", ingressNamespace),
+        eastWest: gatewayDestinations(policies, "eastWest", istioNamespace),
+    };
 }
 
 /**

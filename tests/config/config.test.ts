@@ -174,6 +174,26 @@ describe("bad configs are rejected with the key and value named", () => {
             /zta-testbed:clusters\[0\]\.eastWestServiceAnnotations: "bad key!" is not a valid annotation key/,
         ],
         [
+            "an east-west source range with host bits",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], eastWestSourceRanges: ["203.0.113.7/24"] }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.eastWestSourceRanges\[0\]: "203\.0\.113\.7\/24" has host bits set; did you mean "203\.0\.113\.0\/24"\?/,
+        ],
+        [
+            "an east-west source range that is not a CIDR",
+            () => parseCloud({ clusters: [cloudClusters[0], { ...cloudClusters[1], eastWestSourceRanges: ["10.0.0.0/8", "office"] }] }),
+            /zta-testbed:clusters\[1\]\.eastWestSourceRanges\[1\]: expected an IP address or a CIDR like "203\.0\.113\.0\/24", got "office"/,
+        ],
+        [
+            "an east-west source range of every address",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], eastWestSourceRanges: ["0.0.0.0/0"] }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.eastWestSourceRanges\[0\]: "0\.0\.0\.0\/0" is every address; leave eastWestSourceRanges unset for no restriction/,
+        ],
+        [
+            "an empty east-west source range list",
+            () => parseCloud({ clusters: [{ ...cloudClusters[0], eastWestSourceRanges: [] }, cloudClusters[1]] }),
+            /zta-testbed:clusters\[0\]\.eastWestSourceRanges: is an empty list, which restricts nothing/,
+        ],
+        [
             "a cluster name longer than a DNS label",
             () => parseCloud({ clusters: [{ ...cloudClusters[0], name: "a".repeat(64) }, cloudClusters[1]] }),
             /zta-testbed:clusters\[0\]\.name: must be a DNS label of at most 63 characters/,
@@ -304,4 +324,11 @@ describe("Pulumi.yaml and the committed stack files", () => {
         const text = fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8");
         expect(text).not.toMatch(/PRIVATE KEY|token:\s*\S/);
     });
+});
+
+test("clusters[i].eastWestSourceRanges: canonical CIDRs (an address becomes its /32) in the model; unset is no restriction", () => {
+    const model = parseCloud({
+        clusters: [{ ...cloudClusters[0], eastWestSourceRanges: ["203.0.113.0/24", "198.51.100.7"] }, cloudClusters[1]],
+    });
+    expect(model.clusters.map((c) => c.eastWestSourceRanges)).toEqual([["203.0.113.0/24", "198.51.100.7/32"], []]);
 });

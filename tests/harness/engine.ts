@@ -225,6 +225,9 @@ function mockRandom(name: string, length: number, alphabet: string): string {
 }
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
+/** Per provider, the API server address its `default/kubernetes` EndpointSlice lists (mocked reads). */
+const apiAddresses = new Map<string, string>();
+
 /** Deterministic engine state for the resource types the program uses. */
 function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, lbAddresses: Map<string, string>): Record<string, any> {
     const inputs = args.inputs;
@@ -297,6 +300,18 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
             }
             return { ...inputs, status: { loadBalancer: { ingress: [{ ip: lbAddresses.get(provider) }] } } };
         }
+        case "kubernetes:discovery.k8s.io/v1:EndpointSlice": {
+            // The API server's `default/kubernetes` slice (a read): one documentation address per cluster (TEST-NET-3).
+            const provider = args.provider ?? "";
+            if (!apiAddresses.has(provider)) {
+                apiAddresses.set(provider, `203.0.113.${100 + apiAddresses.size}`);
+            }
+            return {
+                addressType: "IPv4",
+                endpoints: [{ addresses: [apiAddresses.get(provider)] }],
+                ports: [{ name: "https", port: 443, protocol: "TCP" }],
+            };
+        }
         case "pulumi:pulumi:StackReference": {
             const name = String(inputs.name ?? args.id);
             const outputs = opts.stackOutputs?.[name];
@@ -313,6 +328,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
 /** Installs recording mocks. Call before importing the code under test. */
 export function startEngine(opts: EngineOptions): Promise<{ recording: () => Recording; finish: () => Promise<Recording> }> {
     const lbAddresses = new Map<string, string>();
+    apiAddresses.clear();
     const mocks: pulumi.runtime.Mocks = {
         newResource: (args) => ({ id: args.id || `${args.name}-id`, state: mockState(args, opts, lbAddresses) }),
         call: (args) => {

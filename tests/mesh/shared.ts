@@ -240,20 +240,56 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                         expect(rec.dependsOn(r, namespace)).toBe(true);
                     }
                 }
-                // istiod reaches its own API server (kubeadm: the advertise address; managed/simulated: port 443), and
-                // every other cluster of the stack by its URL.
+                // istiod reaches its own API server (kubeadm: the advertise address; managed: the addresses its
+                // `default/kubernetes` EndpointSlice lists, read through the cluster's provider — the mock lists one
+                // TEST-NET-3 address per cluster), and every other cluster of the stack by its URL.
                 const egress = rec.get(`mesh-${c.name}-policy-system-allow-apiserver-egress`).inputs.spec.egress as {
                     to: { ipBlock: { cidr: string } }[];
                     ports: { port: number }[];
                 }[];
                 const targets = egress.map((e) => `${e.to[0].ipBlock.cidr}:${e.ports[0].port}`);
-                expect(targets).toContain(s.stack === "testbed" ? `${new URL(c.apiServer).hostname}/32:6443` : "0.0.0.0/0:443");
+                const reads = rec.find(
+                    (r) =>
+                        r.read && r.type === "kubernetes:discovery.k8s.io/v1:EndpointSlice" && r.name === `${c.name}-apiserver-endpoints`,
+                );
+                if (s.stack === "testbed") {
+                    expect(targets).toContain(`${new URL(c.apiServer).hostname}/32:6443`);
+                    expect(reads).toEqual([]);
+                } else {
+                    expect(reads).toHaveLength(1);
+                    expect(Recording.providerUrn(reads[0].provider)).toBe(providerOf(c.name).urn);
+                    expect(targets.filter((t) => /^203\.0\.113\.1\d\d\/32:443$/.test(t))).toHaveLength(1);
+                }
+                // The whole space only for another cluster named by a DNS name (its address is resolved in the pod).
+                const named = s.clusters.filter((o) => o.name !== c.name && !/^\d+(\.\d+){3}$/.test(new URL(o.apiServer).hostname));
+                expect(targets.filter((t) => t.startsWith("0.0.0.0/0:")).length).toBe(named.length > 0 ? 1 : 0);
                 for (const other of s.clusters.filter((o) => o.name !== c.name)) {
                     const u = new URL(other.apiServer);
                     const host = /^\d+(\.\d+){3}$/.test(u.hostname) ? `${u.hostname}/32` : "0.0.0.0/0";
                     expect(targets).toContain(`${host}:${u.port || "443"}`);
                 }
             }
+        });
+
+        test("15443 leaves only towards the other networks' east-west gateways (their addresses, read back once assigned): from the samples, the ingress gateway and the federator", () => {
+            const blocksOf = (name: string): string[] =>
+                ((rec.get(name).inputs.spec.egress as { to: { ipBlock: { cidr: string } }[]; ports: { port: number }[] }[]) ?? [])
+                    .filter((r) => r.ports.some((p) => p.port === 15443))
+                    .flatMap((r) => r.to.map((t) => t.ipBlock.cidr));
+            const all = new Set<string>();
+            for (const c of s.clusters) {
+                const sample = blocksOf(`mesh-${c.name}-samples-allow-cross-network-egress`);
+                expect(sample).toHaveLength(s.clusters.length - 1);
+                expect(sample.every((b) => /^\d+(\.\d+){3}\/32$/.test(b))).toBe(true);
+                expect(blocksOf(`mesh-${c.name}-policy-ingress-allow-ingress-gateway-egress`)).toEqual(sample);
+                sample.forEach((b) => all.add(b));
+            }
+            // Each cluster's east-west address is in every other cluster's list, never in its own.
+            expect(all.size).toBe(s.clusters.length);
+            const mesh = s.clusters[0].name;
+            expect(blocksOf(`observability-${mesh}-np-allow-federation-egress`)).toEqual(
+                blocksOf(`mesh-${mesh}-samples-allow-cross-network-egress`),
+            );
         });
 
         test("sample workloads per cluster: injected, Pod Security restricted, helloworld v1/v2 alternating, after the mesh and their policies", () => {

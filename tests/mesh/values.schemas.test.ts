@@ -60,6 +60,7 @@ describe("gateway chart values schemas (Helm >= 3.18.5 semantics, as in the pinn
                 certTtl: "24h",
                 network: "network1",
                 serviceAnnotations: { "networking.gke.io/load-balancer-type": "Internal" },
+                sourceRanges: ["203.0.113.0/24", "198.51.100.7/32"],
                 imagePullSecrets: ["zta-registry"],
             }),
             ingressGatewayValues("12h", ["zta-registry"]),
@@ -124,3 +125,16 @@ describeProvenance(
     });
 });
 announceNoSharedSchemas();
+
+test("the east-west Service's loadBalancerSourceRanges are the configured ranges; none configured renders none (no restriction)", () => {
+    const service = (ranges?: string[]) =>
+        (
+            eastWestGatewayValues({ certTtl: "24h", network: "n", serviceAnnotations: {}, sourceRanges: ranges }).service as Record<
+                string,
+                unknown
+            >
+        ).loadBalancerSourceRanges;
+    expect(service(["203.0.113.0/24"])).toEqual(["203.0.113.0/24"]);
+    expect(service([])).toBeUndefined();
+    expect(service()).toBeUndefined();
+});

@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { projectDashboards } from "../../components/observability/dashboards";
 import { clusterPodLabel, prometheusObjects, prometheusRuleFile, prometheusService } from "../../components/observability/objects";
 import { grafanaObjects, grafanaProvisioning } from "../../components/observability/grafana";
-import { kialiConfig, kialiObjects, kialiRedirectUris, kialiViewerRules } from "../../components/observability/kiali";
+import { kialiConfig, kialiObjects, kialiRedirectUris, kialiRemoteApiBypass, kialiViewerRules } from "../../components/observability/kiali";
 import { federationMatch } from "../../components/observability/prometheus";
 
 type Json = Record<string, any>;
@@ -18,10 +18,9 @@ const meshInput = {
     retention: "7d",
     federate: [{ cluster: "cluster2", address: "prometheus-cluster2.observability.svc.cluster.local:9090" }],
     alerts: { workloadCertTtlHours: 24 },
-    apiServerPorts: [6443],
 };
 const mesh = prometheusObjects(meshInput);
-const local = prometheusObjects({ ...meshInput, cluster: "cluster2", federate: [], alerts: undefined, apiServerPorts: [443] });
+const local = prometheusObjects({ ...meshInput, cluster: "cluster2", federate: [], alerts: undefined });
 
 const podSpec = (d: { spec: { template: { spec: unknown } } }) => d.spec.template.spec as Json;
 const container = (d: { spec: { template: { spec: unknown } } }) => podSpec(d).containers[0] as Json;
@@ -99,14 +98,12 @@ describe("Prometheus in the mesh cluster (federator, alerts)", () => {
         }
     });
 
-    test("the sidecar is bypassed for Istio's metrics ports and the API server, never for Prometheus's own 9090 (federation is mTLS)", () => {
-        const annotations = mesh.deployment.spec.template.metadata.annotations as Record<string, string>;
-        const ports = excludedPorts(annotations);
-        expect(ports).toEqual(expect.arrayContaining([15014, 15020, 6443]));
-        expect(ports).not.toContain(9090);
-        expect(ports).not.toContain(15090);
-        expect(ports).not.toContain(15443);
-        expect(excludedPorts(local.deployment.spec.template.metadata.annotations as Record<string, string>)).toEqual([443, 15014, 15020]);
+    test("the sidecar is bypassed for Istio's metrics ports only: never the API server's 443/6443 (a bypassed port is a hole to every address on it), never Prometheus's own 9090 (federation is mTLS)", () => {
+        for (const d of [mesh.deployment, local.deployment]) {
+            const annotations = d.spec.template.metadata.annotations as Record<string, string>;
+            expect(excludedPorts(annotations)).toEqual([15014, 15020]);
+            expect(annotations["traffic.sidecar.istio.io/excludeOutboundIPRanges"]).toBeUndefined();
+        }
     });
 
     test("no lifecycle or admin API; TSDB retention as configured; a config change rolls the pod", () => {
@@ -247,7 +244,8 @@ describe("Kiali", () => {
         issuer,
         localPort: 20001,
         signingKeySecretName: "kiali-signing-key",
-        bypassPorts: [6443, 443, 8443, 15014],
+        bypassPorts: [8443, 15014],
+        bypassAddresses: ["10.5.0.4/32"],
     };
     const objects = kialiObjects(input);
 
@@ -282,9 +280,16 @@ describe("Kiali", () => {
         expectHardened("kiali", objects.deployment);
     });
 
-    test("the sidecar is bypassed for the API servers, Keycloak and istiod's 15014, not for Prometheus", () => {
-        const ports = excludedPorts(objects.deployment.spec.template.metadata.annotations);
-        expect(ports).toEqual([443, 6443, 8443, 15014]);
+    test("the sidecar is bypassed for Keycloak and istiod's 15014 by port, the remote API servers by address (a DNS-named one by its port), not for Prometheus", () => {
+        const annotations = objects.deployment.spec.template.metadata.annotations as Record<string, string>;
+        expect(excludedPorts(annotations)).toEqual([8443, 15014]);
+        expect(annotations["traffic.sidecar.istio.io/excludeOutboundIPRanges"]).toBe("10.5.0.4/32");
+        expect(kialiRemoteApiBypass(["https://10.5.0.4:6443", "https://203.0.113.20", "https://10.5.0.4:6443"])).toEqual({
+            ports: [],
+            addresses: ["10.5.0.4/32", "203.0.113.20/32"],
+        });
+        // A name resolves in the pod to an address not known here: only its port can be bypassed.
+        expect(kialiRemoteApiBypass(["https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"])).toEqual({ ports: [443], addresses: [] });
     });
 
     test("the viewer role never writes: create only on pods/portforward and tokenreviews, no secrets", () => {

@@ -78,18 +78,21 @@ describe("observabilityNetworkPolicies", () => {
         mesh: true,
         localApiServers: [{ address: "10.5.0.3", port: 6443 }],
         remoteApiServers: ["https://10.5.0.4:6443", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"],
+        federationBlocks: ["10.5.0.241/32"],
         keycloak: { kind: "address", endpoint: { address: "10.5.0.2/32", port: 8443 } },
     });
     const meshKeycloakPods = observabilityNetworkPolicies({
         mesh: true,
         localApiServers: [{ address: "10.0.0.1/32", port: 443 }],
         remoteApiServers: ["https://203.0.113.20"],
+        federationBlocks: ["0.0.0.0/0"],
         keycloak: { kind: "pods", namespace: "keycloak", podLabels: { "app.kubernetes.io/name": "keycloak" }, port: 8443 },
     });
     const other = observabilityNetworkPolicies({
         mesh: false,
         localApiServers: [{ address: "10.5.0.4/32", port: 6443 }],
         remoteApiServers: [],
+        federationBlocks: [],
     });
 
     test.each([
@@ -103,10 +106,13 @@ describe("observabilityNetworkPolicies", () => {
         expect(new Set(list.map((p) => p.metadata.name)).size).toBe(list.length);
     });
 
-    test("mesh Prometheus: scrapes every pod on 15014/15020 only, its API server, federates only via 15443; queried only by Grafana and Kiali", () => {
+    test("mesh Prometheus: scrapes every pod on 15014/15020 only, its API server, federates only via 15443 to the federated clusters' east-west gateways; queried only by Grafana and Kiali", () => {
         expect(allowed(mesh, ns, groups.prometheus, "Egress")).toEqual(
-            [...dns, xds, "any-pod 15014/TCP", "any-pod 15020/TCP", "ip:10.5.0.3/32 6443/TCP", "ip:0.0.0.0/0 15443/TCP"].sort(),
+            [...dns, xds, "any-pod 15014/TCP", "any-pod 15020/TCP", "ip:10.5.0.3/32 6443/TCP", "ip:10.5.0.241/32 15443/TCP"].sort(),
         );
+        // Nothing federated (one cluster in this stack): no federation egress at all (an empty `to` would be everywhere).
+        const alone = observabilityNetworkPolicies({ mesh: true, localApiServers: [], remoteApiServers: [], federationBlocks: [] });
+        expect(alone.map((p) => p.metadata.name)).not.toContain("allow-federation-egress");
         expect(allowed(mesh, ns, groups.prometheus, "Ingress")).toEqual(
             [...scrapedBy, `${ns}/app=grafana 9090/TCP`, `${ns}/app=kiali 9090/TCP`].sort(),
         );
@@ -150,6 +156,7 @@ describe("observabilityNetworkPolicies", () => {
             mesh: true,
             localApiServers: [{ address: "0.0.0.0/0", port: 443 }],
             remoteApiServers: ["https://a.example", "https://b.example:443"],
+            federationBlocks: [],
         });
         const kiali = list.find((p) => p.metadata.name === "allow-kiali-egress")!;
         expect(kiali.spec.egress!.filter((r) => r.to.some((t) => t.ipBlock?.cidr === "0.0.0.0/0"))).toHaveLength(1);

@@ -23,7 +23,6 @@ function ruleFile(workloadCertTtlHours: number): string {
         retention: "7d",
         federate: ["cluster2", "cluster3"].map((c) => ({ cluster: c, address: `prometheus-${c}.observability.svc.cluster.local:9090` })),
         alerts: { workloadCertTtlHours },
-        apiServerPorts: [6443],
     }).configMap.data["alerts.yml"];
 }
 

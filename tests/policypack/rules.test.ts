@@ -31,6 +31,11 @@ const defaultDeny = (ns: string) =>
     k8s("networking.k8s.io/v1", "NetworkPolicy", ns, "default-deny", { spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
 const istio = (group: "security" | "networking", kind: string, ns: string, name: string, spec: Record<string, unknown>) =>
     k8s(`${group}.istio.io/v1`, kind, ns, name, { spec });
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const egressPolicy = (ns: string, name: string, egress: Record<string, unknown>[]) =>
+    k8s("networking.k8s.io/v1", "NetworkPolicy", ns, name, {
+        spec: { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Egress"], egress },
+    });
 const pullSecret = (ns: string) =>
     k8s("v1", "Secret", ns, "zta-registry", {
         type: "kubernetes.io/dockerconfigjson",
@@ -634,6 +639,90 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
                 expect: [
                     /^Helm release keycloak \(chart keycloak\) in keycloak \[keycloak @ c1-provider\]: namespace "keycloak" has no default-deny NetworkPolicy/,
                 ],
+            },
+        ],
+    },
+    "networkpolicy-egress-bounded": {
+        violations: [
+            {
+                title: "every namespace on every port (the old east-west/ingress gateway egress)",
+                objects: plus(
+                    egressPolicy("istio-system", "allow-eastwest-gateway-egress", [{ to: [{ namespaceSelector: {} }], ports: [] }]),
+                ),
+                expect: [
+                    /^NetworkPolicy istio-system\/allow-eastwest-gateway-egress \[networkpolicy-istio-system-allow-eastwest-gateway-egress @ c1-provider\]: spec\.egress\[0\] allows every namespace on every port/,
+                ],
+            },
+            {
+                title: "no `to` and no `ports`",
+                objects: plus(egressPolicy("apps", "allow-all", [{}])),
+                expect: [/NetworkPolicy apps\/allow-all .*: spec\.egress\[0\] allows every destination on every port/],
+            },
+            {
+                title: "an empty namespaceSelector beside a named peer, ports omitted",
+                objects: plus(
+                    egressPolicy("apps", "allow-web", [
+                        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "sample" } } }], ports: tcp(8080) },
+                        { to: [{ podSelector: {} }, { namespaceSelector: {}, podSelector: {} }] },
+                    ]),
+                ),
+                expect: [/spec\.egress\[1\] allows every namespace on every port/],
+            },
+        ],
+        compliant: [
+            {
+                title: "every namespace on named ports (the scrape), named pods on every port",
+                objects: plus(
+                    egressPolicy("observability", "allow-prometheus-egress", [
+                        { to: [{ namespaceSelector: {} }], ports: tcp(15014, 15020) },
+                        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: "web" } } }] },
+                    ]),
+                ),
+            },
+        ],
+    },
+    "networkpolicy-egress-whole-space": {
+        violations: [
+            {
+                title: "0.0.0.0/0 from a policy not on the allow-list",
+                objects: plus(egressPolicy("apps", "allow-internet", [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) }])),
+                expect: [
+                    /^NetworkPolicy apps\/allow-internet .*: spec\.egress\[0\] reaches 0\.0\.0\.0\/0; name the peers' addresses \("allow-internet" is not on WHOLE_SPACE_EGRESS\)/,
+                ],
+            },
+            {
+                title: "::/0, and no `to` at all",
+                objects: plus(
+                    egressPolicy("apps", "allow-v6", [{ to: [{ ipBlock: { cidr: "::/0" } }], ports: tcp(443) }, { ports: tcp(53) }]),
+                ),
+                expect: [/spec\.egress\[0\] reaches ::\/0/, /spec\.egress\[1\] reaches every destination \(no `to`\)/],
+            },
+            {
+                title: "an allow-listed policy on a port its entry does not list (the old gateway's 0.0.0.0/0 beyond 15443)",
+                objects: plus(
+                    egressPolicy("istio-ingress", "allow-ingress-gateway-egress", [
+                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(15443, 443) },
+                    ]),
+                ),
+                expect: [
+                    /spec\.egress\[0\] reaches 0\.0\.0\.0\/0 on ports \[15443,443\]; WHOLE_SPACE_EGRESS allows "allow-ingress-gateway-egress" only \[15443\]/,
+                ],
+            },
+            {
+                title: "an allow-listed policy on every port",
+                objects: plus(egressPolicy("istio-system", "allow-apiserver-egress", [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }])),
+                expect: [/reaches 0\.0\.0\.0\/0 on ports \[\]/],
+            },
+        ],
+        compliant: [
+            {
+                title: "single addresses, and the allow-listed policy on its port",
+                objects: plus(
+                    egressPolicy("istio-system", "allow-apiserver-egress", [
+                        { to: [{ ipBlock: { cidr: "203.0.113.100/32" } }], ports: tcp(443) },
+                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+                    ]),
+                ),
             },
         ],
     },

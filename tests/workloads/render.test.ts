@@ -15,7 +15,7 @@ import {
     SidecarInit,
 } from "../../components/workloads/samples";
 import { ingressExpectations, IngressInput, ingressObjects } from "../../components/workloads/ingress";
-import { sampleAuthorizationPolicies, sampleNetworkPolicies } from "../../components/workloads/samplePolicy";
+import { sampleAuthorizationPolicies, sampleGatewayDestinations, sampleNetworkPolicies } from "../../components/workloads/samplePolicy";
 import { versionProfiles } from "../../components/core/versions";
 import { check, undeclaredPaths, v1Of, validator } from "../harness/crdSchemas";
 
@@ -667,6 +667,18 @@ describe("sample NetworkPolicies", () => {
 
 describe("JWT ingress", () => {
     const objects = ingressObjects(ingress);
+
+    test("the ingress gateway's egress (derived from the policies that admit it) is exactly its route's backend: the Service's pods and target port", () => {
+        const routes = objects.virtualService.spec.http.flatMap((h) => h.route.map((r) => r.destination));
+        const services = sampleObjects(base).services;
+        const backends = routes.map((d) => {
+            const svc = services.find((s) => d.host === `${s.metadata.name}.${s.metadata.namespace}.svc.cluster.local`)!;
+            const port = svc.spec.ports.find((p) => p.port === d.port.number)!;
+            return { namespace: svc.metadata.namespace, podLabels: svc.spec.selector, ports: [port.targetPort] };
+        });
+        expect(backends).toEqual([{ namespace: "sample", podLabels: { app: "httpbin" }, ports: [8080] }]);
+        expect(sampleGatewayDestinations(ingress.namespace).ingress).toEqual(backends);
+    });
 
     test("Gateway: HTTPS with the credential, HTTP only redirects; route to httpbin by FQDN", () => {
         expect(objects.gateway).toEqual({

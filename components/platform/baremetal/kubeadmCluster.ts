@@ -241,9 +241,9 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             provider,
             adminKubeconfig: kubeconfig,
             apiServer: c.apiServer,
-            loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations },
+            loadBalancer: { kind: "metallb", serviceAnnotations: c.eastWestServiceAnnotations, sourceRanges: c.eastWestSourceRanges },
             ready: [cniRelease, poolResource, l2Resource, ...metallbPolicies],
-            apiServerEndpoints: [apiServerAt],
+            apiServerEndpoints: pulumi.output([apiServerAt]),
             registry: { server: args.registry.hostPort, dockerConfigJson: args.registry.dockerConfigJson },
         };
         this.registerOutputs({ name: c.name, apiServer: c.apiServer, controlPlane: cpHost.name });
