@@ -6,7 +6,7 @@ import { MeshPolicy } from "./policy/meshPolicy";
 import { SampleApps } from "./workloads/sampleApps";
 import { SampleIngress } from "./workloads/sampleIngress";
 import { loadIstioDashboards } from "./observability/istioDashboards";
-import { kialiClientId, kialiLabels, kialiWebRoot, observabilityNamespace } from "./observability/objects";
+import { kialiClientId, kialiLabels, kialiSignInRole, kialiWebRoot, observabilityNamespace } from "./observability/objects";
 import { kialiRedirectUris } from "./observability/kiali";
 import { Observability } from "./observability/observability";
 import { checkLabel, verifyNamespace } from "./verification/checks";
@@ -48,6 +48,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         ],
         ui: {
             clientId: kialiClientId,
+            signInRole: kialiSignInRole,
             redirectUris: kialiRedirectUris(obs.kialiLocalPort),
             // Kiali sends PKCE from 2.2x on; 2.0 does not, and would be refused.
             requirePkce: !config.versions.kialiImage.endsWith(":v2.0.0"),

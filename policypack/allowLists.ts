@@ -7,14 +7,16 @@ export const MESH_ROOT_NAMESPACE = "istio-system";
 
 /**
  * The only namespaces whose Pod Security Admission `enforce` level may be `privileged` (zero-trust.md: "only a short,
- * commented allow-list is `privileged` (Cilium, MetalLB speaker, istio-cni, SPIRE agent, node-exporter)").
+ * commented allow-list is `privileged` (Cilium, MetalLB speaker, istio-cni, SPIRE agent, node-exporter)"): exactly the
+ * namespaces the program makes privileged (components/core/podSecurity.ts privilegedNamespaces; the pack imports nothing
+ * of the program, so tests/policypack/rules.test.ts keeps the two equal). The istio-cni node agent runs in kube-system
+ * (components/core/istio.ts cniNamespace); the program runs no SPIRE agent or node-exporter, so their namespaces are
+ * not listed.
  */
 export const PRIVILEGED_NAMESPACES: Readonly<Record<string, string>> = {
-    "kube-system": "Cilium agent (bare metal installs it here): host network, BPF and cgroup hostPath mounts, NET_ADMIN/SYS_ADMIN",
+    "kube-system":
+        "Cilium agent (host network, BPF and cgroup hostPath mounts, NET_ADMIN/SYS_ADMIN) and the istio-cni node agent (writes the node's CNI config through hostPath, so injected pods need no NET_ADMIN)",
     "metallb-system": "MetalLB speaker: host network and NET_RAW to answer ARP for LoadBalancer addresses",
-    "istio-cni": "Istio CNI node agent, in its own namespace: writes the node's CNI config (hostPath) so pods need no NET_ADMIN",
-    "spire-system": "SPIRE agent: hostPID and the node's workload-API socket directory (hostPath)",
-    "node-exporter": "Prometheus node-exporter, alone in its namespace: host network/PID and the node's /proc and /sys",
 };
 
 /**

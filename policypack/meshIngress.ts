@@ -55,6 +55,85 @@ export const requestAuthenticationJwt: ResourceRule = {
     },
 };
 
+/** The one place a token may come from: `Authorization: Bearer …` (never a query parameter or a cookie). */
+export const TOKEN_HEADER = { name: "authorization", prefix: "Bearer " } as const;
+
+export const requestAuthenticationHeaderOnly: ResourceRule = {
+    scope: "resource",
+    name: "request-authentication-header-only",
+    description:
+        'RequestAuthentication jwtRules read the token only from the Authorization header: fromHeaders set to [{name: Authorization, prefix: "Bearer "}] (unset, Envoy also reads ?access_token=), no fromParams, no fromCookies.',
+    reference: "issuer = the Keycloak realm URL, `audiences` set, JWKS over https or inline",
+    enforcementLevel: "mandatory",
+    check: (r) => {
+        if (!isIstio(r, "RequestAuthentication")) {
+            return [];
+        }
+        const out: string[] = [];
+        arr(at(r.props, "spec", "jwtRules")).forEach((rule, i) => {
+            const p = `spec.jwtRules[${i}]`;
+            const headers = arr(at(rule, "fromHeaders"));
+            if (headers.length === 0) {
+                out.push(
+                    `${describeObject(r)}: ${p}.fromHeaders is not set; Envoy then also takes the token from the access_token query parameter (set [{name: Authorization, prefix: "Bearer "}])`,
+                );
+            }
+            headers.forEach((h, j) => {
+                const name = str(at(h, "name"));
+                if (name?.toLowerCase() !== TOKEN_HEADER.name || at(h, "prefix") !== TOKEN_HEADER.prefix) {
+                    out.push(
+                        `${describeObject(r)}: ${p}.fromHeaders[${j}] is ${json(h)}; tokens come only from the Authorization header with prefix "Bearer "`,
+                    );
+                }
+            });
+            for (const field of ["fromParams", "fromCookies"]) {
+                if (arr(at(rule, field)).length > 0) {
+                    out.push(
+                        `${describeObject(r)}: ${p}.${field} is ${json(at(rule, field))}; tokens come only from the Authorization header`,
+                    );
+                }
+            }
+        });
+        return out;
+    },
+};
+
+const OPERATION_LIMITS = ["hosts", "ports", "methods", "paths"] as const;
+
+export const authorizationRequestPrincipalsOperation: ResourceRule = {
+    scope: "resource",
+    name: "authorization-request-principals-operation",
+    description:
+        "An ALLOW rule on requestPrincipals also limits the operation: every to[] entry names hosts, ports, methods or paths (else any subject of the issuer may call anything the workload serves).",
+    reference:
+        'every RequestAuthentication on the gateway paired with an ALLOW on `requestPrincipals` (or a DENY on `notRequestPrincipals: ["*"]`)',
+    enforcementLevel: "mandatory",
+    check: (r) => {
+        if (!isIstio(r, "AuthorizationPolicy")) {
+            return [];
+        }
+        const spec = obj(r.props.spec) ?? {};
+        if (actionOf(spec) !== "ALLOW") {
+            return [];
+        }
+        const out: string[] = [];
+        arr(spec.rules).forEach((rule, i) => {
+            const principals = arr(at(rule, "from")).flatMap((f) => strings(at(f, "source", "requestPrincipals")));
+            if (principals.length === 0) {
+                return;
+            }
+            const to = arr(at(rule, "to"));
+            const unlimited = to.length === 0 || to.some((t) => OPERATION_LIMITS.every((k) => strings(at(t, "operation", k)).length === 0));
+            if (unlimited) {
+                out.push(
+                    `${describeObject(r)}: spec.rules[${i}] admits requestPrincipals ${json(principals)} without a to.operation limit (hosts, ports, methods, paths); any token holder may call anything`,
+                );
+            }
+        });
+        return out;
+    },
+};
+
 /** An AuthorizationPolicy that makes a token mandatory: ALLOW on requestPrincipals, or DENY on notRequestPrincipals ["*"]. */
 function requiresToken(r: PolicyObject): boolean {
     const spec = obj(r.props.spec) ?? {};

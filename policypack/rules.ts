@@ -6,7 +6,8 @@
  *
  * The rules live with the reference section they encode: meshAuthz.ts (mTLS, authorization), meshIngress.ts (JWT,
  * gateways, observability UIs), meshConfig.ts (istiod values: egress, root namespace, cert TTL), network.ts
- * (default-deny NetworkPolicy, bounded egress, namespace Pod Security labels), pods.ts (pods we deploy), registry.ts (pull secrets);
+ * (default-deny NetworkPolicy, bounded egress, namespace Pod Security labels), pods.ts (pods we deploy), registry.ts
+ * (pull secrets), pki.ts (CA certificates' key usage), rbac.ts (no role reaches into pods);
  * model.ts is what a rule sees and how it reads props, allowLists.ts the documented exceptions. This file is the list.
  *
  * Values unknown during a preview: the policy SDK hands rules a proxy that throws when such a value is read, and
@@ -22,11 +23,20 @@ import {
     peerAuthenticationModes,
     rootAllowNothing,
 } from "./meshAuthz";
-import { gatewayServers, observabilityNotPublic, requestAuthenticationJwt, requestAuthenticationPaired } from "./meshIngress";
+import {
+    authorizationRequestPrincipalsOperation,
+    gatewayServers,
+    observabilityNotPublic,
+    requestAuthenticationHeaderOnly,
+    requestAuthenticationJwt,
+    requestAuthenticationPaired,
+} from "./meshIngress";
 import { meshRootNamespace, outboundRegistryOnly, workloadCertTtl } from "./meshConfig";
 import { namespaceDefaultDeny, namespacePodSecurity, networkPolicyEgressBounded, networkPolicyEgressWholeSpace } from "./network";
 import { podHardening, podImagesPinned, podNoSecretEnvLiterals, podSecurityRestricted, podServiceAccount } from "./pods";
 import { imagePullSecretsResolve, secretDockerConfigType } from "./registry";
+import { rbacNoPodAccess } from "./rbac";
+import { caCertificateUses } from "./pki";
 
 export type { K8sKind, PolicyObject, ResourceRule, Rule, StackRule } from "./model";
 export { describeObject, k8sKind } from "./model";
@@ -53,11 +63,14 @@ export const rules: readonly Rule[] = [
     authorizationAllowPositive,
     authorizationDenyNegative,
     requestAuthenticationJwt,
+    requestAuthenticationHeaderOnly,
     requestAuthenticationPaired,
+    authorizationRequestPrincipalsOperation,
     gatewayServers,
     observabilityNotPublic,
     outboundRegistryOnly,
     workloadCertTtl,
+    caCertificateUses,
     namespaceDefaultDeny,
     networkPolicyEgressBounded,
     networkPolicyEgressWholeSpace,
@@ -69,6 +82,7 @@ export const rules: readonly Rule[] = [
     namespacePodSecurity,
     secretDockerConfigType,
     imagePullSecretsResolve,
+    rbacNoPodAccess,
 ];
 
 /** All violations of a stack: every resource rule on every resource, then every stack rule. */

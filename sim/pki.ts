@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { istiodSan } from "../components/mesh/caProfile";
+import { caKeyUsageExtension, istiodSan } from "../components/mesh/caProfile";
 
 export interface Pem {
     cert: string;
@@ -16,7 +16,8 @@ export interface Pem {
 
 export type KeySpec = "rsa4096" | "p256";
 
-const keyUsage = "keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,keyCertSign";
+/** CA key usage: the mesh profile's (keyCertSign, cRLSign), for the identity CA too. */
+const keyUsage = caKeyUsageExtension;
 
 /** `openssl req` arguments for a new unencrypted key written to `<file>`. */
 function newKey(spec: KeySpec, file: string): string[] {

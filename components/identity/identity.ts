@@ -55,6 +55,8 @@ export interface IdentityArgs {
     /** A UI that signs users in through the realm (Kiali), and the one user who may. */
     readonly ui?: {
         readonly clientId: string;
+        /** The realm role a user needs to sign in through it (the observer gets it). */
+        readonly signInRole: string;
         readonly redirectUris: readonly string[];
         readonly requirePkce: boolean;
         readonly observerUser: string;
@@ -103,7 +105,12 @@ export class Identity extends pulumi.ComponentResource {
             ...(args.ui
                 ? {
                       testUser: { username: args.ui.observerUser },
-                      uiClient: { clientId: args.ui.clientId, redirectUris: args.ui.redirectUris, requirePkce: args.ui.requirePkce },
+                      uiClient: {
+                          clientId: args.ui.clientId,
+                          redirectUris: args.ui.redirectUris,
+                          requirePkce: args.ui.requirePkce,
+                          signInRole: args.ui.signInRole,
+                      },
                   }
                 : {}),
         });

@@ -55,7 +55,16 @@ export interface RealmImportInput {
      * A public OpenID client for a UI (Kiali): authorization-code flow only, redirects only to the given URIs (a
      * local port-forward), no audience mapper. Public: Kiali 2.0 sends no client secret; PKCE when the UI sends it.
      */
-    readonly uiClient?: { readonly clientId: string; readonly redirectUris: readonly string[]; readonly requirePkce: boolean };
+    readonly uiClient?: {
+        readonly clientId: string;
+        readonly redirectUris: readonly string[];
+        readonly requirePkce: boolean;
+        /**
+         * The realm role a user must hold to sign in through this client (the test user gets it). Kiali runs with
+         * `disable_rbac` (its own service accounts read the clusters), so who signs in is all the authorization it has.
+         */
+        readonly signInRole: string;
+    };
 }
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -105,8 +114,12 @@ export function issuerUrl(base: string, realm: string): string {
 
 /** A name-based UUID (version 5): the same realm and client always give the same service-account id. */
 export function serviceAccountUserId(realm: string, clientId: string): string {
+    return nameBasedId(realm, clientId);
+}
+
+function nameBasedId(realm: string, name: string): string {
     const namespace = Buffer.from(subjectNamespace.replace(/-/g, ""), "hex");
-    const hash = createHash("sha1").update(namespace).update(`${realm}/${clientId}`, "utf8").digest();
+    const hash = createHash("sha1").update(namespace).update(`${realm}/${name}`, "utf8").digest();
     const bytes = Buffer.from(hash.subarray(0, 16));
     bytes[6] = (bytes[6] & 0x0f) | 0x50;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
@@ -116,6 +129,92 @@ export function serviceAccountUserId(realm: string, clientId: string): string {
 
 function placeholder(env: string): string {
     return `\${${env}}`;
+}
+
+/** Flow aliases of the realm file. */
+export const realmFlows = {
+    /** Bound as the realm's browser, direct-grant and registration flow: nobody signs in outside the UI client. */
+    deny: "zta-deny-all",
+    uiBrowser: (clientId: string) => `${clientId}-browser`,
+    uiSignIn: (clientId: string) => `${clientId}-sign-in`,
+    uiRequireRole: (clientId: string) => `${clientId}-require-role`,
+} as const;
+
+type Requirement = "REQUIRED" | "ALTERNATIVE" | "CONDITIONAL";
+
+function execution(priority: number, requirement: Requirement, step: { authenticator: string; config?: string } | { flow: string }) {
+    return {
+        ...("flow" in step
+            ? { authenticatorFlow: true, flowAlias: step.flow }
+            : {
+                  authenticator: step.authenticator,
+                  authenticatorFlow: false,
+                  ...(step.config ? { authenticatorConfig: step.config } : {}),
+              }),
+        requirement,
+        priority,
+        userSetupAllowed: false,
+    } satisfies JsonObject;
+}
+
+function flow(alias: string, description: string, topLevel: boolean, executions: JsonObject[], id?: string): JsonObject {
+    return {
+        ...(id ? { id } : {}),
+        alias,
+        description,
+        providerId: "basic-flow",
+        topLevel,
+        builtIn: false,
+        authenticationExecutions: executions,
+    };
+}
+
+/**
+ * Who may sign in, as realm-import JSON (Keycloak 26). A realm file with `authenticationFlows` gets none of Keycloak's
+ * default browser, direct-grant and registration flows (DefaultExportImportManager.importAuthenticationFlows), so the
+ * file binds all three to `deny` (Deny access): the account console and password grants (admin-cli allows them)
+ * refuse everyone. The UI client overrides its browser flow (authenticationFlowBindingOverrides, by the flow's id in
+ * this file, which the import maps to the new id) with: sign in (SSO cookie or username/password form), then a
+ * conditional sub-flow — "Condition - user role" on `signInRole`, negated, then "Deny access" — so a user without
+ * the role is refused at Keycloak and Kiali never gets a code for them. The client-credentials client authenticates
+ * through Keycloak's `clients` flow, which the import still creates.
+ */
+function signInFlows(realm: string, ui: NonNullable<RealmImportInput["uiClient"]> | undefined) {
+    const deny = flow(realmFlows.deny, "Refuses every sign-in", true, [
+        execution(10, "REQUIRED", { authenticator: "deny-access-authenticator" }),
+    ]);
+    if (ui === undefined) {
+        return { flows: [deny], configs: [] as JsonObject[], uiBrowserId: undefined };
+    }
+    const c = ui.clientId;
+    const withoutRole = `${c}-without-${ui.signInRole}`;
+    const uiBrowserId = nameBasedId(realm, `flow/${realmFlows.uiBrowser(c)}`);
+    return {
+        uiBrowserId,
+        flows: [
+            deny,
+            flow(
+                realmFlows.uiBrowser(c),
+                `Browser sign-in to ${c}: only users with the realm role ${ui.signInRole}`,
+                true,
+                [
+                    execution(10, "REQUIRED", { flow: realmFlows.uiSignIn(c) }),
+                    execution(20, "CONDITIONAL", { flow: realmFlows.uiRequireRole(c) }),
+                ],
+                uiBrowserId,
+            ),
+            flow(realmFlows.uiSignIn(c), "SSO cookie or username and password", false, [
+                execution(10, "ALTERNATIVE", { authenticator: "auth-cookie" }),
+                execution(20, "ALTERNATIVE", { authenticator: "auth-username-password-form" }),
+            ]),
+            flow(realmFlows.uiRequireRole(c), `Deny a signed-in user without ${ui.signInRole}`, false, [
+                execution(10, "REQUIRED", { authenticator: "conditional-user-role", config: withoutRole }),
+                execution(20, "REQUIRED", { authenticator: "deny-access-authenticator" }),
+            ]),
+        ],
+        // ConditionalRoleAuthenticatorFactory: condUserRole (a realm role by name), negate.
+        configs: [{ alias: withoutRole, config: { condUserRole: ui.signInRole, negate: "true" } }] as JsonObject[],
+    };
 }
 
 /** The realm file and what the rest of the program needs to know about it; throws naming the offending field. */
@@ -149,6 +248,9 @@ export function realmImport(input: RealmImportInput): RealmImport {
         }
         if (ui.redirectUris.length === 0) {
             throw new Error("uiClient.redirectUris: expected at least one URI");
+        }
+        if (!isDnsLabel(ui.signInRole)) {
+            throw new Error(`uiClient.signInRole: expected a role name of [a-z0-9-], got ${show(ui.signInRole)}`);
         }
         ui.redirectUris.forEach((u, i) => {
             const url = URL.canParse(u) ? new URL(u) : undefined;
@@ -223,10 +325,12 @@ export function realmImport(input: RealmImportInput): RealmImport {
             lastName: "User",
             credentials: [{ type: "password", value: placeholder(testUserPasswordEnv), temporary: false }],
             requiredActions: [],
-            realmRoles: [],
+            // The one role it has: the UI client's sign-in role (no default roles, see above).
+            realmRoles: ui === undefined ? [] : [ui.signInRole],
         });
     }
 
+    const flows = signInFlows(input.realm, ui);
     const representation: JsonObject = {
         realm: input.realm,
         enabled: true,
@@ -273,6 +377,8 @@ export function realmImport(input: RealmImportInput): RealmImport {
                               "oidc.ciba.grant.enabled": "false",
                               ...(ui.requirePkce ? { "pkce.code.challenge.method": "S256" } : {}),
                           },
+                          // Only users with the sign-in role get through this client's browser flow (signInFlows).
+                          authenticationFlowBindingOverrides: { browser: flows.uiBrowserId as string },
                           // `sub` (basic) and `preferred_username` (profile), which Kiali shows; no roles.
                           fullScopeAllowed: false,
                           defaultClientScopes: ["basic", "profile"],
@@ -280,7 +386,19 @@ export function realmImport(input: RealmImportInput): RealmImport {
                       } satisfies JsonObject,
                   ]),
         ],
+        ...(ui === undefined
+            ? {}
+            : {
+                  roles: {
+                      realm: [{ name: ui.signInRole, description: `May sign in to ${ui.clientId}`, composite: false, clientRole: false }],
+                  },
+              }),
         users,
+        authenticationFlows: flows.flows,
+        authenticatorConfig: flows.configs,
+        browserFlow: realmFlows.deny,
+        directGrantFlow: realmFlows.deny,
+        registrationFlow: realmFlows.deny,
         // The signing key Pulumi made (secret; only its placeholder is here): the mesh's inline JWKS is derived from
         // the same key, and a Keycloak that starts from an empty database keeps signing with it.
         components: {

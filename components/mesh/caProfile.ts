@@ -9,10 +9,15 @@ import { CaLifetimes } from "../config/model";
 export const caKey = { algorithm: "RSA", rsaBits: 4096 } as const;
 
 /**
- * keyUsage of root and intermediates: digitalSignature, nonRepudiation (tls: content_commitment),
- * keyEncipherment, keyCertSign. The tls provider takes snake_case names.
+ * keyUsage of root and intermediates: a CA signs certificates (keyCertSign) and revocation lists (cRLSign), nothing
+ * else. Istio's tools/certs Makefile also sets digitalSignature, nonRepudiation and keyEncipherment, but no CA key of
+ * the mesh encrypts or signs anything but certificates; Istio's own CA gives its CA certificates keyCertSign
+ * (security/pkg/pki/util, genCertTemplateFromCSR). The tls provider takes snake_case names.
  */
-export const caAllowedUses = ["cert_signing", "digital_signature", "content_commitment", "key_encipherment"] as const;
+export const caAllowedUses = ["cert_signing", "crl_signing"] as const;
+
+/** The same key usage as an openssl extension line (sim/pki.ts makes external intermediates and roots with it). */
+export const caKeyUsageExtension = "keyUsage=critical,keyCertSign,cRLSign";
 
 /** SAN Istio's Makefile puts on each intermediate. */
 export const istiodSan = "istiod.istio-system.svc";

@@ -19,13 +19,18 @@ import {
     sidecarBypassAnnotation,
 } from "./objects";
 
-/** Read-only Kiali (view_only_mode): kiali-server's `kiali-viewer` role without the OpenShift rules. */
+/**
+ * Read-only Kiali (view_only_mode): kiali-server's `kiali-viewer` role without the OpenShift rules and without
+ * `pods/portforward`. Kiali port-forwards to a pod's Envoy admin port (15000: the workload's Envoy tab, config_dump)
+ * and to istiod's 15014 (proxy sync status via /debug/syncz; a remote cluster's istiod version), but RBAC cannot narrow
+ * port-forward to a port or a pod label: it would open every pod's localhost — Envoy's admin API (POST /quitquitquit,
+ * /logging), istiod's plaintext xDS on 15010 — past NetworkPolicy and mesh authorization. Those Kiali panels stay empty
+ * (README, Security model); `istioctl proxy-status`/`proxy-config` with an admin kubeconfig show the same.
+ */
 export function kialiViewerRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
     return [
         { apiGroups: [""], resources: ["configmaps", "endpoints", "pods/log"], verbs: readRules },
         { apiGroups: [""], resources: ["namespaces", "pods", "replicationcontrollers", "services"], verbs: readRules },
-        // Kiali reads istiod's and the proxies' debug endpoints through the API server (port-forward).
-        { apiGroups: [""], resources: ["pods/portforward"], verbs: ["create", "post"] },
         { apiGroups: ["extensions", "apps"], resources: ["daemonsets", "deployments", "replicasets", "statefulsets"], verbs: readRules },
         { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: readRules },
         {

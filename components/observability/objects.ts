@@ -42,6 +42,8 @@ export const serviceAccounts = {
 } as const;
 export const kialiWebRoot = "/kiali";
 export const kialiClientId = "kiali";
+/** The realm role a user needs to sign in to Kiali (Keycloak refuses the rest: identity/realm.ts signInFlows). */
+export const kialiSignInRole = "kiali-viewer";
 
 /** The per-cluster Prometheus Service; in the mesh cluster also as a stub (no local endpoints) for DNS. */
 export const prometheusServiceName = (cluster: string): string => `prometheus-${cluster}`;

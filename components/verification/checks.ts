@@ -22,7 +22,7 @@ import { ingressGatewayName } from "../core/istio";
 import { clusterDomain, sampleNamespace, samplePorts } from "../workloads/samples";
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { rolloutKey } from "../core/rollout";
-import { ingressExpectations } from "../workloads/ingress";
+import { ingressCheckPath, ingressExpectations } from "../workloads/ingress";
 import { ownedNamespaces } from "../core/namespaces";
 
 /** Namespace of the non-meshed verification clients (token client, plaintext client). */
@@ -136,7 +136,7 @@ export function ingressScript(input: IngressCheckInput): string {
     return `${prelude("ingress-jwt", input.timeoutSeconds)}host=${input.ingressHost}
 at() {
     curl --silent --output /dev/null --write-out '%{http_code}' --max-time 10 --cacert ${s}/${k.ca} \\
-        --connect-to "$host:443:${gateway}:443" "$@" "https://$host/headers"
+        --connect-to "$host:443:${gateway}:443" "$@" "https://$host${ingressCheckPath}"
 }
 while :; do
     # A fresh token each round (they live minutes); the client secret is read from the mounted file, never argv.

@@ -60,6 +60,7 @@ export type VirtualService = IstioObject<
         readonly gateways: readonly string[];
         readonly exportTo: readonly string[];
         readonly http: readonly {
+            readonly match: readonly { readonly uri: { readonly exact: string } | { readonly prefix: string } }[];
             readonly route: readonly { readonly destination: { readonly host: string; readonly port: { readonly number: number } } }[];
         }[];
     }
@@ -68,6 +69,8 @@ export type VirtualService = IstioObject<
 export interface JwtRule {
     readonly issuer: string;
     readonly audiences: readonly string[];
+    /** Where the token is read from; set, it replaces Envoy's defaults (Authorization: Bearer AND ?access_token=). */
+    readonly fromHeaders: readonly { readonly name: string; readonly prefix: string }[];
     readonly jwksUri?: string;
     readonly jwks?: string;
 }
@@ -85,6 +88,26 @@ export interface IngressObjects {
 }
 
 export const ingressGatewayObjectName = "sample-ingress";
+
+/**
+ * What the ingress serves, and all that its ALLOW admits: httpbin read-only — its request echo (/headers, which the
+ * verification calls, and /get) and /status/<code>. Paths in AuthorizationPolicy form (exact, or a prefix ending in
+ * `*`); the route matches the same paths, so nothing is routed that the ALLOW would refuse, nor the reverse.
+ */
+export const ingressApi = { methods: ["GET", "HEAD"], paths: ["/headers", "/get", "/status/*"] } as const;
+/** The request the ingress check (verification layer) makes: GET of one of those paths. */
+export const ingressCheckPath = ingressApi.paths[0];
+
+/** Tokens only from `Authorization: Bearer …`: never from the URL, where they end up in logs and browser history. */
+export const ingressTokenHeader = { name: "Authorization", prefix: "Bearer " } as const;
+
+/** A VirtualService match for a path in AuthorizationPolicy form. */
+function uriMatch(path: string): { uri: { exact: string } | { prefix: string } } {
+    return path.endsWith("*") ? { uri: { prefix: path.slice(0, -1) } } : { uri: { exact: path } };
+}
+
+/** The Host header values a request for `host` on `port` carries (with or without the port; matched case-insensitively). */
+const hostValues = (host: string, port: number): string[] => [host, `${host}:${port}`];
 
 /** Istio's sample JWT material: its private key is published, so anything it signs proves nothing. */
 const istioSampleIssuer = "testing@secure.istio.io";
@@ -176,6 +199,7 @@ export function ingressObjects(input: IngressInput): IngressObjects {
                 exportTo: ["."],
                 http: [
                     {
+                        match: ingressApi.paths.map(uriMatch),
                         route: [
                             {
                                 destination: {
@@ -199,6 +223,7 @@ export function ingressObjects(input: IngressInput): IngressObjects {
                     {
                         issuer,
                         audiences: [...input.audiences],
+                        fromHeaders: [{ ...ingressTokenHeader }],
                         ...(input.jwksUri !== undefined ? { jwksUri: input.jwksUri } : { jwks: input.jwks }),
                     },
                 ],
@@ -212,10 +237,25 @@ export function ingressObjects(input: IngressInput): IngressObjects {
                 selector: workloadSelector,
                 action: "ALLOW",
                 rules: [
-                    // Any subject of this issuer (RequestAuthentication already checked signature, expiry, audience).
-                    { from: [{ source: { requestPrincipals: [`${issuer}/*`] } }] },
-                    // Port 80 serves nothing but the HTTPS redirect; without this rule the redirect would be a 403.
-                    { to: [{ operation: { ports: ["80"] } }] },
+                    // Any subject of this issuer (RequestAuthentication already checked signature, expiry, audience),
+                    // for the ingress's own host and API on HTTPS only.
+                    {
+                        from: [{ source: { requestPrincipals: [`${issuer}/*`] } }],
+                        to: [
+                            {
+                                operation: {
+                                    hosts: hostValues(host, 443),
+                                    ports: ["443"],
+                                    methods: [...ingressApi.methods],
+                                    paths: [...ingressApi.paths],
+                                },
+                            },
+                        ],
+                    },
+                    // Port 80 serves only the HTTPS redirect, but the gateway's RBAC filter runs before the router that
+                    // answers it: without this rule a browser's plain request would get 403, not the 301. Confined to
+                    // the host and GET/HEAD; no route behind port 80 leads anywhere but the redirect.
+                    { to: [{ operation: { hosts: hostValues(host, 80), ports: ["80"], methods: [...ingressApi.methods] } }] },
                 ],
             },
         },

@@ -40,6 +40,8 @@ const realmInput: RealmImportInput = {
 };
 const realm = realmImport(realmInput);
 const realmWithUser = realmImport({ ...realmInput, testUser: { username: "alice" } });
+const uiClient = { clientId: "kiali", redirectUris: ["http://localhost:20001/kiali"], requirePkce: true, signInRole: "kiali-viewer" };
+const realmWithUi = realmImport({ ...realmInput, testUser: { username: "alice" }, uiClient });
 const subject = serviceAccountUserId("zta", "zta-client");
 
 describe("realmImport", () => {
@@ -113,6 +115,29 @@ describe("realmImport", () => {
                     realmRoles: [],
                 },
             ],
+            // Without a UI client nobody signs in with a browser or a password: the realm's own flows deny everyone.
+            authenticationFlows: [
+                {
+                    alias: "zta-deny-all",
+                    description: "Refuses every sign-in",
+                    providerId: "basic-flow",
+                    topLevel: true,
+                    builtIn: false,
+                    authenticationExecutions: [
+                        {
+                            authenticator: "deny-access-authenticator",
+                            authenticatorFlow: false,
+                            requirement: "REQUIRED",
+                            priority: 10,
+                            userSetupAllowed: false,
+                        },
+                    ],
+                },
+            ],
+            authenticatorConfig: [],
+            browserFlow: "zta-deny-all",
+            directGrantFlow: "zta-deny-all",
+            registrationFlow: "zta-deny-all",
             // The realm signs with the key Pulumi made (placeholder only), above the generated keys' priority.
             components: {
                 "org.keycloak.keys.KeyProvider": [
@@ -193,6 +218,149 @@ describe("realmImport", () => {
         ["a test user with a space", { testUser: { username: "a b" } }, "testUser.username:"],
     ])("refuses %s, naming the field", (_what, change, message) => {
         expect(() => realmImport({ ...realmInput, ...change })).toThrow(message);
+    });
+});
+
+describe("realmImport: who may sign in to the UI client (Kiali runs with disable_rbac)", () => {
+    type J = Record<string, any>;
+    const rep = realmWithUi.representation as J;
+    const flows = rep.authenticationFlows as J[];
+    const flowByAlias = (alias: string): J => {
+        const f = flows.find((x) => x.alias === alias);
+        if (!f) throw new Error(`no flow ${alias}`);
+        return f;
+    };
+    const kiali = (rep.clients as J[]).find((c) => c.clientId === "kiali") as J;
+
+    test("the UI client's browser flow is overridden (by the flow's id in the file) with: sign in, then deny a user without the role", () => {
+        const browser = flows.find((f) => f.id === kiali.authenticationFlowBindingOverrides.browser) as J;
+        expect(Object.keys(kiali.authenticationFlowBindingOverrides)).toEqual(["browser"]);
+        expect(browser).toEqual({
+            id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+            alias: "kiali-browser",
+            description: "Browser sign-in to kiali: only users with the realm role kiali-viewer",
+            providerId: "basic-flow",
+            topLevel: true,
+            builtIn: false,
+            authenticationExecutions: [
+                { authenticatorFlow: true, flowAlias: "kiali-sign-in", requirement: "REQUIRED", priority: 10, userSetupAllowed: false },
+                {
+                    authenticatorFlow: true,
+                    flowAlias: "kiali-require-role",
+                    requirement: "CONDITIONAL",
+                    priority: 20,
+                    userSetupAllowed: false,
+                },
+            ],
+        });
+        // Signing in: the SSO cookie or the username/password form — either way the role check follows.
+        expect(flowByAlias("kiali-sign-in")).toMatchObject({ topLevel: false, providerId: "basic-flow" });
+        expect(flowByAlias("kiali-sign-in").authenticationExecutions.map((e: J) => [e.authenticator, e.requirement])).toEqual([
+            ["auth-cookie", "ALTERNATIVE"],
+            ["auth-username-password-form", "ALTERNATIVE"],
+        ]);
+        // The check: "Condition - user role" negated on kiali-viewer, then "Deny access".
+        const check = flowByAlias("kiali-require-role");
+        expect(check).toMatchObject({ topLevel: false, providerId: "basic-flow" });
+        expect(check.authenticationExecutions).toEqual([
+            {
+                authenticator: "conditional-user-role",
+                authenticatorFlow: false,
+                authenticatorConfig: "kiali-without-kiali-viewer",
+                requirement: "REQUIRED",
+                priority: 10,
+                userSetupAllowed: false,
+            },
+            {
+                authenticator: "deny-access-authenticator",
+                authenticatorFlow: false,
+                requirement: "REQUIRED",
+                priority: 20,
+                userSetupAllowed: false,
+            },
+        ]);
+        expect(rep.authenticatorConfig).toEqual([
+            { alias: "kiali-without-kiali-viewer", config: { condUserRole: "kiali-viewer", negate: "true" } },
+        ]);
+    });
+
+    test("the role exists in the realm (the condition never matches a missing role, which would let everyone in) and the observer holds it", () => {
+        expect(rep.roles).toEqual({
+            realm: [{ name: "kiali-viewer", description: "May sign in to kiali", composite: false, clientRole: false }],
+        });
+        const observer = (rep.users as J[]).find((u) => u.username === "alice") as J;
+        expect(observer.realmRoles).toEqual(["kiali-viewer"]);
+        // The client-credentials client's service account gets nothing.
+        expect((rep.users as J[]).find((u) => u.serviceAccountClientId === "zta-client")?.realmRoles).toEqual([]);
+    });
+
+    test("outside the UI client nobody signs in: the realm's browser, direct-grant and registration flows deny everyone", () => {
+        // A file with authenticationFlows gets none of Keycloak's default browser/direct grant/registration flows.
+        for (const binding of ["browserFlow", "directGrantFlow", "registrationFlow"]) {
+            expect(flowByAlias(rep[binding] as string).authenticationExecutions).toEqual([
+                {
+                    authenticator: "deny-access-authenticator",
+                    authenticatorFlow: false,
+                    requirement: "REQUIRED",
+                    priority: 10,
+                    userSetupAllowed: false,
+                },
+            ]);
+        }
+        // The confidential client's client-credentials grant goes through Keycloak's "clients" flow, which the import creates.
+        expect(flows.map((f) => f.alias)).not.toContain("clients");
+    });
+
+    test("valid Keycloak 26 import JSON: only representation fields; every flow alias and authenticator config it names is in the file", () => {
+        const flowFields = ["id", "alias", "description", "providerId", "topLevel", "builtIn", "authenticationExecutions"];
+        const executionFields = [
+            "authenticator",
+            "authenticatorConfig",
+            "authenticatorFlow",
+            "flowAlias",
+            "requirement",
+            "priority",
+            "userSetupAllowed",
+        ];
+        const aliases = new Set(flows.map((f) => f.alias as string));
+        const configs = new Set((rep.authenticatorConfig as J[]).map((c) => c.alias as string));
+        expect(aliases.size).toBe(flows.length);
+        for (const f of flows) {
+            expect(flowFields).toEqual(expect.arrayContaining(Object.keys(f)));
+            expect(f.providerId).toBe("basic-flow");
+            for (const e of f.authenticationExecutions as J[]) {
+                expect(executionFields).toEqual(expect.arrayContaining(Object.keys(e)));
+                expect(["REQUIRED", "ALTERNATIVE", "CONDITIONAL"]).toContain(e.requirement);
+                // The importer looks both up by alias and dereferences the result (a missing one fails the import).
+                if (e.authenticatorFlow) {
+                    expect(aliases.has(e.flowAlias)).toBe(true);
+                    expect(flowByAlias(e.flowAlias).topLevel).toBe(false);
+                } else {
+                    expect(e.flowAlias).toBeUndefined();
+                }
+                if (e.authenticatorConfig !== undefined) expect(configs.has(e.authenticatorConfig)).toBe(true);
+            }
+        }
+        // A sub-flow is used exactly once; the override names a top-level flow; realm bindings name flows by alias.
+        const used = flows.flatMap((f) => (f.authenticationExecutions as J[]).filter((e) => e.authenticatorFlow).map((e) => e.flowAlias));
+        expect(used.sort()).toEqual(
+            flows
+                .filter((f) => !f.topLevel)
+                .map((f) => f.alias)
+                .sort(),
+        );
+        expect(flows.find((f) => f.id === kiali.authenticationFlowBindingOverrides.browser)?.topLevel).toBe(true);
+        for (const binding of ["browserFlow", "directGrantFlow", "registrationFlow"]) expect(aliases.has(rep[binding])).toBe(true);
+        expect(JSON.parse(realmWithUi.json)).toEqual(rep);
+        // The same input gives the same file (the flow id is name-based): a re-import changes nothing.
+        expect(realmImport({ ...realmInput, testUser: { username: "alice" }, uiClient }).json).toBe(realmWithUi.json);
+    });
+
+    test.each<[string, Partial<typeof uiClient>]>([
+        ["a role with a placeholder", { signInRole: "${X}" }],
+        ["an empty role", { signInRole: "" }],
+    ])("refuses %s, naming the field", (_what, change) => {
+        expect(() => realmImport({ ...realmInput, uiClient: { ...uiClient, ...change } })).toThrow("uiClient.signInRole:");
     });
 });
 

@@ -1,4 +1,5 @@
 /** caSource external-intermediates: ready-made intermediates; the root key never touches Pulumi. */
+import { execFileSync } from "node:child_process";
 import { parseConfig } from "../../components/config/parse";
 import { problemsOf as problems } from "../harness/problems";
 import { SECRET } from "../harness/engine";
@@ -44,6 +45,16 @@ describe("validation of ready-made intermediates", () => {
         expect(p).toEqual([
             "zta-testbed:caIntermediates.cluster1: the certificate chain must start with the intermediate and end with the mesh root",
         ]);
+    });
+});
+
+describe("the openssl PKI the sim makes its ready-made intermediates with (sim/pki.ts)", () => {
+    const keyUsage = (pem: string): string =>
+        execFileSync("openssl", ["x509", "-noout", "-ext", "keyUsage"], { input: pem, encoding: "utf8" }).replace(/\s+/g, " ").trim();
+    test("root and intermediates carry only the CA key usage: Certificate Sign, CRL Sign (no key encipherment, no non-repudiation)", () => {
+        for (const pem of [root.cert, good.cluster1.cert, good.cluster2.cert]) {
+            expect(keyUsage(pem)).toBe("X509v3 Key Usage: critical Certificate Sign, CRL Sign");
+        }
     });
 });
 

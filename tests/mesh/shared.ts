@@ -497,7 +497,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
             }
         });
 
-        test("the mesh CA inputs follow the profile: RSA 4096, CA root, intermediates with L=<cluster> asking for pathlen 0", () => {
+        test("the mesh CA inputs follow the profile: RSA 4096, CA root, intermediates with L=<cluster> asking for pathlen 0, CA key usage only (cert and CRL signing)", () => {
             // The mesh CA's keys only (bare metal also has an infrastructure CA for the registry).
             const keys = rec.ofType("tls:index/privateKey:PrivateKey").filter((k) => k.name.startsWith("mesh-ca-"));
             expect(keys).toHaveLength(s.clusters.length + 1);
@@ -509,12 +509,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 validityPeriodHours: 3650 * 24,
                 setSubjectKeyId: true,
             });
-            expect([...root.inputs.allowedUses].sort()).toEqual([
-                "cert_signing",
-                "content_commitment",
-                "digital_signature",
-                "key_encipherment",
-            ]);
+            expect([...root.inputs.allowedUses].sort()).toEqual(["cert_signing", "crl_signing"]);
             expect(root.secretPaths).toContain("privateKeyPem");
             for (const c of s.clusters) {
                 const csr = rec.get(`mesh-ca-${c.name}-csr`);
@@ -531,12 +526,7 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     earlyRenewalHours: 30 * 24,
                     setSubjectKeyId: true,
                 });
-                expect([...cert.inputs.allowedUses].sort()).toEqual([
-                    "cert_signing",
-                    "content_commitment",
-                    "digital_signature",
-                    "key_encipherment",
-                ]);
+                expect([...cert.inputs.allowedUses].sort()).toEqual(["cert_signing", "crl_signing"]);
                 expect(cert.secretPaths).toContain("caPrivateKeyPem");
                 expect(cert.inputs.caCertPem).toContain(mockMarker("CERT", "mesh-ca-root"));
                 expect(rec.dependsOn(cert, root)).toBe(true);

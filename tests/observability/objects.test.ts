@@ -292,24 +292,31 @@ describe("Kiali", () => {
         expect(kialiRemoteApiBypass(["https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"])).toEqual({ ports: [443], addresses: [] });
     });
 
-    test("the viewer role never writes: create only on pods/portforward and tokenreviews, no secrets", () => {
+    test("the viewer role never writes: create only on tokenreviews, no secrets", () => {
         const write = new Set(["create", "update", "patch", "delete", "deletecollection", "escalate", "bind", "impersonate", "*"]);
         const rules = kialiViewerRules();
         for (const rule of rules) {
             expect(rule.resources).not.toContain("secrets");
             const writes = rule.verbs.filter((v) => write.has(v));
             if (writes.length > 0) {
-                expect([rule.resources, writes]).toEqual([expect.any(Array), ["create"]]);
-                expect(rule.resources.every((r) => r === "pods/portforward" || r === "tokenreviews")).toBe(true);
+                expect([rule.resources, writes]).toEqual([["tokenreviews"], ["create"]]);
             }
-            expect(rule.verbs.every((v) => ["get", "list", "watch", "create", "post"].includes(v))).toBe(true);
+            expect(rule.verbs.every((v) => ["get", "list", "watch", "create"].includes(v))).toBe(true);
             if (rule.resources.includes("*")) {
                 expect(rule.verbs).toEqual(["get", "list", "watch"]);
                 expect(rule.apiGroups).not.toContain("");
             }
         }
         const creators = rules.filter((r) => r.verbs.includes("create")).flatMap((r) => r.resources);
-        expect(creators.sort()).toEqual(["pods/portforward", "tokenreviews"]);
+        expect(creators).toEqual(["tokenreviews"]);
+    });
+
+    test("the viewer role opens no way into a pod: no pods/portforward, pods/exec or pods/attach (Envoy admin, istiod's xDS)", () => {
+        const core = kialiViewerRules().filter((r) => r.apiGroups.includes("") || r.apiGroups.includes("*"));
+        const resources = core.flatMap((r) => r.resources);
+        for (const sub of ["pods/portforward", "pods/exec", "pods/attach", "pods/*", "*"]) {
+            expect(resources).not.toContain(sub);
+        }
     });
 
     test("redirects only to the local port-forward", () => {

@@ -3,7 +3,18 @@
  * the field) and silent on a compliant stack; policypack/index.ts registers every rule once, mandatory.
  * The committed stacks themselves: tests/policypack/<stack>.test.ts.
  */
-import { PolicyObject, Rule, evaluate, goDurationSeconds, imagePinned, k8sKind, rules } from "../../policypack/rules";
+import {
+    PolicyObject,
+    PRIVILEGED_NAMESPACES,
+    Rule,
+    evaluate,
+    goDurationSeconds,
+    imagePinned,
+    k8sKind,
+    rules,
+} from "../../policypack/rules";
+import { cniNamespace } from "../../components/core/istio";
+import { privilegedNamespaces } from "../../components/core/podSecurity";
 
 // index.ts constructs the PolicyPack at load time, which would start the analyzer's gRPC server: capture it instead.
 jest.mock("@pulumi/policy", () => ({ PolicyPack: jest.fn() }));
@@ -43,6 +54,11 @@ const pullSecret = (ns: string) =>
     });
 
 const ISSUER = "https://keycloak.zta.example/realms/zta";
+const tlsCert = (kind: "SelfSignedCert" | "LocallySignedCert", name: string, props: Record<string, unknown>): PolicyObject => ({
+    type: `tls:index/${kind[0].toLowerCase()}${kind.slice(1)}:${kind}`,
+    name,
+    props: { validityPeriodHours: 8760, ...props },
+});
 
 function container(name: string, batch = false): Record<string, unknown> {
     return {
@@ -132,12 +148,24 @@ function compliantStack(): PolicyObject[] {
         }),
         istio("security", "RequestAuthentication", "istio-ingress", "keycloak", {
             selector: { matchLabels: { istio: "ingressgateway" } },
-            jwtRules: [{ issuer: ISSUER, audiences: ["zta-web"], jwksUri: `${ISSUER}/protocol/openid-connect/certs` }],
+            jwtRules: [
+                {
+                    issuer: ISSUER,
+                    audiences: ["zta-web"],
+                    fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+                    jwksUri: `${ISSUER}/protocol/openid-connect/certs`,
+                },
+            ],
         }),
         istio("security", "AuthorizationPolicy", "istio-ingress", "require-jwt", {
             selector: { matchLabels: { istio: "ingressgateway" } },
             action: "ALLOW",
-            rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }] }],
+            rules: [
+                {
+                    from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }],
+                    to: [{ operation: { hosts: ["web.zta.example"], methods: ["GET"], paths: ["/api/*"] } }],
+                },
+            ],
         }),
         istio("networking", "Gateway", "istio-ingress", "public", {
             selector: { istio: "ingressgateway" },
@@ -168,6 +196,22 @@ function compliantStack(): PolicyObject[] {
             spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: podSpec("web") } },
         }),
         k8s("batch/v1", "Job", "apps", "verify", { spec: { template: { spec: podSpec("verify", true) } } }),
+        // Read-only roles: the core group only for named resources; every resource of an Istio group.
+        k8s("rbac.authorization.k8s.io/v1", "ClusterRole", undefined, "viewer", {
+            rules: [
+                { apiGroups: [""], resources: ["pods", "pods/log", "services"], verbs: ["get", "list", "watch"] },
+                { apiGroups: ["networking.istio.io"], resources: ["*"], verbs: ["get", "list", "watch"] },
+                { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+            ],
+        }),
+        k8s("rbac.authorization.k8s.io/v1", "Role", "istio-system", "config-reader", {
+            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["istio"], verbs: ["get", "list", "watch"] }],
+        }),
+        tlsCert("SelfSignedCert", "mesh-ca-root", { isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing"] }),
+        tlsCert("LocallySignedCert", "infra-ca-leaf", {
+            isCaCertificate: false,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        }),
     ];
 }
 
@@ -949,6 +993,140 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
             },
         ],
     },
+    "request-authentication-header-only": {
+        violations: [
+            {
+                title: "fromHeaders not set (Envoy's defaults include ?access_token=)",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => delete p.spec.jwtRules[0].fromHeaders),
+                expect: [
+                    /^RequestAuthentication istio-ingress\/keycloak .*: spec\.jwtRules\[0\]\.fromHeaders is not set; Envoy then also takes the token from the access_token query parameter/,
+                ],
+            },
+            {
+                title: "a query parameter, a cookie and another header",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => {
+                    p.spec.jwtRules[0].fromParams = ["access_token"];
+                    p.spec.jwtRules[0].fromCookies = ["session"];
+                    p.spec.jwtRules[0].fromHeaders.push({ name: "x-jwt-assertion" });
+                }),
+                expect: [
+                    /spec\.jwtRules\[0\]\.fromHeaders\[1\] is \{"name":"x-jwt-assertion"\}; tokens come only from the Authorization header/,
+                    /spec\.jwtRules\[0\]\.fromParams is \["access_token"\]; tokens come only from the Authorization header/,
+                    /spec\.jwtRules\[0\]\.fromCookies is \["session"\]/,
+                ],
+            },
+            {
+                title: "the Authorization header without the Bearer prefix",
+                objects: withProps("requestauthentication-istio-ingress-keycloak", (p) => delete p.spec.jwtRules[0].fromHeaders[0].prefix),
+                expect: [/spec\.jwtRules\[0\]\.fromHeaders\[0\] is \{"name":"Authorization"\}/],
+            },
+        ],
+        compliant: [
+            {
+                title: "the header name in lower case",
+                objects: withProps(
+                    "requestauthentication-istio-ingress-keycloak",
+                    (p) => (p.spec.jwtRules[0].fromHeaders[0].name = "authorization"),
+                ),
+            },
+        ],
+    },
+    "authorization-request-principals-operation": {
+        violations: [
+            {
+                title: "any subject of the issuer, any operation (no to)",
+                objects: withProps("authorizationpolicy-istio-ingress-require-jwt", (p) => delete p.spec.rules[0].to),
+                expect: [
+                    /^AuthorizationPolicy istio-ingress\/require-jwt .*: spec\.rules\[0\] admits requestPrincipals \["https:\/\/keycloak\.zta\.example\/realms\/zta\/\*"\] without a to\.operation limit/,
+                ],
+            },
+            {
+                title: "one to[] entry without a limit (entries are ORed)",
+                objects: withProps("authorizationpolicy-istio-ingress-require-jwt", (p) => p.spec.rules[0].to.push({ operation: {} })),
+                expect: [/spec\.rules\[0\] admits requestPrincipals .* without a to\.operation limit/],
+            },
+        ],
+        compliant: [
+            {
+                title: "a DENY on notRequestPrincipals needs no operation",
+                objects: withProps("authorizationpolicy-istio-ingress-require-jwt", (p) => {
+                    p.spec.action = "DENY";
+                    p.spec.rules = [{ from: [{ source: { notRequestPrincipals: ["*"] } }] }];
+                }),
+            },
+            {
+                title: "a port alone limits the operation",
+                objects: withProps(
+                    "authorizationpolicy-istio-ingress-require-jwt",
+                    (p) => (p.spec.rules[0].to = [{ operation: { ports: ["443"] } }]),
+                ),
+            },
+        ],
+    },
+    "ca-certificate-key-usage": {
+        violations: [
+            {
+                title: "Istio's Makefile profile: nonRepudiation and keyEncipherment on the root",
+                objects: withProps("mesh-ca-root", (p) =>
+                    p.allowedUses.push("digital_signature", "content_commitment", "key_encipherment"),
+                ),
+                expect: [
+                    /^tls:index\/selfSignedCert:SelfSignedCert \(auto-named\) \[mesh-ca-root\]: allowedUses has \["content_commitment","key_encipherment"\]; a CA certificate only signs certificates and CRLs/,
+                ],
+            },
+            {
+                title: "a server usage on an intermediate",
+                objects: plus(
+                    tlsCert("LocallySignedCert", "mesh-ca-c1-cert", {
+                        isCaCertificate: true,
+                        allowedUses: ["cert_signing", "server_auth"],
+                    }),
+                ),
+                expect: [/^tls:index\/locallySignedCert:LocallySignedCert .*\[mesh-ca-c1-cert\]: allowedUses has \["server_auth"\]/],
+            },
+        ],
+    },
+    "rbac-no-pod-exec-attach-portforward": {
+        violations: [
+            {
+                title: "pods/portforward in a viewer ClusterRole (Kiali's old rule)",
+                objects: withProps("clusterrole-viewer", (p) =>
+                    p.rules.push({ apiGroups: [""], resources: ["pods/portforward"], verbs: ["create", "post"] }),
+                ),
+                expect: [
+                    /^ClusterRole viewer \[clusterrole-viewer @ c1-provider\]: rules\[3\]\.resources has \["pods\/portforward"\] \(apiGroups \[""\]\); a role must not reach into pods/,
+                ],
+            },
+            {
+                title: "pods/exec and pods/attach in a namespaced Role, even read-only (WebSocket exec is a GET)",
+                objects: withProps("role-istio-system-config-reader", (p) =>
+                    p.rules.push({ apiGroups: [""], resources: ["pods/exec", "pods/attach"], verbs: ["get"] }),
+                ),
+                expect: [/^Role istio-system\/config-reader .*: rules\[1\]\.resources has \["pods\/exec","pods\/attach"\]/],
+            },
+            {
+                title: "every core resource, or every resource's exec, or any group",
+                objects: withProps("clusterrole-viewer", (p) =>
+                    p.rules.push(
+                        { apiGroups: [""], resources: ["*"], verbs: ["get", "list"] },
+                        { apiGroups: ["*"], resources: ["*/exec"], verbs: ["create"] },
+                    ),
+                ),
+                expect: [
+                    /rules\[3\]\.resources has \["\*"\] \(apiGroups \[""\]\)/,
+                    /rules\[4\]\.resources has \["\*\/exec"\] \(apiGroups \["\*"\]\)/,
+                ],
+            },
+        ],
+        compliant: [
+            {
+                title: '"*" in a group other than the core one',
+                objects: withProps("clusterrole-viewer", (p) =>
+                    p.rules.push({ apiGroups: ["security.istio.io"], resources: ["*"], verbs: ["get", "list", "watch"] }),
+                ),
+            },
+        ],
+    },
 };
 
 describe("zero-trust policy rules", () => {
@@ -990,6 +1168,12 @@ describe("zero-trust policy rules", () => {
             }
         });
     }
+
+    test("PRIVILEGED_NAMESPACES is exactly the program's privileged namespaces, the istio-cni agent's among them", () => {
+        expect(Object.keys(PRIVILEGED_NAMESPACES).sort()).toEqual(privilegedNamespaces.map((n) => n.namespace).sort());
+        expect(Object.keys(PRIVILEGED_NAMESPACES)).toContain(cniNamespace);
+        expect(PRIVILEGED_NAMESPACES[cniNamespace]).toMatch(/istio-cni/);
+    });
 
     test("secret env values never appear in a message", () => {
         const objects = withProps("deployment-apps-web", (p) => pod(p).containers[0].env.push({ name: "DB_TOKEN", value: "s3cr3t-value" }));

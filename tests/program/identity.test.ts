@@ -59,12 +59,31 @@ describe("cloud: Keycloak in the first cluster, the JWT ingress in both, the che
         expect(realm).not.toContain("PRIVATE KEY");
     });
 
-    test("both ingresses enforce the realm: issuer, audience, the inline JWKS of the realm's key, and an ALLOW on its principals", () => {
+    test("both ingresses enforce the realm: issuer, audience, the inline JWKS of the realm's key, the token from the Authorization header only, and an ALLOW on its principals confined to the ingress's host and API", () => {
         for (const cluster of ["aks", "gke"]) {
             const ra = rec().get(`mesh-${cluster}-jwt-ingress-request-authentication`).inputs;
-            expect(ra.spec.jwtRules).toEqual([{ issuer, audiences: ["zta-ingress"], jwks: realmJwks(testRsaKey()) }]);
+            expect(ra.spec.jwtRules).toEqual([
+                {
+                    issuer,
+                    audiences: ["zta-ingress"],
+                    fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+                    jwks: realmJwks(testRsaKey()),
+                },
+            ]);
             const allow = rec().get(`mesh-${cluster}-jwt-ingress-require-jwt`).inputs;
-            expect(allow.spec.rules[0]).toEqual({ from: [{ source: { requestPrincipals: [`${issuer}/*`] } }] });
+            expect(allow.spec.rules[0]).toEqual({
+                from: [{ source: { requestPrincipals: [`${issuer}/*`] } }],
+                to: [
+                    {
+                        operation: {
+                            hosts: ["httpbin.zta.test", "httpbin.zta.test:443"],
+                            ports: ["443"],
+                            methods: ["GET", "HEAD"],
+                            paths: ["/headers", "/get", "/status/*"],
+                        },
+                    },
+                ],
+            });
             const gateway = rec().get(`mesh-${cluster}-jwt-ingress-gateway`);
             expect(gateway.inputs.spec.servers[0].tls).toEqual({
                 mode: "SIMPLE",

@@ -220,7 +220,27 @@ describe.each(stacks)("$stack: observability", ({ stack, clusters, keycloak }) =
         const observers = (realm.users as Json[]).filter((u) => u.username === "observer");
         expect(observers).toHaveLength(1);
         expect(observers[0].credentials).toEqual([{ type: "password", value: expect.stringMatching(/^\$\{[A-Z_]+\}$/), temporary: false }]);
-        expect(observers[0].realmRoles).toEqual([]);
+        // Its one role is Kiali's sign-in role, which Keycloak demands in Kiali's browser flow.
+        expect(observers[0].realmRoles).toEqual(["kiali-viewer"]);
+    });
+
+    test("only holders of kiali-viewer sign in to Kiali: its browser flow denies a signed-in user without the role", () => {
+        const realm = realmOf(rec(), keycloak);
+        const kiali = (realm.clients as Json[]).find((c) => c.clientId === "kiali") as Json;
+        const flows = realm.authenticationFlows as Json[];
+        const browser = flows.find((f) => f.id === kiali.authenticationFlowBindingOverrides.browser) as Json;
+        const check = flows.find((f) => f.alias === (browser.authenticationExecutions as Json[])[1].flowAlias) as Json;
+        expect((browser.authenticationExecutions as Json[])[1].requirement).toBe("CONDITIONAL");
+        expect((check.authenticationExecutions as Json[]).map((e) => e.authenticator)).toEqual([
+            "conditional-user-role",
+            "deny-access-authenticator",
+        ]);
+        const config = (realm.authenticatorConfig as Json[]).find(
+            (c) => c.alias === (check.authenticationExecutions as Json[])[0].authenticatorConfig,
+        ) as Json;
+        expect(config.config).toEqual({ condUserRole: "kiali-viewer", negate: "true" });
+        expect((realm.roles as Json).realm).toEqual([expect.objectContaining({ name: "kiali-viewer" })]);
+        expect(realm.browserFlow).toBe("zta-deny-all");
     });
 
     if (keycloak === "pods") {

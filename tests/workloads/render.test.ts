@@ -709,7 +709,12 @@ describe("JWT ingress", () => {
                 hosts: ["httpbin.zta.example.org"],
                 gateways: ["istio-system/sample-ingress"],
                 exportTo: ["."],
-                http: [{ route: [{ destination: { host: "httpbin.sample.svc.cluster.local", port: { number: 8000 } } }] }],
+                http: [
+                    {
+                        match: [{ uri: { exact: "/headers" } }, { uri: { exact: "/get" } }, { uri: { prefix: "/status/" } }],
+                        route: [{ destination: { host: "httpbin.sample.svc.cluster.local", port: { number: 8000 } } }],
+                    },
+                ],
             },
         });
     });
@@ -725,6 +730,7 @@ describe("JWT ingress", () => {
                     {
                         issuer: "https://keycloak.zta.lab:8443/realms/zta",
                         audiences: ["zta-ingress"],
+                        fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
                         jwksUri: "https://keycloak.zta.lab:8443/realms/zta/protocol/openid-connect/certs",
                     },
                 ],
@@ -738,13 +744,74 @@ describe("JWT ingress", () => {
                 selector: { matchLabels: { istio: "ingressgateway" } },
                 action: "ALLOW",
                 rules: [
-                    { from: [{ source: { requestPrincipals: ["https://keycloak.zta.lab:8443/realms/zta/*"] } }] },
-                    { to: [{ operation: { ports: ["80"] } }] },
+                    {
+                        from: [{ source: { requestPrincipals: ["https://keycloak.zta.lab:8443/realms/zta/*"] } }],
+                        to: [
+                            {
+                                operation: {
+                                    hosts: ["httpbin.zta.example.org", "httpbin.zta.example.org:443"],
+                                    ports: ["443"],
+                                    methods: ["GET", "HEAD"],
+                                    paths: ["/headers", "/get", "/status/*"],
+                                },
+                            },
+                        ],
+                    },
+                    {
+                        to: [
+                            {
+                                operation: {
+                                    hosts: ["httpbin.zta.example.org", "httpbin.zta.example.org:80"],
+                                    ports: ["80"],
+                                    methods: ["GET", "HEAD"],
+                                },
+                            },
+                        ],
+                    },
                 ],
             },
         });
         const inline = ingressObjects({ ...ingress, jwksUri: undefined, jwks: publicJwks }).requestAuthentication.spec.jwtRules[0];
-        expect(inline).toEqual({ issuer: ingress.issuer, audiences: ["zta-ingress"], jwks: publicJwks });
+        expect(inline).toEqual({
+            issuer: ingress.issuer,
+            audiences: ["zta-ingress"],
+            fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+            jwks: publicJwks,
+        });
+    });
+
+    test("tokens are taken from the Authorization header only (fromHeaders set, so not from ?access_token=; no fromParams)", () => {
+        for (const variant of [objects, ingressObjects({ ...ingress, jwksUri: undefined, jwks: publicJwks })]) {
+            for (const rule of variant.requestAuthentication.spec.jwtRules) {
+                expect(rule.fromHeaders).toEqual([{ name: "Authorization", prefix: "Bearer " }]);
+                expect(rule).not.toHaveProperty("fromParams");
+                expect(rule).not.toHaveProperty("fromCookies");
+            }
+        }
+    });
+
+    test("the ALLOW admits a token holder only to the ingress's host and read-only API on 443; port 80 only GET/HEAD for the redirect", () => {
+        const rules = objects.authorizationPolicy.spec.rules ?? [];
+        for (const rule of rules) {
+            // Every rule limits the operation: no rule admits any host, method or path on any port.
+            expect(rule.to?.length).toBeGreaterThan(0);
+            for (const t of rule.to ?? []) {
+                expect(t.operation.hosts).toEqual(expect.arrayContaining(["httpbin.zta.example.org"]));
+                expect(t.operation.methods).toEqual(["GET", "HEAD"]);
+                expect(t.operation.ports).toHaveLength(1);
+            }
+        }
+        const withToken = rules.filter((r) => r.from?.some((f) => f.source.requestPrincipals?.length));
+        expect(withToken.map((r) => r.to?.[0].operation.ports)).toEqual([["443"]]);
+        const withoutSource = rules.filter((r) => r.from === undefined);
+        expect(withoutSource.map((r) => r.to?.[0].operation)).toEqual([
+            { hosts: ["httpbin.zta.example.org", "httpbin.zta.example.org:80"], ports: ["80"], methods: ["GET", "HEAD"] },
+        ]);
+        // The route serves exactly the paths the ALLOW admits.
+        const routed = objects.virtualService.spec.http.flatMap((h) =>
+            h.match.map((m) => ("exact" in m.uri ? m.uri.exact : `${m.uri.prefix}*`)),
+        );
+        expect(routed).toEqual(withToken[0].to?.[0].operation.paths);
     });
 
     test("expectations for the verification layer: valid 200, no token 403, bad token 401, plain HTTP 301", () => {

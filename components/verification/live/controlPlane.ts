@@ -427,6 +427,18 @@ export function ingressVerdict(dump: XdsDump, rule: Json): [boolean, string] {
             if (p.inlineJwks !== rule?.jwks) {
                 problems.push(`${name}: inline JWKS differs from the RequestAuthentication's`);
             }
+            // The token only from `Authorization: Bearer`: explicit headers, no query parameter or cookie (Envoy's
+            // defaults, used when all three are empty, include ?access_token=).
+            const headerOnly =
+                p.fromHeaders.length > 0 &&
+                p.fromHeaders.every((h) => h.name.toLowerCase() === "authorization" && h.prefix === "Bearer ") &&
+                p.fromParams.length === 0 &&
+                p.fromCookies.length === 0;
+            if (!headerOnly) {
+                problems.push(
+                    `${name}: the token is not read from Authorization: Bearer only (headers ${JSON.stringify(p.fromHeaders)}, params ${JSON.stringify(p.fromParams)}, cookies ${JSON.stringify(p.fromCookies)})`,
+                );
+            }
             const isPlainHttp = name.endsWith("_80");
             if (isPlainHttp) {
                 const hcm = (((dump.resources.listeners ?? []) as Json[]).find((l: Json) => l.name === name)?.filterChains ?? []) as Json[];
@@ -467,7 +479,7 @@ export function ingressVerdict(dump: XdsDump, rule: Json): [boolean, string] {
     return problems.length === 0
         ? [
               true,
-              `${listeners.join(", ")}: JWT from ${rule?.issuer} (aud ${((rule?.audiences ?? []) as string[]).join(",")}, inline JWKS = the cluster's RequestAuthentication), RBAC requires iss+sub; :80 redirect-only`,
+              `${listeners.join(", ")}: JWT from ${rule?.issuer} (aud ${((rule?.audiences ?? []) as string[]).join(",")}, inline JWKS = the cluster's RequestAuthentication), token from Authorization: Bearer only, RBAC requires iss+sub; :80 redirect-only`,
           ]
         : [false, problems.join("; ")];
 }

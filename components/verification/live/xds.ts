@@ -196,6 +196,10 @@ export interface JwtProviderView {
     readonly audiences: readonly string[];
     readonly inlineJwks?: string;
     readonly remoteJwksUri?: string;
+    /** Where Envoy reads the token; all empty means its defaults (Authorization: Bearer and ?access_token=). */
+    readonly fromHeaders: readonly { readonly name: string; readonly prefix?: string }[];
+    readonly fromParams: readonly string[];
+    readonly fromCookies: readonly string[];
 }
 
 /** The jwt_authn providers of a filter chain. */
@@ -207,6 +211,12 @@ export function jwtProviders(chain: FilterChainView): JwtProviderView[] {
         audiences: (p.audiences ?? []) as string[],
         inlineJwks: p.localJwks?.inlineString as string | undefined,
         remoteJwksUri: p.remoteJwks?.httpUri?.uri as string | undefined,
+        fromHeaders: ((p.fromHeaders ?? []) as Json[]).map((h) => ({
+            name: String(h.name),
+            ...(h.valuePrefix !== undefined ? { prefix: String(h.valuePrefix) } : {}),
+        })),
+        fromParams: (p.fromParams ?? []) as string[],
+        fromCookies: (p.fromCookies ?? []) as string[],
     }));
 }
 

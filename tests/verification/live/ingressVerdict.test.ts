@@ -25,7 +25,15 @@ function listener(port: number): Json {
             {
                 name: "envoy.filters.http.jwt_authn",
                 typedConfig: {
-                    providers: { "origins-0": { issuer, audiences: ["account", "zta-ingress"], localJwks: { inlineString: jwks } } },
+                    providers: {
+                        "origins-0": {
+                            issuer,
+                            audiences: ["account", "zta-ingress"],
+                            localJwks: { inlineString: jwks },
+                            // What istiod renders for fromHeaders [{name: Authorization, prefix: "Bearer "}].
+                            fromHeaders: [{ name: "Authorization", valuePrefix: "Bearer " }],
+                        },
+                    },
                 },
             },
             {
@@ -128,6 +136,15 @@ describe("ingressVerdict: JWT authentication that differs from the RequestAuthen
         const [ok, detail] = broken((d) => (providersOf(d, "0.0.0.0_443")["origins-1"] = { issuer: "https://other", audiences: [] }));
         expect(ok).toBe(false);
         expect(detail).toContain("0.0.0.0_443: 2 JWT providers (expected 1)");
+    });
+    test("Envoy's default token locations (no fromHeaders: ?access_token= too), a query parameter or another header: fails", () => {
+        const [defaults, detail] = broken((d) => delete providersOf(d, "0.0.0.0_443")["origins-0"].fromHeaders);
+        expect(defaults).toBe(false);
+        expect(detail).toContain("0.0.0.0_443: the token is not read from Authorization: Bearer only (headers [], params [], cookies [])");
+        expect(broken((d) => (providersOf(d, "0.0.0.0_443")["origins-0"].fromParams = ["access_token"]))[0]).toBe(false);
+        expect(broken((d) => (providersOf(d, "0.0.0.0_80")["origins-0"].fromHeaders = [{ name: "x-jwt" }]))[1]).toContain(
+            '0.0.0.0_80: the token is not read from Authorization: Bearer only (headers [{"name":"x-jwt"}]',
+        );
     });
     test("no RequestAuthentication rule at all: fails", () => {
         expect(ingressVerdict(gateway(), undefined)[0]).toBe(false);

@@ -300,16 +300,42 @@ describe("jwtProviders: the jwt_authn providers of a chain", () => {
         c.filters[1].typedConfig.httpFilters.unshift({ name: "envoy.filters.http.jwt_authn", typedConfig: { providers } });
         return onlyChain(c);
     };
-    test("issuer, audiences and inline or remote JWKS", () => {
+    test("issuer, audiences, inline or remote JWKS, and where the token is read", () => {
         const providers = jwtProviders(
             withJwt({
-                "origins-0": { issuer, audiences: ["zta-ingress"], localJwks: { inlineString: '{"keys":[]}' } },
-                "origins-1": { issuer: "https://other", remoteJwks: { httpUri: { uri: "https://other/jwks" } } },
+                "origins-0": {
+                    issuer,
+                    audiences: ["zta-ingress"],
+                    localJwks: { inlineString: '{"keys":[]}' },
+                    fromHeaders: [{ name: "Authorization", valuePrefix: "Bearer " }],
+                },
+                "origins-1": {
+                    issuer: "https://other",
+                    remoteJwks: { httpUri: { uri: "https://other/jwks" } },
+                    fromParams: ["access_token"],
+                    fromCookies: ["session"],
+                },
             }),
         );
         expect(providers).toEqual([
-            { issuer, audiences: ["zta-ingress"], inlineJwks: '{"keys":[]}', remoteJwksUri: undefined },
-            { issuer: "https://other", audiences: [], inlineJwks: undefined, remoteJwksUri: "https://other/jwks" },
+            {
+                issuer,
+                audiences: ["zta-ingress"],
+                inlineJwks: '{"keys":[]}',
+                remoteJwksUri: undefined,
+                fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+                fromParams: [],
+                fromCookies: [],
+            },
+            {
+                issuer: "https://other",
+                audiences: [],
+                inlineJwks: undefined,
+                remoteJwksUri: "https://other/jwks",
+                fromHeaders: [],
+                fromParams: ["access_token"],
+                fromCookies: ["session"],
+            },
         ]);
     });
     test("no jwt_authn filter: no providers", () => {
