@@ -14,6 +14,8 @@ import { ClusterVerification } from "./verification/verification";
 import { awaitRemoteSyncGates } from "./verification/remoteSyncGate";
 import { controlPlaneChecksDuringUp, withControlPlaneVerdicts } from "./verification/controlPlaneRun";
 import { MeshPeering, createPlatform, resolvePeers } from "./platform";
+import { parseTaggedImage } from "./core/net";
+import { versionPairWarning } from "./core/versions";
 
 /**
  * The composition root: platform → mesh → policy → identity → workloads → observability → verification, for a
@@ -21,6 +23,11 @@ import { MeshPeering, createPlatform, resolvePeers } from "./platform";
  * Peers are read and validated before any resource is created.
  */
 export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
+    // Once per preview/up, after the config is valid: a profile outside Istio's support matrix is said out loud.
+    const unsupported = versionPairWarning(config.versionProfile, config.versions);
+    if (unsupported !== undefined) {
+        void pulumi.log.warn(unsupported);
+    }
     const peers = await resolvePeers(config);
     // Istio's dashboards are fetched (and checked against their pins) before anything is created.
     const obs = config.observability;
@@ -47,7 +54,8 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             clientId: kialiClientId,
             redirectUris: kialiRedirectUris(obs.kialiLocalPort),
             // Kiali sends PKCE from 2.2x on; 2.0 does not, and would be refused.
-            requirePkce: !config.versions.kialiImage.endsWith(":v2.0.0"),
+            // (By tag: the image may carry a digest after it.)
+            requirePkce: parseTaggedImage(config.versions.kialiImage)?.tag !== "v2.0.0",
             observerUser: obs.observerUser,
             ...(obs.credentials ? { observerPassword: obs.credentials.observerPassword.output() } : {}),
         },
