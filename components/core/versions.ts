@@ -180,7 +180,11 @@ export function parseIstioSupport(raw: unknown): { readonly source: string; read
             throw new Error(`${where}: expected an Istio minor like "1.30" mapped to an object`);
         }
         const kubernetes = e.kubernetes;
-        if (!Array.isArray(kubernetes) || kubernetes.length === 0 || !kubernetes.every((k) => typeof k === "string" && minorPattern.test(k))) {
+        if (
+            !Array.isArray(kubernetes) ||
+            kubernetes.length === 0 ||
+            !kubernetes.every((k) => typeof k === "string" && minorPattern.test(k))
+        ) {
             throw new Error(`${where}.kubernetes must be a non-empty list of Kubernetes minors like "1.32"`);
         }
         for (const key of ["released", "endOfLife"] as const) {
@@ -238,7 +242,9 @@ export function kubernetesVersionProblems(
     const support = istioSupportOf(profileName, profile, matrix);
     const minor = minorOf(version);
     if (minor === undefined) {
-        return [`cluster ${JSON.stringify(clusterName)}: Kubernetes version ${JSON.stringify(version)} is not a version like "1.32" or "v1.32.4"`];
+        return [
+            `cluster ${JSON.stringify(clusterName)}: Kubernetes version ${JSON.stringify(version)} is not a version like "1.32" or "v1.32.4"`,
+        ];
     }
     return support.kubernetes.includes(minor)
         ? []
