@@ -161,7 +161,7 @@ describe("image digests (versions.json imageDigests)", () => {
 
     test("lists exactly the images the program renders, each by its upstream tagged reference", () => {
         const rendered = new Set<string>([keycloakUpstreamImage, ...Object.values(sampleUpstreamImages())]);
-        for (const raw of Object.values(manifest.profiles) as Record<string, string>[]) {
+        for (const raw of Object.values(manifest.profiles)) {
             for (const field of profileImageFields) rendered.add(raw[field]);
             for (const image of Object.values(istioUpstreamImages(raw.istio))) rendered.add(image);
             for (const image of Object.values(metallbUpstreamImages(raw.metallb))) rendered.add(image);

@@ -22,8 +22,8 @@ test("with digests every sample image is repo:tag@sha256:…, also from a mirror
 test("the digest reaches the Deployments' containers", () => {
     const pinned = sampleObjects({ sidecarInit: "istio-cni", pullSecret: false, digests: all });
     const tagged = sampleObjects({ sidecarInit: "istio-cni", pullSecret: false, digests: {} });
+    const image = (d: (typeof pinned.deployments)[number]) => (d.spec.template.spec.containers as { image: string }[])[0].image;
     for (const [i, d] of pinned.deployments.entries()) {
-        const image = d.spec.template.spec.containers[0].image as string;
-        expect(image).toBe(`${tagged.deployments[i].spec.template.spec.containers[0].image as string}@${digest}`);
+        expect(image(d)).toBe(`${image(tagged.deployments[i])}@${digest}`);
     }
 });

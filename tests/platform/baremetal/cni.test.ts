@@ -148,8 +148,8 @@ describe("Cilium values", () => {
         // schemas of both pinned versions have those fields. Overriding image.* would drop the digest.
         const schema = JSON.parse(fs.readFileSync(path.join(fixtures, `cilium-${version}.values.schema.json`), "utf8")) as Json;
         const props = schema.properties as Record<string, Json>;
-        expect(Object.keys((props.image as Json).properties as Json)).toEqual(expect.arrayContaining(["digest", "useDigest"]));
-        expect(Object.keys(((props.operator as Json).properties as Record<string, Json>).image.properties as Json)).toEqual(
+        expect(Object.keys(props.image.properties as Json)).toEqual(expect.arrayContaining(["digest", "useDigest"]));
+        expect(Object.keys((props.operator.properties as Record<string, Json>).image.properties as Json)).toEqual(
             expect.arrayContaining(["genericDigest", "useDigest"]),
         );
         const values = ciliumValues(ciliumInput(version));
