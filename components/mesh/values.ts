@@ -140,6 +140,7 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
             // Sidecars, gateways ("auto") and istio-validation all take these; a full reference is used verbatim.
             ...(v.images?.proxy !== undefined ? { proxy: { image: v.images.proxy }, proxy_init: { image: v.images.proxy } } : {}),
         },
+        // Top level: the istiod chart's values are flat since 1.23 (istio#52036), so 1.24 and 1.30 read `image`.
         ...(v.images?.pilot !== undefined ? { image: v.images.pilot } : {}),
         meshConfig: { trustDomain: v.trustDomain, ...v.meshPolicy.meshConfig },
         // No restart on a new cacerts: istiod watches its files and reloads its CA (AUTO_RELOAD_PLUGIN_CERTS, on by
