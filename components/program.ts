@@ -17,6 +17,8 @@ import { MeshPeering, createPlatform, resolvePeers } from "./platform";
 import { crossNetworkBlocks } from "./core/networkPolicy";
 import { sampleGatewayDestinations } from "./workloads/samplePolicy";
 import { observabilityGatewayDestinations } from "./observability/policy";
+import { parseTaggedImage } from "./core/net";
+import { versionPairWarning } from "./core/versions";
 
 /**
  * The composition root: platform → mesh → policy → identity → workloads → observability → verification, for a
@@ -24,6 +26,11 @@ import { observabilityGatewayDestinations } from "./observability/policy";
  * Peers are read and validated before any resource is created.
  */
 export async function deployTestbed(config: TestbedConfig): Promise<Record<string, unknown>> {
+    // Once per preview/up, after the config is valid: a profile outside Istio's support matrix is said out loud.
+    const unsupported = versionPairWarning(config.versionProfile, config.versions);
+    if (unsupported !== undefined) {
+        void pulumi.log.warn(unsupported);
+    }
     const peers = await resolvePeers(config);
     // Istio's dashboards are fetched (and checked against their pins) before anything is created.
     const obs = config.observability;
@@ -51,7 +58,8 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             signInRole: kialiSignInRole,
             redirectUris: kialiRedirectUris(obs.kialiLocalPort),
             // Kiali sends PKCE from 2.2x on; 2.0 does not, and would be refused.
-            requirePkce: !config.versions.kialiImage.endsWith(":v2.0.0"),
+            // (By tag: the image may carry a digest after it.)
+            requirePkce: parseTaggedImage(config.versions.kialiImage)?.tag !== "v2.0.0",
             observerUser: obs.observerUser,
             ...(obs.credentials ? { observerPassword: obs.credentials.observerPassword.output() } : {}),
         },

@@ -173,10 +173,14 @@ export const podHardening = podRule(
     },
 );
 
-/** Pinned: a digest, or a tag other than `latest` (the registry host's `:port` is not a tag). */
+/**
+ * Pinned: a digest (`repo@sha256:…` or `repo:tag@sha256:…`, where the runtime pulls by digest and ignores the tag),
+ * or a tag other than `latest` (the registry host's `:port` is not a tag). Anything after an `@` must be a well-formed
+ * sha256 digest: a malformed one is not read as a tag.
+ */
 export function imagePinned(image: string): boolean {
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) {
-        return true;
+    if (image.includes("@")) {
+        return /^[^@]+@sha256:[0-9a-f]{64}$/.test(image);
     }
     const lastSegment = image.split("/").pop() ?? "";
     const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";

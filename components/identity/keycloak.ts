@@ -18,8 +18,12 @@
  *   no cluster discovery). Stated explicitly: the production profile deprecates relying on the default.
  */
 
-/** The pinned image (tag, not "latest"). */
-export const keycloakImage = "quay.io/keycloak/keycloak:26.7.4";
+import { imageDigests, pinnedImage } from "../core/versions";
+
+/** The image as upstream tags it (the key of its digest in versions.json imageDigests). */
+export const keycloakUpstreamImage = "quay.io/keycloak/keycloak:26.7.4";
+/** The image every Keycloak (pod or bare-metal container) runs: the tag, and the digest when versions.json has it. */
+export const keycloakImage = pinnedImage(keycloakUpstreamImage, imageDigests);
 export const keycloakVersion = "26.7.4";
 
 /** HTTPS port inside the container. */

@@ -15,6 +15,7 @@ import {
     crossNetworkGatewaySpec,
     eastWestGatewayValues,
     ingressGatewayValues,
+    istioImages,
     istiodValues,
     istioNamespacePsaLabels,
     namespaceLabels,
@@ -120,6 +121,8 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             );
 
         this.baseRelease = release("base", "base", releaseNames.base, ns, baseValues(), [this.systemNamespace]);
+        // Digest pins from versions.json (none until an admin fills them: then the charts' own hub/name:tag).
+        const images = istioImages(args.versions.istio, args.versions.imageDigests, args.hub);
         // The CNI agent before istiod: pods injected without istio-init need their redirection set up by it.
         // Its image comes from the same hub as istiod's; on bare metal with the pull secret in kube-system.
         const cniPullSecret = createPullSecret(`${name}-cni-pull-secret`, c, cniNamespace, { parent: this });
@@ -133,6 +136,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 platform: c.istioPlatform,
                 hub: args.hub,
                 imagePullSecrets: cniPullSecret ? [pullSecretName] : undefined,
+                image: images.installCni,
             }),
             [this.baseRelease, ...(cniPullSecret ? [cniPullSecret] : [])],
         ));
@@ -154,6 +158,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
                 trustDomain: args.trustDomain,
                 hub: args.hub,
                 imagePullSecrets: pullSecrets,
+                images: { pilot: images.pilot, proxy: images.proxy },
                 meshPolicy: meshConfigValues({
                     outboundTrafficPolicy: "REGISTRY_ONLY",
                     workloadCertTtlHours: args.workloadCertTtlHours,

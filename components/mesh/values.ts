@@ -6,7 +6,7 @@ import { HelmConfig } from "../config/model";
 import { ChartSource, helmChartSource } from "../core/helm";
 import { psaLabels } from "../core/podSecurity";
 import { show } from "../core/validate";
-import { IstioChart } from "../core/versions";
+import { ImageDigests, IstioChart, pinnedImage } from "../core/versions";
 import { IstioPlatform, crossNetworkPort, eastWestGatewayName, gatewayPodLabels, ingressGatewayName, networkLabel } from "../core/istio";
 
 /** Annotation carrying the CA bundle hash so istiod restarts when cacerts changes (istio#57853). */
@@ -41,6 +41,38 @@ export function namespaceLabels(network: string): Record<string, string> {
     return { ...istioNamespacePsaLabels(), [networkLabel]: network };
 }
 
+/** The hub Istio's published charts pull from (their `global.hub`). */
+export const istioUpstreamHub = "docker.io/istio";
+
+/** The Istio images this mesh runs (sidecar mode with istio-cni; no ztunnel), as upstream tags them. */
+export function istioUpstreamImages(istio: string): { readonly pilot: string; readonly proxy: string; readonly installCni: string } {
+    return {
+        pilot: `${istioUpstreamHub}/pilot:${istio}`,
+        proxy: `${istioUpstreamHub}/proxyv2:${istio}`,
+        installCni: `${istioUpstreamHub}/install-cni:${istio}`,
+    };
+}
+
+/**
+ * Full image references for the Istio charts, only for images whose digest versions.json has: `hub/name:tag@sha256:…`
+ * (the private registry's hub when one is set: a mirror copied with its digests). The charts take a full reference
+ * verbatim when an image value contains "/" (istiod `image`, cni `image`, `global.proxy.image` and
+ * `global.proxy_init.image` for every injected proxy, gateways included, and the istio-validation init container);
+ * without a digest the chart composes hub/name:tag itself, as before.
+ */
+export function istioImages(istio: string, digests: ImageDigests, hub?: string): { pilot?: string; proxy?: string; installCni?: string } {
+    const upstream = istioUpstreamImages(istio);
+    const out: { pilot?: string; proxy?: string; installCni?: string } = {};
+    for (const key of ["pilot", "proxy", "installCni"] as const) {
+        const rendered = hub === undefined ? upstream[key] : `${hub}/${upstream[key].slice(istioUpstreamHub.length + 1)}`;
+        const pinned = pinnedImage(upstream[key], digests, rendered);
+        if (pinned !== rendered) {
+            out[key] = pinned;
+        }
+    }
+    return out;
+}
+
 export interface CniValuesInput {
     /** Istio release of the chart (decides which platform profiles exist). */
     readonly istio: string;
@@ -48,6 +80,8 @@ export interface CniValuesInput {
     /** Image hub override (the private registry), as istiod's. */
     readonly hub?: string;
     readonly imagePullSecrets?: readonly string[];
+    /** install-cni pinned by digest (istioImages); default the chart's hub/install-cni:tag. */
+    readonly image?: string;
 }
 
 /** Whether `version` (x.y.z) is at least `major.minor`. */
@@ -69,7 +103,10 @@ export function cniValues(v: CniValuesInput): Record<string, unknown> {
         ...(v.hub !== undefined ? { hub: v.hub } : {}),
         ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
     };
-    return Object.keys(global).length > 0 ? { global } : {};
+    return {
+        ...(Object.keys(global).length > 0 ? { global } : {}),
+        ...(v.image !== undefined ? { image: v.image } : {}),
+    };
 }
 
 /** The base chart needs nothing for this topology (CRDs, reader service account). */
@@ -87,6 +124,8 @@ export interface IstiodValuesInput {
     readonly imagePullSecrets?: readonly string[];
     /** Zero-trust mesh settings (REGISTRY_ONLY egress, workload certificate lifetime): meshConfigValues below. */
     readonly meshPolicy: MeshConfigValues;
+    /** istiod and proxy images pinned by digest (istioImages); default the chart's hub/name:tag. */
+    readonly images?: { readonly pilot?: string; readonly proxy?: string };
 }
 
 export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
@@ -98,7 +137,11 @@ export function istiodValues(v: IstiodValuesInput): Record<string, unknown> {
             network: v.network,
             ...(v.hub !== undefined ? { hub: v.hub } : {}),
             ...(v.imagePullSecrets?.length ? { imagePullSecrets: [...v.imagePullSecrets] } : {}),
+            // Sidecars, gateways ("auto") and istio-validation all take these; a full reference is used verbatim.
+            ...(v.images?.proxy !== undefined ? { proxy: { image: v.images.proxy }, proxy_init: { image: v.images.proxy } } : {}),
         },
+        // Top level: the istiod chart's values are flat since 1.23 (istio#52036), so 1.24 and 1.30 read `image`.
+        ...(v.images?.pilot !== undefined ? { image: v.images.pilot } : {}),
         meshConfig: { trustDomain: v.trustDomain, ...v.meshPolicy.meshConfig },
         // No restart on a new cacerts: istiod watches its files and reloads its CA (AUTO_RELOAD_PLUGIN_CERTS, on by
         // default since Istio 1.18, the flag itself gone in 1.30); shown for real by the sim tier's rotation test.

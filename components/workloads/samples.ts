@@ -15,6 +15,7 @@ import { PsaLevel, psaLabels } from "../core/podSecurity";
 import { isImageRegistryPrefix, show } from "../core/validate";
 import { hardenedContainer, restrictedPod } from "../core/securityContext";
 import { ownedNamespaces } from "../core/namespaces";
+import { ImageDigests, imageDigests, pinnedImage } from "../core/versions";
 
 export const sampleNamespace = ownedNamespaces.samples;
 /** The clusters' DNS domain (kubeadm and the managed clouds' default); unrelated to the mesh trust domain. */
@@ -57,25 +58,35 @@ export interface SampleImages {
     readonly curl: string;
 }
 
+/** The sample images as upstream tags them (the keys of their digests in versions.json imageDigests). */
+export function sampleUpstreamImages(): SampleImages {
+    const t = sampleImageTags;
+    return {
+        helloworldV1: `${defaultSampleRegistry}/examples-helloworld-v1:${t.helloworld}`,
+        helloworldV2: `${defaultSampleRegistry}/examples-helloworld-v2:${t.helloworld}`,
+        httpbin: `docker.io/mccutchen/go-httpbin:${t.httpbin}`,
+        curl: `docker.io/curlimages/curl:${t.curl}`,
+    };
+}
+
 /**
  * Image references. With `registry` (a private mirror, e.g. "10.5.0.2:5000/istio", like the `istioHub` override), every
  * image is `<registry>/<last path element of the upstream repo>:<tag>`: examples-helloworld-v1, examples-helloworld-v2,
- * go-httpbin, curl.
+ * go-httpbin, curl. Each is pinned by digest (`…@sha256:…`) when `digests` (versions.json imageDigests) has its
+ * upstream reference's: a mirror must hold the same manifest (README "Versions").
  */
-export function sampleImages(registry?: string): SampleImages {
+export function sampleImages(registry?: string, digests: ImageDigests = imageDigests): SampleImages {
     if (registry !== undefined && !isImageRegistryPrefix(registry)) {
         throw new Error(
             `registry: expected a registry host[:port] with an optional path like "10.5.0.2:5000/istio" (no scheme, tag or trailing slash), got ${show(registry)}`,
         );
     }
-    const t = sampleImageTags;
-    const helloworld = registry ?? defaultSampleRegistry;
-    return {
-        helloworldV1: `${helloworld}/examples-helloworld-v1:${t.helloworld}`,
-        helloworldV2: `${helloworld}/examples-helloworld-v2:${t.helloworld}`,
-        httpbin: registry ? `${registry}/go-httpbin:${t.httpbin}` : `docker.io/mccutchen/go-httpbin:${t.httpbin}`,
-        curl: registry ? `${registry}/curl:${t.curl}` : `docker.io/curlimages/curl:${t.curl}`,
+    const upstream = sampleUpstreamImages();
+    const image = (key: keyof SampleImages) => {
+        const rendered = registry === undefined ? upstream[key] : `${registry}/${upstream[key].split("/").pop()!}`;
+        return pinnedImage(upstream[key], digests, rendered);
     };
+    return { helloworldV1: image("helloworldV1"), helloworldV2: image("helloworldV2"), httpbin: image("httpbin"), curl: image("curl") };
 }
 
 export type HelloworldVersion = "v1" | "v2";
@@ -90,6 +101,8 @@ export interface SampleInput {
     readonly helloworldVersions?: readonly HelloworldVersion[];
     /** Whether this cluster runs httpbin (the ingress backend); default true. */
     readonly httpbin?: boolean;
+    /** Digest pins (versions.json imageDigests); default the manifest's. */
+    readonly digests?: ImageDigests;
 }
 
 interface Meta {
@@ -237,7 +250,7 @@ export function sampleObjects(input: SampleInput): SampleObjects {
     if (typeof input.pullSecret !== "boolean") {
         throw new Error(`pullSecret: expected true or false, got ${show(input.pullSecret)}`);
     }
-    const images = sampleImages(input.registry);
+    const images = sampleImages(input.registry, input.digests);
     const versions = input.helloworldVersions ?? ["v1", "v2"];
     versions.forEach((v, i) => {
         if (v !== "v1" && v !== "v2") {

@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keycloakArgs, keycloakImage } from "../../components/identity/keycloak";
+import { keycloakArgs, keycloakImage, keycloakUpstreamImage } from "../../components/identity/keycloak";
+import { imageDigests, pinnedImage } from "../../components/core/versions";
 import {
     KeycloakSecrets,
     KeycloakSetupInput,
@@ -403,7 +404,9 @@ describe("keycloakManifests", () => {
         expect(pod.containers.map((c) => c.name)).toEqual(["keycloak"]);
         expect(pod.initContainers.map((c) => c.name)).toEqual(["copy-quarkus"]);
         expect(allContainers.map((c) => c.image)).toEqual([keycloakImage, keycloakImage]);
-        expect(keycloakImage).toBe("quay.io/keycloak/keycloak:26.7.4");
+        expect(keycloakUpstreamImage).toBe("quay.io/keycloak/keycloak:26.7.4");
+        // By digest once versions.json imageDigests has it.
+        expect(keycloakImage).toBe(pinnedImage(keycloakUpstreamImage, imageDigests));
         expect(manifests.deployment.spec.replicas).toBe(1);
         expect(manifests.deployment.spec.strategy).toEqual({ type: "Recreate" });
         expect(manifests.deployment.spec.selector.matchLabels).toEqual(manifests.service.spec.selector);

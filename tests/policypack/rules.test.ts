@@ -1212,6 +1212,13 @@ describe("zero-trust policy rules", () => {
         expect(imagePinned("localhost:5000/web")).toBe(false);
         expect(imagePinned("web:latest")).toBe(false);
         expect(imagePinned(`web@sha256:${"0".repeat(64)}`)).toBe(true);
+        // tag and digest (what versions.json imageDigests renders): pulled by digest
+        expect(imagePinned(`docker.io/istio/proxyv2:1.30.3@sha256:${"a".repeat(64)}`)).toBe(true);
+        expect(imagePinned(`10.5.0.2:5000/istio/curl:8.16.0@sha256:${"a".repeat(64)}`)).toBe(true);
+        // a malformed digest is not a pin, even behind a tag
+        expect(imagePinned("web:1.0@sha256:abc")).toBe(false);
+        expect(imagePinned(`web:1.0@sha256:${"A".repeat(64)}`)).toBe(false);
+        expect(imagePinned(`web:latest@sha512:${"0".repeat(128)}`)).toBe(false);
     });
 });
 

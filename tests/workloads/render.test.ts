@@ -244,7 +244,8 @@ function inject(pod: Pod, mode: SidecarInit): Pod {
 
 // --- inputs ---
 
-const base: SampleInput = { sidecarInit: "istio-cni", pullSecret: false };
+// No digests (versions.json imageDigests may get filled): these tests pin the exact tagged references.
+const base: SampleInput = { sidecarInit: "istio-cni", pullSecret: false, digests: {} };
 const ingress: IngressInput = {
     host: "httpbin.zta.example.org",
     credentialName: "httpbin-tls",
@@ -257,7 +258,7 @@ const publicJwks = JSON.stringify({ keys: [{ kty: "RSA", kid: "k1", use: "sig", 
 
 describe("images", () => {
     test("upstream by default: the tags Istio's samples pin", () => {
-        expect(sampleImages()).toEqual({
+        expect(sampleImages(undefined, {})).toEqual({
             helloworldV1: "docker.io/istio/examples-helloworld-v1:1.0",
             helloworldV2: "docker.io/istio/examples-helloworld-v2:1.0",
             httpbin: "docker.io/mccutchen/go-httpbin:v2.15.0",
@@ -267,7 +268,7 @@ describe("images", () => {
     });
 
     test("from a private mirror: <registry>/<repo>:<tag>", () => {
-        expect(sampleImages("10.5.0.2:5000/istio")).toEqual({
+        expect(sampleImages("10.5.0.2:5000/istio", {})).toEqual({
             helloworldV1: "10.5.0.2:5000/istio/examples-helloworld-v1:1.0",
             helloworldV2: "10.5.0.2:5000/istio/examples-helloworld-v2:1.0",
             httpbin: "10.5.0.2:5000/istio/go-httpbin:v2.15.0",

@@ -208,7 +208,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             "metallb",
             metallbNamespace.metadata.name,
             helmChartSource(args.helm.chartDir, "metallb", metallbChart.chart, v.metallb, metallbChart.repository),
-            metallbValues(v.metallb),
+            metallbValues(v.metallb, v.imageDigests),
             [metallbNamespace, cniRelease],
         );
         // metallb-system's NetworkPolicies: the allows first, the default deny last (no window with nothing allowed).

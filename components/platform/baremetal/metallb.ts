@@ -9,6 +9,7 @@
 import { isDnsLabel, parseIPv4Pool, rangesOverlap } from "../../core/net";
 import { Endpoint, NetworkPolicy, allowApiServerEgress, allowDnsEgress, defaultDeny, podPolicy } from "../../core/networkPolicy";
 import { ownedNamespaces } from "../../core/namespaces";
+import { ImageDigests, pinnedImage } from "../../core/versions";
 
 export const metallbChart = {
     repository: "https://metallb.github.io/metallb",
@@ -48,8 +49,32 @@ function atLeast(v: Version, minor: number, patch: number): boolean {
     return v.major > 0 || v.minor > minor || (v.minor === minor && v.patch >= patch);
 }
 
-/** Helm values for the `metallb` chart (L2 mode, single node). Throws an Error naming `version` if unsupported. */
-export function metallbValues(version: string): Record<string, unknown> {
+/** The images the MetalLB chart runs (L2 mode: controller and speaker; FRR is off), as upstream tags them. */
+export function metallbUpstreamImages(version: string): { readonly controller: string; readonly speaker: string } {
+    return { controller: `quay.io/metallb/controller:v${version}`, speaker: `quay.io/metallb/speaker:v${version}` };
+}
+
+/**
+ * The chart's `<component>.image.tag` for a digest-pinned image. The chart renders `repository:tag` and has no digest
+ * field, so the digest rides in the tag ("v0.16.1@sha256:…", a valid reference once joined); nothing without a digest.
+ */
+function metallbImageValues(version: string, digests: ImageDigests): Record<string, unknown> {
+    const upstream = metallbUpstreamImages(version);
+    const out: Record<string, unknown> = {};
+    for (const component of ["controller", "speaker"] as const) {
+        const pinned = pinnedImage(upstream[component], digests);
+        if (pinned !== upstream[component]) {
+            out[component] = { image: { tag: `v${version}@${pinned.slice(upstream[component].length + 1)}` } };
+        }
+    }
+    return out;
+}
+
+/**
+ * Helm values for the `metallb` chart (L2 mode, single node), its images pinned by digest where `digests` (versions.json
+ * imageDigests) has theirs. Throws an Error naming `version` if unsupported.
+ */
+export function metallbValues(version: string, digests: ImageDigests = {}): Record<string, unknown> {
     const v = parseVersion(version);
     if (!atLeast(v, 13, 0)) {
         // Older releases are configured by a ConfigMap, not by the IPAddressPool/L2Advertisement CRs rendered here.
@@ -72,7 +97,11 @@ export function metallbValues(version: string): Record<string, unknown> {
         // this flag no gateway address would ever be announced (MetalLB troubleshooting docs).
         speaker.ignoreExcludeLB = true;
     }
-    const values: Record<string, unknown> = { speaker };
+    const images = metallbImageValues(version, digests);
+    const values: Record<string, unknown> = {
+        ...(images.controller ? { controller: images.controller } : {}),
+        speaker: { ...speaker, ...(images.speaker as Record<string, unknown> | undefined) },
+    };
     if (atLeast(v, 14, 0)) {
         // From 0.14 the chart can install the frr-k8s subchart (its own privileged DaemonSet; on by default in 0.16)
         // as the BGP backend. L2 mode does not use it.

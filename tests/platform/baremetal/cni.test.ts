@@ -143,6 +143,19 @@ const ciliumInput = (version: string): CiliumInput => ({
 });
 
 describe("Cilium values", () => {
+    test.each(ciliumVersions)("%s: no image value is set, so the released chart's own digest pins stay in force", (version) => {
+        // Released Cilium charts ship image.digest/useDigest: true (agent, operator genericDigest, envoy, ...); the
+        // schemas of both pinned versions have those fields. Overriding image.* would drop the digest.
+        const schema = JSON.parse(fs.readFileSync(path.join(fixtures, `cilium-${version}.values.schema.json`), "utf8")) as Json;
+        const props = schema.properties as Record<string, Json>;
+        expect(Object.keys(props.image.properties as Json)).toEqual(expect.arrayContaining(["digest", "useDigest"]));
+        expect(Object.keys((props.operator.properties as Record<string, Json>).image.properties as Json)).toEqual(
+            expect.arrayContaining(["genericDigest", "useDigest"]),
+        );
+        const values = ciliumValues(ciliumInput(version));
+        expect(JSON.stringify(values)).not.toMatch(/"(image|useDigest|digest|genericDigest)"/);
+    });
+
     test("the profiles pin the two chart versions this file has schemas for", () => {
         expect([...ciliumVersions].sort()).toEqual(["1.17.18", "1.20.0"]);
         expect(ciliumChart).toEqual({ repository: "https://helm.cilium.io/", chart: "cilium", namespace: "kube-system" });
@@ -251,6 +264,20 @@ describe("MetalLB values", () => {
             speaker: { frr: { enabled: false }, memberlist: { enabled: false }, ignoreExcludeLB: true },
             frrk8s: { enabled: false },
         });
+    });
+
+    test.each(metallbVersions)("%s: a digest in versions.json rides in the image tag (the chart has no digest field)", (version) => {
+        const digest = `sha256:${"ab".repeat(32)}`;
+        const digests = { [`quay.io/metallb/controller:v${version}`]: digest, [`quay.io/metallb/speaker:v${version}`]: digest };
+        const values = metallbValues(version, digests) as { controller: Json; speaker: Json };
+        expect(values.controller).toEqual({ image: { tag: `v${version}@${digest}` } });
+        expect((values.speaker.image as Json).tag).toBe(`v${version}@${digest}`);
+        // repository:tag as the templates join them: a reference pinned by digest.
+        expect(`quay.io/metallb/controller:${(values.controller.image as Json).tag as string}`).toMatch(
+            /^quay\.io\/metallb\/controller:v[0-9.]+@sha256:[0-9a-f]{64}$/,
+        );
+        expect(check(metallbValidator(version), coalesce(defaults(version), values) as Json)).toEqual([true, null]);
+        expect(metallbValues(version, {})).toEqual(metallbValues(version));
     });
 
     test.each(metallbVersions)("%s: chart defaults merged with our values satisfy values.schema.json (what Helm checks)", (version) => {
