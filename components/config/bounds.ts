@@ -4,7 +4,7 @@
  * reach lookups by user-given names or the prototype itself. Called only from parse.ts, which wraps the raw config
  * once; a value over its bound is reported once, as the root problem of its key.
  */
-import type { RawConfig } from "./parse";
+import type { RawConfig } from "./readers";
 import { Problems, show } from "./problems";
 import { pathText } from "./structured";
 

@@ -8,6 +8,8 @@ export interface ProgramRun {
     recording: Recording;
     /** Wall time of program evaluation until every registration completed. */
     seconds: number;
+    /** What the program logged with pulumi.log.warn (kept out of the test output). */
+    warnings: string[];
 }
 
 /** V8's call sites print themselves as in its default stack format (`fn (file:line:column)`). */
@@ -42,10 +44,19 @@ export async function runProgram(stack: string, sc: StackConfig, engine: Omit<En
     const { loadConfig } = await import("../../components/config/load");
     const { deployTestbed } = await import("../../components/program");
     const started = process.hrtime.bigint();
-    const { outputs, recording } = await withUnmappedStacks(async () => {
-        const outputs = await deployTestbed(loadConfig());
-        return { outputs, recording: await finish() };
+    const warnings: string[] = [];
+    const warn = jest.spyOn(pulumi.log, "warn").mockImplementation((message) => {
+        warnings.push(String(message));
+        return Promise.resolve();
     });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { outputs, recording, seconds };
+    try {
+        const { outputs, recording } = await withUnmappedStacks(async () => {
+            const outputs = await deployTestbed(loadConfig());
+            return { outputs, recording: await finish() };
+        });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        return { outputs, recording, seconds, warnings };
+    } finally {
+        warn.mockRestore();
+    }
 }

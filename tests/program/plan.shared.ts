@@ -18,7 +18,9 @@ import {
     renderedDashboardQueries,
     renderedFederationMatch,
 } from "../harness/renderedPrometheus";
-import { CommittedStack, repoRoot, stackConfig } from "../harness/stacks";
+import { CommittedStack, rawConfig, repoRoot, stackConfig } from "../harness/stacks";
+import { parseConfig } from "../../components/config/parse";
+import { versionPairWarning } from "../../components/core/versions";
 
 /** Values that only exist after the engine ran (mock outputs): shown as such, not as fake data. */
 function normalize(value: unknown): unknown {
@@ -78,6 +80,15 @@ export function describePlan(stack: CommittedStack): void {
     describeRenderedObservability(stack, program);
 
     // ownedNamespaces is what config refuses for ingressNamespace: it must name every namespace the program creates
+    test(`${stack}: warned about its version profile exactly when Istio's support matrix says so`, async () => {
+        const { warnings } = await program();
+        const config = parseConfig(rawConfig(stackConfig(stack)));
+        const expected = versionPairWarning(config.versionProfile, config.versions);
+        expect(warnings.filter((w) => w.startsWith("UNSUPPORTED VERSIONS"))).toEqual(expected === undefined ? [] : [expected]);
+        // the committed testbed reproduces the NIST seed: Istio 1.24.3 (end of life) on Kubernetes 1.32
+        expect(expected !== undefined).toBe(stack === "testbed");
+    });
+
     test(`${stack}: every Namespace the program creates is one of core/namespaces.ts's owned ones, or the ingress gateway's`, async () => {
         const { recording } = await program();
         const created = new Set(recording.ofType("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata?.name as string));
