@@ -357,7 +357,13 @@ describe("sim: the real program on two simulated clusters", () => {
             const ra = (await c.admin.get(objectPath("security.istio.io/v1", "RequestAuthentication", "ingress-jwt", "istio-ingress")))
                 .body;
             expect(ra.spec.jwtRules).toEqual([
-                { issuer: "https://keycloak.keycloak.svc.cluster.local:8443/realms/zta", audiences: ["zta-ingress"], jwks },
+                {
+                    issuer: "https://keycloak.keycloak.svc.cluster.local:8443/realms/zta",
+                    audiences: ["zta-ingress"],
+                    jwks,
+                    // the Authorization header only (issue 15): no ?access_token= query parameter
+                    fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
+                },
             ]);
             const jobs = (await c.admin.get("/apis/batch/v1/namespaces/zta-verify/jobs")).body.items.concat(
                 (await c.admin.get("/apis/batch/v1/namespaces/sample/jobs")).body.items,
