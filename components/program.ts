@@ -251,7 +251,10 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             ingressHost: config.identity.ingressHost,
             caCert: identity.tls.caCertPem,
             clientSecret: identity.clientSecret,
-            keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))),
+            // In-cluster Keycloak only: on a host it has no admin user (the realm is code).
+            ...(identity.adminPassword
+                ? { keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))) }
+                : {}),
         },
         observability: {
             prometheus: observability.prometheusUrls,

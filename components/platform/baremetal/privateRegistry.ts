@@ -70,11 +70,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             {
                 connection: args.host.connection,
                 sshUser: args.host.sshUser,
-                script: pulumi
-                    .all([server.certPem, args.ca.certPem])
-                    .apply(([serverCertPem, caPem]) =>
-                        renderRegistrySetup({ advertisedHost: address, port: args.config.port, image: args.image, serverCertPem, caPem }),
-                    ),
+                script: pulumi.all([server.certPem, args.ca.certPem]).apply(([serverCertPem, caPem]) =>
+                    renderRegistrySetup({
+                        advertisedHost: address,
+                        bindAddress: address,
+                        port: args.config.port,
+                        image: args.image,
+                        serverCertPem,
+                        caPem,
+                    }),
+                ),
                 destroy: renderRegistryRemove(),
                 stdin: secrets,
             },

@@ -10,12 +10,17 @@
  */
 import bcrypt from "bcryptjs";
 import { containerStateStep, ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
-import { isDnsName, parseTaggedImage } from "../../core/net";
+import { isDnsName, isIPv4, parseTaggedImage } from "../../core/net";
 import { show } from "../../core/validate";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
     readonly advertisedHost: string;
+    /**
+     * The host address the port is published on: the registry host's management address. Docker-published ports
+     * bypass the host firewall, so publishing on every interface would expose the registry on all networks.
+     */
+    readonly bindAddress: string;
     /** TCP port, published on the host and listened on in the container. Default 5000. */
     readonly port?: number;
     /** Registry image pinned by tag (optionally also by digest), e.g. "registry:2.8.3"; never "latest". */
@@ -69,6 +74,9 @@ function normalizePem(pem: string): string {
 function validate(input: RegistrySetupInput): { port: number; dataDir: string; realm: string } {
     if (!isDnsName(input.advertisedHost)) {
         throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got ${show(input.advertisedHost)}`);
+    }
+    if (!isIPv4(input.bindAddress) || input.bindAddress.startsWith("0.")) {
+        throw new Error(`bindAddress: expected the host's management IPv4 address like "10.5.0.2", got ${show(input.bindAddress)}`);
     }
     const port = input.port ?? 5000;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -182,6 +190,14 @@ auth:
 `;
 }
 
+/** The registry container's hardening, in `docker run` order (also hashed into the container's label). */
+export const registryRunOptions: readonly string[] = [
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+    "--read-only",
+    "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=64m",
+];
+
 /** Renders the registry setup script; throws an Error naming the offending field on invalid input. */
 export function renderRegistrySetup(input: RegistrySetupInput): string {
     const { port, dataDir, realm } = validate(input);
@@ -189,6 +205,7 @@ export function renderRegistrySetup(input: RegistrySetupInput): string {
     const sections: string[] = [];
 
     sections.push(`IMAGE=${shellQuote(input.image)}
+BIND_ADDRESS=${shellQuote(input.bindAddress)}
 PORT=${port}
 DATA_DIR=${shellQuote(dataDir)}
 REGISTRY_URL=${shellQuote(url)}
@@ -244,10 +261,16 @@ write_file ${shellQuote(registryEnvFile)} 600 <<<"REGISTRY_HTTP_SECRET=$http_sec
 `);
 
     const files = ["config.yml", "server.crt", "server.key", "htpasswd"].map((f) => `"$ROOT"${shellQuote(`${registryMountedDir}/${f}`)}`);
-    sections.push(`# The container, (re)created when missing, stopped, or when its image, port, storage or any file it reads
-# changed: the label carries a hash of all of them (hashes of the files, not their content).
+    sections.push(`# How the container runs: published on the management address only (Docker's published ports bypass the host
+# firewall); no capabilities (port >= 1024 needs none, and root in the container cannot bypass file modes without
+# them), no privilege escalation, a read-only root file system (it writes only to its storage volume; /tmp a tmpfs).
+RUN_OPTIONS=(
+${registryRunOptions.map((o) => `    ${shellQuote(o)}`).join("\n")}
+)
+# The container, (re)created when missing, stopped, or when its image, address, port, storage, run options or any
+# file it reads changed: the label carries a hash of all of them (hashes of the files, not their content).
 config_hash="$({
-    printf '%s\\n' "$IMAGE" "$PORT" "$DATA_DIR"
+    printf '%s\\n' "$IMAGE" "$BIND_ADDRESS" "$PORT" "$DATA_DIR" "\${RUN_OPTIONS[@]}"
     for file in ${files.join(" ")} "$ROOT"${shellQuote(registryEnvFile)}; do
         sha256sum <"$file"
     done
@@ -258,8 +281,8 @@ ${containerStateStep(registryContainer, configHashLabel)}if [[ "$current" != "tr
         docker rm --force ${registryContainer} >/dev/null
         changed "removed the outdated registry container"
     fi
-    docker run --detach --name ${registryContainer} --restart unless-stopped \\
-        --publish "$PORT:$PORT" \\
+    docker run --detach --name ${registryContainer} --restart unless-stopped "\${RUN_OPTIONS[@]}" \\
+        --publish "$BIND_ADDRESS:$PORT:$PORT" \\
         --volume "$ROOT$DATA_DIR:/var/lib/registry" \\
         --volume "$ROOT"${shellQuote(`${registryMountedDir}:${inContainer}:ro`)} \\
         --env-file "$ROOT"${shellQuote(registryEnvFile)} \\

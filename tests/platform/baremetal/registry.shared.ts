@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import {
     RegistrySecrets,
     RegistrySetupInput,
+    registryRunOptions,
     renderRegistryHtpasswd,
     renderRegistrySecrets,
     renderRegistrySetup,
@@ -30,6 +31,7 @@ export const secretValues: Record<string, string> = {
 
 export const input: RegistrySetupInput = {
     advertisedHost: "registry.lab",
+    bindAddress: "10.0.0.2",
     port: 5000,
     image: "registry:2.8.3",
     serverCertPem: certPem,
@@ -42,9 +44,11 @@ export const curlAnonymous =
 export const curlAuthenticated =
     "curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert <ROOT>/etc/zta-registry/ca.crt --config - https://registry.lab:5000/v2/";
 
-export function dockerRun(hash: string, image = "registry:2.8.3"): string {
+export function dockerRun(hash: string, image = "registry:2.8.3", bindAddress = "10.0.0.2"): string {
     return [
-        "docker run --detach --name zta-registry --restart unless-stopped --publish 5000:5000",
+        "docker run --detach --name zta-registry --restart unless-stopped",
+        "--cap-drop=ALL --security-opt=no-new-privileges --read-only --tmpfs=/tmp:rw,noexec,nosuid,nodev,size=64m",
+        `--publish ${bindAddress}:5000:5000`,
         "--volume <ROOT>/var/lib/zta-registry/data:/var/lib/registry",
         "--volume <ROOT>/etc/zta-registry/config:/etc/docker/registry:ro",
         "--env-file <ROOT>/etc/zta-registry/registry.env",
@@ -71,10 +75,18 @@ export const firstRunCalls = [
 ];
 
 /** The label the script must compute: sha256 over image, port, data dir and the sha256 of each file it mounts. */
-export function expectedHash(host: StubHost, image = "registry:2.8.3", port = 5000, dataDir = "/var/lib/zta-registry/data"): string {
+export function expectedHash(
+    host: StubHost,
+    image = "registry:2.8.3",
+    port = 5000,
+    dataDir = "/var/lib/zta-registry/data",
+    bindAddress = "10.0.0.2",
+): string {
     const sha = (text: string) => createHash("sha256").update(text).digest("hex");
     const files = ["config/config.yml", "config/server.crt", "config/server.key", "config/htpasswd", "registry.env"];
-    const text = `${image}\n${port}\n${dataDir}\n` + files.map((f) => `${sha(host.file(`/etc/zta-registry/${f}`) ?? "")}  -\n`).join("");
+    const text =
+        `${image}\n${bindAddress}\n${port}\n${dataDir}\n${registryRunOptions.join("\n")}\n` +
+        files.map((f) => `${sha(host.file(`/etc/zta-registry/${f}`) ?? "")}  -\n`).join("");
     return sha(text);
 }
 

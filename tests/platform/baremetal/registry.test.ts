@@ -140,6 +140,8 @@ describe("rendering", () => {
         ["a data dir with ..", { dataDir: "/var/lib/../etc" }, "dataDir:"],
         ["a data dir inside the config dir", { dataDir: "/etc/zta-registry/data" }, "dataDir:"],
         ["a realm with a quote", { realm: 'a"b' }, "realm:"],
+        ["no bind address (every interface)", { bindAddress: "0.0.0.0" }, "bindAddress:"],
+        ["a bind address that is a name", { bindAddress: "registry.lab" }, "bindAddress:"],
     ])("refuses %s, naming the field", (_what, change, message) => {
         expect(() => renderRegistrySetup({ ...input, ...change })).toThrow(message);
     });
@@ -176,6 +178,23 @@ describe("a fresh machine, run twice", () => {
     test("the container runs the pinned image, labelled with the hash of everything it reads", () => {
         expect(host.readState("containers")).toEqual([`zta-registry true ${hash} registry:2.8.3`]);
         expect(lines(host, first.calls)).toContain(dockerRun(hash));
+    });
+
+    test("the container is published on the management address only, without capabilities, read-only, no new privileges", () => {
+        const runCall = first.calls.find((c) => c.name === "docker" && c.argv[0] === "run");
+        const argv = runCall?.argv ?? [];
+        const published = argv.flatMap((a, i) => (argv[i - 1] === "--publish" ? [a] : []));
+        expect(published).toEqual(["10.0.0.2:5000:5000"]);
+        expect(argv).toEqual(
+            expect.arrayContaining([
+                "--cap-drop=ALL",
+                "--security-opt=no-new-privileges",
+                "--read-only",
+                "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=64m",
+            ]),
+        );
+        expect(argv).not.toContain("--privileged");
+        expect(argv.filter((a) => a.startsWith("--cap-add"))).toEqual([]);
     });
 
     test("the login reaches curl only on its stdin, escaped for curl's config syntax", () => {
@@ -257,6 +276,7 @@ describe("changes after the first run recreate the container once", () => {
     test.each<[string, Partial<RegistrySetupInput>, Partial<typeof secrets>]>([
         ["a new server certificate", { serverCertPem: certPem.replace("c2VydmVy", "bmV3Y2VydA==") }, {}],
         ["a new image tag", { image: "registry:2.8.4" }, {}],
+        ["another bind address", { bindAddress: "10.0.0.3" }, {}],
         ["another realm (config.yml)", { realm: "lab" }, {}],
         ["a new http secret", {}, { httpSecret: `${httpSecret}-rotated` }],
         ["a new htpasswd line", {}, { htpasswd: renderRegistryHtpasswd(username, password, 10) }],
@@ -268,8 +288,8 @@ describe("changes after the first run recreate the container once", () => {
         const r = run(host, text, input2);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
-        const hash = expectedHash(host, change.image);
-        expect(changes(host, r, hash)).toEqual(["docker rm --force zta-registry", dockerRun("<HASH>", change.image)]);
+        const hash = expectedHash(host, change.image, undefined, undefined, change.bindAddress);
+        expect(changes(host, r, hash)).toEqual(["docker rm --force zta-registry", dockerRun("<HASH>", change.image, change.bindAddress)]);
         expect(host.readState("containers")).toEqual([`zta-registry true ${hash} ${change.image ?? "registry:2.8.3"}`]);
         expect(changes(host, run(host, text, input2))).toEqual([]);
     });

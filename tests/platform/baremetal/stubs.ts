@@ -421,6 +421,7 @@ run)
         --restart) [[ "$2" == unless-stopped ]] || stub_unsupported run "$@"; shift ;;
         --cap-drop) [[ "$2" == ALL ]] || stub_unsupported run "$@"; shift ;;
         --security-opt) [[ "$2" == no-new-privileges ]] || stub_unsupported run "$@"; shift ;;
+        --cap-drop=ALL | --security-opt=no-new-privileges | --read-only | --tmpfs=/tmp:*) ;;
         --publish | --volume) shift ;;
         --env-file)
             if [[ ! -f "$2" || "$(stat -c %a -- "$2")" != 600 ]]; then
