@@ -5,7 +5,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { parseAllDocuments } from "yaml";
 import { kubernetesPackageVersion, versionProfiles } from "../../../components/core/versions";
-import { kubeadmClusterCa, mockMarker, Recording, RecordedResource, SECRET } from "../../harness/engine";
+import { kubeadmClusterCa, mockJoinToken, mockMarker, Recording, RecordedResource, SECRET } from "../../harness/engine";
 import { runProgram } from "../../harness/program";
 import { readStackFile, stackConfig, testHostKey, testSshKey } from "../../harness/stacks";
 
@@ -227,17 +227,22 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
 });
 
 describe("workers", () => {
-    test("a worker joins cluster2 with a secret bootstrap token, after its prerequisites and the token Secret; reset on destroy", () => {
+    test("a worker joins cluster2 with a token made for it on the control plane, expiring within the hour; reset on destroy", () => {
         const join = command("cluster2-server4-join");
         expect(join.inputs.connection.host).toBe("10.5.0.5");
         expect(join.redacted.stdin).toBe(SECRET);
-        const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret");
-        expect(token.inputs).toMatchObject({ type: "bootstrap.kubernetes.io/token", metadata: { namespace: "kube-system" } });
-        expect(token.redacted.stringData).toBe(SECRET);
-        const tokenSecret = String(token.inputs.stringData["token-secret"]);
-        expect(tokenSecret).toMatch(/^[a-z0-9]{16}$/);
-        expect(String(join.inputs.create)).not.toContain(tokenSecret);
-        expect(rec.waitsFor(join, token)).toBe(true);
+        // The token is made on cluster2's control plane (server3) once the worker is ready, by kubeadm with a TTL.
+        const tokenRun = command("cluster2-server3-join-token-server4");
+        expect(tokenRun.inputs.connection.host).toBe("10.5.0.4");
+        expect(script("cluster2-server3-join-token-server4")).toContain("kubeadm token create");
+        expect(script("cluster2-server3-join-token-server4")).toContain("--ttl 1h0m0s");
+        expect(tokenRun.inputs.logging).toBe("stderr");
+        expect(tokenRun.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout"]));
+        expect(rec.waitsFor(tokenRun, command("cluster2-server4-prereqs"))).toBe(true);
+        expect(rec.waitsFor(tokenRun, command("cluster2-server3-kubeconfig"))).toBe(true);
+        expect(rec.waitsFor(join, tokenRun)).toBe(true);
+        // No long-lived token: no bootstrap-token Secret or token made by Pulumi.
+        expect(rec.find((r) => /bootstrap-token|token-secret|token-id/.test(r.name))).toEqual([]);
         expect(rec.waitsFor(join, command("cluster2-server4-prereqs"))).toBe(true);
         expect(join.inputs.delete).toContain("kubeadm reset --force");
         // Cilium's rollout (Helm --wait) covers the worker's agent too.
@@ -342,11 +347,10 @@ describe("lifecycle: replacing or moving a host-bound command never undoes work 
         await promiseOf(outputs.clusters);
     });
 
-    test("the bootstrap token secret is a secret in state, and the join's stdin carries exactly the token of the Secret it waits for", () => {
-        const secretPart = rec.get("cluster2-token-secret", "random:index/randomPassword:RandomPassword");
-        expect(secretPart.additionalSecretOutputs).toEqual(expect.arrayContaining(["result"]));
-        const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret").inputs.stringData;
+    test("the join's stdin carries exactly the token its control plane printed", () => {
         const bundle = String(command("cluster2-server4-join").inputs.stdin).split("\n");
-        expect(Buffer.from(bundle[1], "base64").toString("utf8")).toBe(`${token["token-id"]}.${token["token-secret"]}`);
+        const printed = mockJoinToken("cluster2-server3-join-token-server4");
+        expect(printed).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+        expect(Buffer.from(bundle[1], "base64").toString("utf8")).toBe(printed);
     });
 });

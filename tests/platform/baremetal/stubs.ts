@@ -477,6 +477,15 @@ reset)
         if [[ -d "$ZTA_ROOT/$dir" ]]; then rm -rf "\${ZTA_ROOT:?}/$dir"/*; fi
     done
     : >"$STATE/taints" ;;
+token)
+    # token create as the join-token script calls it: prints only the token (state "cluster token", else a fixed
+    # one), and records the token with its TTL in state "tokens" (lines TOKEN TTL), as the API server would keep it.
+    [[ "\${2:-}" == create && $# == 12 && "$3" == --kubeconfig && "$5" == --ttl && "$7" == --usages && "$9" == --groups && "\${11}" == --description ]] ||
+        stub_unsupported "$@"
+    [[ -f "$4" ]] || { echo "failed to load admin kubeconfig: open $4: no such file or directory" >&2; exit 1; }
+    token="$(state_get cluster token || echo k7x2qa.9f3mz0c8q1vb5rtz)"
+    state_set tokens "$token" "$6"
+    echo "$token" ;;
 join)
     # Preflight as the real one: a node with kubelet.conf or a cluster CA refuses to join. The token must match
     # state "cluster token" when set (else any token is accepted); a verbose-looking line echoes it, as kubeadm's
