@@ -90,7 +90,8 @@ describe("hosts and SSH", () => {
 describe("private registry", () => {
     test("server certificate from the infrastructure CA (not the mesh root) with IP and DNS SANs", () => {
         const csr = rec.get("registry-tls-csr", "tls:index/certRequest:CertRequest");
-        expect(csr.inputs.ipAddresses).toEqual(["10.5.0.2", "10.5.1.2"]);
+        // 127.0.0.1: the push registry, published on loopback only.
+        expect(csr.inputs.ipAddresses).toEqual(["10.5.0.2", "10.5.1.2", "127.0.0.1"]);
         expect(csr.inputs.dnsNames).toEqual(["server1"]);
         const cert = rec.get("registry-tls-cert", "tls:index/locallySignedCert:LocallySignedCert");
         expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
@@ -107,8 +108,14 @@ describe("private registry", () => {
         expect(script("registry-server1-setup")).toContain(`IMAGE='${nist.registryImage}'`);
         expect(setup.redacted.stdin).toBe(SECRET);
         const bundle = String(setup.inputs.stdin).split("\n");
-        expect(bundle[0]).toBe("zta-registry-secrets-v1");
-        const [key, htpasswd, httpSecret, login] = bundle.slice(1, 5).map((l) => Buffer.from(l, "base64").toString("utf8"));
+        expect(bundle[0]).toBe("zta-registry-secrets-v2");
+        const [key, htpasswd, httpSecret, login, pushHtpasswd, pushLogin] = bundle
+            .slice(1, 7)
+            .map((l) => Buffer.from(l, "base64").toString("utf8"));
+        // A separate push user and password: the pull login (in every pull Secret) is not in the push htpasswd.
+        expect(pushHtpasswd).toMatch(/^zta-push:\$2a\$10\$/);
+        expect(pushLogin).toMatch(/^zta-push:.{32}$/);
+        expect(pushLogin.slice(9)).not.toBe(login.slice(4));
         expect(key).toContain(mockMarker("KEY", "registry-tls-key"));
         expect(htpasswd).toMatch(/^zta:\$2a\$10\$/);
         expect(httpSecret).toHaveLength(48);
@@ -119,7 +126,7 @@ describe("private registry", () => {
             expect(String(c.inputs.create)).not.toContain(htpasswd.slice(4));
             expect(String(c.inputs.create)).not.toContain("MOCK+KEY");
         }
-        expect(setup.inputs.delete).toContain("docker rm --force zta-registry");
+        expect(setup.inputs.delete).toContain("zta-registry-push");
     });
 
     test("the random login and http secret are generated once and kept in state as secrets", () => {
@@ -268,7 +275,8 @@ test("outputs name the hosts, the registry and the infrastructure CA; the regist
     const pulumi = await import("@pulumi/pulumi");
     const login = outputs.registryLogin as import("@pulumi/pulumi").Output<{ username: string; password: string }>;
     expect(await pulumi.isSecret(login)).toBe(true);
-    expect((await promiseOf(login)).username).toBe("zta");
+    // The push login (the pull login lives only in the clusters' pull Secrets, and cannot push).
+    expect((await promiseOf(login)).username).toBe("zta-push");
 });
 
 describe("registry pull secrets", () => {
