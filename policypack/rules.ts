@@ -26,7 +26,7 @@ import { gatewayServers, observabilityNotPublic, requestAuthenticationJwt, reque
 import { meshRootNamespace, outboundRegistryOnly, workloadCertTtl } from "./meshConfig";
 import { namespaceDefaultDeny, namespacePodSecurity } from "./network";
 import { podHardening, podImagesPinned, podNoSecretEnvLiterals, podSecurityRestricted, podServiceAccount } from "./pods";
-import { imagePullSecretsResolve, secretDockerConfigType } from "./registry";
+import { imagePullSecretsResolve, pullSecretsUsed, secretDockerConfigType } from "./registry";
 
 export type { K8sKind, PolicyObject, ResourceRule, Rule, StackRule } from "./model";
 export { describeObject, k8sKind } from "./model";
@@ -66,6 +66,7 @@ export const rules: readonly Rule[] = [
     namespacePodSecurity,
     secretDockerConfigType,
     imagePullSecretsResolve,
+    pullSecretsUsed,
 ];
 
 /** All violations of a stack: every resource rule on every resource, then every stack rule. */

@@ -279,41 +279,55 @@ test("outputs name the hosts, the registry and the infrastructure CA; the regist
     expect((await promiseOf(login)).username).toBe("zta-push");
 });
 
-describe("registry pull secrets", () => {
-    test("istio-system and the ingress namespace get a dockerconfigjson pull secret for the registry, used by istiod and both gateways", () => {
+describe("registry pull secrets: only where pods pull from the private registry", () => {
+    const SECRET_TYPE = "kubernetes:core/v1:Secret";
+    const pullSecretsOf = (r: Recording): string[] =>
+        r
+            .ofType(SECRET_TYPE)
+            .filter((x) => x.inputs.type === "kubernetes.io/dockerconfigjson")
+            .map((x) => `${String(x.provider.split("::")[3]).replace("-provider", "")}/${String(x.inputs.metadata.namespace)}`)
+            .sort();
+
+    test("images from the public registries (the committed stack): no pull secret anywhere, no pod names one", () => {
+        expect(pullSecretsOf(rec)).toEqual([]);
         for (const cluster of ["cluster1", "cluster2"]) {
-            for (const [name, namespace] of [
-                [`mesh-${cluster}-pull-secret`, "istio-system"],
-                [`mesh-${cluster}-ingress-pull-secret`, "istio-ingress"],
-            ]) {
-                const secret = rec.get(name, "kubernetes:core/v1:Secret");
-                expect(secret.inputs).toMatchObject({
-                    type: "kubernetes.io/dockerconfigjson",
-                    metadata: { name: "zta-registry", namespace },
-                });
-                expect(secret.redacted.stringData).toBe(SECRET);
-                const config = JSON.parse(String(secret.inputs.stringData[".dockerconfigjson"])) as {
-                    auths: Record<string, { username: string; password: string; auth: string }>;
-                };
-                const login = config.auths["10.5.0.2:5000"];
-                expect(login.username).toBe("zta");
-                expect(Buffer.from(login.auth, "base64").toString()).toBe(`zta:${login.password}`);
-            }
-            expect(rec.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global.imagePullSecrets).toEqual(["zta-registry"]);
+            expect(rec.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global?.imagePullSecrets).toBeUndefined();
             for (const gw of ["eastwest", "ingress"]) {
-                expect(rec.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toEqual([{ name: "zta-registry" }]);
+                expect(rec.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toBeUndefined();
+            }
+        }
+        expect(JSON.stringify(rec.resources.map((r) => r.inputs))).not.toContain('"imagePullSecrets"');
+    });
+
+    test("istioHub in the registry: the namespaces that run Istio images (sidecars included) get one, zta-verify (curl from docker.io) not", async () => {
+        const run = await runProgram("testbed", stackConfig("testbed", { hosts, clusters, istioHub: "10.5.0.2:5000/istio" }));
+        const namespaces = ["istio-ingress", "istio-system", "kube-system", "observability", "sample"];
+        expect(pullSecretsOf(run.recording)).toEqual(["cluster1", "cluster2"].flatMap((c) => namespaces.map((n) => `${c}/${n}`)));
+        for (const secret of run.recording.ofType(SECRET_TYPE).filter((x) => x.inputs.type === "kubernetes.io/dockerconfigjson")) {
+            expect(secret.inputs.metadata.name).toBe("zta-registry");
+            expect(secret.redacted.stringData).toBe(SECRET);
+            const config = JSON.parse(String(secret.inputs.stringData[".dockerconfigjson"])) as {
+                auths: Record<string, { username: string; password: string; auth: string }>;
+            };
+            // The pull login: the registry it reaches is read-only.
+            const login = config.auths["10.5.0.2:5000"];
+            expect(login.username).toBe("zta");
+            expect(Buffer.from(login.auth, "base64").toString()).toBe(`zta:${login.password}`);
+        }
+        for (const cluster of ["cluster1", "cluster2"]) {
+            expect(run.recording.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global.imagePullSecrets).toEqual(["zta-registry"]);
+            for (const gw of ["eastwest", "ingress"]) {
+                expect(run.recording.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toEqual([
+                    { name: "zta-registry" },
+                ]);
             }
         }
     });
-});
 
-test("a script too big for one bash -c argument is refused when rendered, not on the host", async () => {
-    const { remoteInvocation, maxScriptBytes } = await import("../../../components/platform/baremetal/ssh");
-    expect(() => remoteInvocation("#".repeat(maxScriptBytes + 1), "root")).toThrow(/limit for one bash -c argument/);
-    expect(remoteInvocation("true", "zta")).toBe("sudo -n bash -c 'true' zta-testbed");
-    for (const c of rec.ofType(COMMAND)) {
-        expect(Buffer.byteLength(String(c.inputs.create))).toBeLessThan(maxScriptBytes);
-    }
+    test("sampleRegistry in the registry alone: the sample and verification namespaces, nothing of Istio's", async () => {
+        const run = await runProgram("testbed", stackConfig("testbed", { hosts, clusters, sampleRegistry: "10.5.0.2:5000/samples" }));
+        expect(pullSecretsOf(run.recording)).toEqual(["cluster1/sample", "cluster1/zta-verify", "cluster2/sample", "cluster2/zta-verify"]);
+    });
 });
 
 describe("lifecycle: replacing or moving a host-bound command never undoes work it should keep", () => {
