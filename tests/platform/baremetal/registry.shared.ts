@@ -128,7 +128,9 @@ export function expectedPushHash(host: StubHost, image = "registry:2.8.3"): stri
 }
 
 /** Fresh Debian-like machines: nothing installed; the stub registry accepts `username:password`. */
-const pool = hostPool((host) => host.setState("registry", [`login ${username}:${password}`, `push-login ${pushUsername}:${pushPassword}`]));
+/** What the stub registries accept: the pull login on the pull registry, the push login on the push registry. */
+export const registryLogins = [`login ${username}:${password}`, `push-login ${pushUsername}:${pushPassword}`];
+const pool = hostPool((host) => host.setState("registry", registryLogins));
 export const freshHost = pool.fresh;
 export const cleanupHosts = pool.cleanup;
 
