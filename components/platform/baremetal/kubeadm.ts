@@ -294,7 +294,7 @@ if [[ -e "$ROOT$ADMIN_CONF" ]]; then
         die "kubeadm: a previous kubeadm init did not complete; run the kubeadm reset (destroy) script, then this one again"
     fi
     if ! cmp -s -- "$ROOT$CONFIG" - <<<"$config" || ! cmp -s -- "$ROOT$AUDIT_POLICY" - <<<"$audit_policy"; then
-        die "kubeadm: the cluster configuration changed (or $CONFIG is missing) after kubeadm init; kubeadm cannot change an initialized cluster: destroy the cluster (kubeadm reset script) and recreate it"
+        die "kubeadm: the cluster configuration changed (or $CONFIG or $AUDIT_POLICY is missing) after kubeadm init; kubeadm cannot change an initialized cluster: destroy the cluster (kubeadm reset script) and recreate it"
     fi
     # Without its key the API server cannot read a single Secret: never make a new one for an existing cluster.
     if [[ ! -f "$ROOT$ENCRYPTION_CONFIG" ]]; then

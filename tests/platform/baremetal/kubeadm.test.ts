@@ -291,7 +291,19 @@ describe("renderKubeadmInit", () => {
         host.putFile("/etc/kubernetes/admin.conf", "apiVersion: v1\n");
         const r = host.run(init);
         expect(r.status).toBe(1);
-        expect(r.stderr).toContain("the cluster configuration changed (or /etc/zta-testbed/kubeadm.yaml is missing)");
+        expect(r.stderr).toContain(
+            "the cluster configuration changed (or /etc/zta-testbed/kubeadm.yaml or /etc/kubernetes/zta/audit-policy.yaml is missing)",
+        );
+        expect(r.calls).toEqual([]);
+    });
+
+    test("a cluster built before the audit policy existed (or whose policy changed) is refused like any changed configuration", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        host.putFile("/etc/kubernetes/zta/audit-policy.yaml", "an older policy\n", 0o600);
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("destroy the cluster (kubeadm reset script) and recreate it");
         expect(r.calls).toEqual([]);
     });
 
