@@ -125,6 +125,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
                 ingressNamespace: config.ingressNamespace,
                 helloworldVersions: [i % 2 === 0 ? "v1" : "v2"],
                 registry: config.sampleRegistry,
+                istioHub: config.istioHub,
                 meshReady: injectionReady,
                 ...(hasOtherNetworks ? { remoteGatewayBlocks: crossNetwork } : {}),
             },
@@ -164,6 +165,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         versions: config.versions,
         ingressNamespace: config.ingressNamespace,
         workloadCertTtlHours: config.workloadCertTtlHours,
+        istioHub: config.istioHub,
         meshReady,
         istioDashboards,
         // The mesh cluster's Prometheus federates this stack's other clusters only.
@@ -281,7 +283,10 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
             ingressHost: config.identity.ingressHost,
             caCert: identity.tls.caCertPem,
             clientSecret: identity.clientSecret,
-            keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))),
+            // In-cluster Keycloak only: on a host it has no admin user (the realm is code).
+            ...(identity.adminPassword
+                ? { keycloakAdmin: pulumi.secret(identity.adminPassword.apply((password) => ({ username: keycloakAdminUser, password }))) }
+                : {}),
         },
         observability: {
             prometheus: observability.prometheusUrls,

@@ -1,6 +1,6 @@
 /**
- * zero-trust.md "Registry": pulls use kubernetes.io/dockerconfigjson Secrets, and every imagePullSecret named resolves
- * to one in the same namespace and cluster.
+ * zero-trust.md "Registry": pulls use kubernetes.io/dockerconfigjson Secrets, every imagePullSecret named resolves
+ * to one in the same namespace and cluster, and no registry credential sits in a namespace where nothing pulls with it.
  */
 import {
     arr,
@@ -53,6 +53,36 @@ function pullSecretNames(v: unknown): string[] {
         .filter((x): x is string => x !== undefined);
 }
 
+interface PullSecretUse {
+    readonly user: PolicyObject;
+    readonly field: string;
+    readonly namespace: string;
+    readonly name: string;
+}
+
+/** Every imagePullSecrets entry of the stack: pod templates, and Helm values imagePullSecrets / global.imagePullSecrets. */
+function pullSecretUses(resources: readonly PolicyObject[]): PullSecretUse[] {
+    const uses: PullSecretUse[] = [];
+    for (const r of resources) {
+        const pod = podTemplate(r);
+        if (pod) {
+            const spec = pod.path ? `${pod.path}.spec` : "spec";
+            pullSecretNames(pod.spec.imagePullSecrets).forEach((name) =>
+                uses.push({ user: r, field: `${spec}.imagePullSecrets`, namespace: pod.namespace, name }),
+            );
+        } else if (isRelease(r)) {
+            const namespace = str(r.props.namespace) ?? "default";
+            for (const [field, v] of [
+                ["values.imagePullSecrets", at(r.props.values, "imagePullSecrets")],
+                ["values.global.imagePullSecrets", at(r.props.values, "global", "imagePullSecrets")],
+            ] as const) {
+                pullSecretNames(v).forEach((name) => uses.push({ user: r, field, namespace, name }));
+            }
+        }
+    }
+    return uses;
+}
+
 export const imagePullSecretsResolve: StackRule = {
     scope: "stack",
     name: "image-pull-secrets-dockerconfigjson",
@@ -62,24 +92,7 @@ export const imagePullSecretsResolve: StackRule = {
         'pods pull with `kubernetes.io/dockerconfigjson` secrets … (The seed used an Opaque Secret holding a certificate as an "imagePullSecret")',
     enforcementLevel: "mandatory",
     check: (resources) => {
-        const uses: { user: PolicyObject; field: string; namespace: string; name: string }[] = [];
-        for (const r of resources) {
-            const pod = podTemplate(r);
-            if (pod) {
-                const spec = pod.path ? `${pod.path}.spec` : "spec";
-                pullSecretNames(pod.spec.imagePullSecrets).forEach((name) =>
-                    uses.push({ user: r, field: `${spec}.imagePullSecrets`, namespace: pod.namespace, name }),
-                );
-            } else if (isRelease(r)) {
-                const namespace = str(r.props.namespace) ?? "default";
-                for (const [field, v] of [
-                    ["values.imagePullSecrets", at(r.props.values, "imagePullSecrets")],
-                    ["values.global.imagePullSecrets", at(r.props.values, "global", "imagePullSecrets")],
-                ] as const) {
-                    pullSecretNames(v).forEach((name) => uses.push({ user: r, field, namespace, name }));
-                }
-            }
-        }
+        const uses = pullSecretUses(resources);
         const secrets = resources.filter((r) => isKind(r, "", "Secret"));
         return uses.flatMap(({ user, field, namespace, name }) => {
             const found = secrets.filter(
@@ -97,5 +110,27 @@ export const imagePullSecretsResolve: StackRule = {
                         `${describeObject(user)}: ${field} names ${json(name)}, which is ${describeObject(s)} of type ${json(s.props.type ?? "Opaque")}; must be kubernetes.io/dockerconfigjson`,
                 );
         });
+    },
+};
+
+export const pullSecretsUsed: StackRule = {
+    scope: "stack",
+    name: "pull-secrets-used",
+    description:
+        "Every registry credential Secret (kubernetes.io/dockerconfigjson or dockercfg) is named by an imagePullSecrets entry (pod template or Helm values) in its namespace and cluster: no credential where nothing pulls with it.",
+    reference: "pods pull with `kubernetes.io/dockerconfigjson` secrets (least privilege: a credential only where it is used)",
+    enforcementLevel: "mandatory",
+    check: (resources) => {
+        const uses = pullSecretUses(resources);
+        return resources
+            .filter((r) => isKind(r, "", "Secret") && Object.values(DOCKER_KEYS).includes(String(r.props.type)))
+            .filter(
+                (s) =>
+                    !uses.some((u) => clusterOf(u.user) === clusterOf(s) && u.namespace === namespaceOf(s) && u.name === metadata(s).name),
+            )
+            .map(
+                (s) =>
+                    `${describeObject(s)}: a registry credential no pod or release in ${namespaceOf(s) ?? "default"} of its cluster names in imagePullSecrets; create it only where something pulls with it`,
+            );
     },
 };

@@ -34,7 +34,7 @@ import {
 import { meshRootNamespace, outboundRegistryOnly, workloadCertTtl } from "./meshConfig";
 import { namespaceDefaultDeny, namespacePodSecurity, networkPolicyEgressBounded, networkPolicyEgressWholeSpace } from "./network";
 import { podHardening, podImagesPinned, podNoSecretEnvLiterals, podSecurityRestricted, podServiceAccount } from "./pods";
-import { imagePullSecretsResolve, secretDockerConfigType } from "./registry";
+import { imagePullSecretsResolve, pullSecretsUsed, secretDockerConfigType } from "./registry";
 import { rbacNoPodAccess } from "./rbac";
 import { caCertificateUses } from "./pki";
 
@@ -82,6 +82,7 @@ export const rules: readonly Rule[] = [
     namespacePodSecurity,
     secretDockerConfigType,
     imagePullSecretsResolve,
+    pullSecretsUsed,
     rbacNoPodAccess,
 ];
 

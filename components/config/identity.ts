@@ -101,7 +101,7 @@ export interface IdentityRaw {
     readonly identityCredentialsIsSecret: boolean;
 }
 
-const credentialsSchema = z.object({ clientSecret: z.string(), adminPassword: z.string() }).strict();
+const credentialsSchema = z.object({ clientSecret: z.string(), adminPassword: z.string().optional() }).strict();
 
 /** Reads and validates the identity/ingress keys; every problem goes to `problems`, named by key and value. */
 export function readIdentity(
@@ -254,11 +254,21 @@ export function readIdentity(
             if (!/^[A-Za-z0-9_-]{32,128}$/.test(c.clientSecret)) {
                 problems.add("identityCredentials.clientSecret", "must be 32-128 characters of [A-Za-z0-9_-]");
             }
-            // eslint-disable-next-line no-control-regex
-            if (c.adminPassword.length < 16 || c.adminPassword.length > 256 || /[\u0000-\u001f\u007f]/.test(c.adminPassword)) {
+            const admin = c.adminPassword;
+            if (admin !== undefined && placement.kind === "host") {
+                // Keycloak on a host keeps no admin at all (the realm is code): a given password would be unused.
+                problems.add(
+                    "identityCredentials.adminPassword",
+                    "Keycloak on a host has no admin user (the realm is imported from code); leave it out",
+                );
+                // eslint-disable-next-line no-control-regex
+            } else if (admin !== undefined && (admin.length < 16 || admin.length > 256 || /[\u0000-\u001f\u007f]/.test(admin))) {
                 problems.add("identityCredentials.adminPassword", "must be 16-256 characters without control characters");
             }
-            credentials = { clientSecret: new Sensitive(c.clientSecret), adminPassword: new Sensitive(c.adminPassword) };
+            credentials = {
+                clientSecret: new Sensitive(c.clientSecret),
+                ...(admin !== undefined ? { adminPassword: new Sensitive(admin) } : {}),
+            };
         }
     }
 

@@ -237,7 +237,8 @@ export interface IdentityConfig {
     /** Ready-made TLS material instead of generated. */
     readonly tls?: ExternalIdentityTls;
     /** Given credentials instead of random ones made by Pulumi (for stacks without the random provider: the sim). */
-    readonly credentials?: { readonly clientSecret: Sensitive; readonly adminPassword: Sensitive };
+    /** `adminPassword` only for in-cluster Keycloak: on a host Keycloak has no admin user. */
+    readonly credentials?: { readonly clientSecret: Sensitive; readonly adminPassword?: Sensitive };
 }
 
 // ---- observability (read by observability.ts)

@@ -82,8 +82,8 @@ export class Identity extends pulumi.ComponentResource {
     public readonly ingressTls: ServerTls;
     /** Secret. */
     public readonly clientSecret: pulumi.Output<string>;
-    /** Secret. */
-    public readonly adminPassword: pulumi.Output<string>;
+    /** The bootstrap admin's password (secret): in-cluster Keycloak only; on a host Keycloak has no admin user. */
+    public readonly adminPassword?: pulumi.Output<string>;
     /** The UI observer's password (secret), when there is a UI client. */
     public readonly observerPassword?: pulumi.Output<string>;
     /** Tokens the ingress must refuse (secret). */
@@ -121,9 +121,13 @@ export class Identity extends pulumi.ComponentResource {
         this.clientSecret = given
             ? given.clientSecret.output()
             : pulumi.secret(new random.RandomPassword(`${name}-client-secret`, { length: 48, special: false }, { parent: this }).result);
-        this.adminPassword = given
-            ? given.adminPassword.output()
-            : pulumi.secret(new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result);
+        if (config.placement.kind === "cluster") {
+            this.adminPassword = given?.adminPassword
+                ? given.adminPassword.output()
+                : pulumi.secret(
+                      new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result,
+                  );
+        }
         if (args.ui) {
             this.observerPassword =
                 args.ui.observerPassword ??
@@ -150,12 +154,10 @@ export class Identity extends pulumi.ComponentResource {
                 throw new Error(`identity: Keycloak host ${placement.host} is not part of the bare-metal layer`);
             }
             const secrets = pulumi
-                .all([this.tls.keycloak.keyPem, this.adminPassword, this.clientSecret, signingKeyValue, observerPassword])
-                .apply(([serverKeyPem, admin, client, realmSigningKey, observer]) =>
+                .all([this.tls.keycloak.keyPem, this.clientSecret, signingKeyValue, observerPassword])
+                .apply(([serverKeyPem, client, realmSigningKey, observer]) =>
                     renderKeycloakSecrets({
                         serverKeyPem,
-                        adminUser: keycloakAdminUser,
-                        adminPassword: admin,
                         clientSecret: client,
                         realmSigningKey,
                         ...(observer !== undefined ? { testUserPassword: observer } : {}),
@@ -167,11 +169,16 @@ export class Identity extends pulumi.ComponentResource {
                 {
                     connection: host.connection,
                     sshUser: host.sshUser,
-                    script: pulumi
-                        .all([this.tls.keycloak.certPem, this.tls.caCertPem])
-                        .apply(([tlsCertPem, caPem]) =>
-                            renderKeycloakSetup({ hostname: config.hostname, port: config.port, tlsCertPem, caPem, realm }),
-                        ),
+                    script: pulumi.all([this.tls.keycloak.certPem, this.tls.caCertPem]).apply(([tlsCertPem, caPem]) =>
+                        renderKeycloakSetup({
+                            hostname: config.hostname,
+                            bindAddress: placement.address,
+                            port: config.port,
+                            tlsCertPem,
+                            caPem,
+                            realm,
+                        }),
+                    ),
                     destroy: renderKeycloakRemove(),
                     stdin: secrets,
                 },
@@ -265,13 +272,17 @@ export class Identity extends pulumi.ComponentResource {
             },
             inNs,
         );
+        const adminPassword = this.adminPassword;
+        if (!adminPassword) {
+            throw new Error("identity: in-cluster Keycloak without its admin password (set for the cluster placement)");
+        }
         const admin = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
                 metadata: { name: keycloakObjectNames.admin, namespace },
                 type: "Opaque",
                 stringData: pulumi.secret(
-                    this.adminPassword.apply((password) => ({
+                    adminPassword.apply((password) => ({
                         [adminSecretKeys.username]: keycloakAdminUser,
                         [adminSecretKeys.password]: password,
                     })),

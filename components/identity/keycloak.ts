@@ -44,8 +44,17 @@ export const containerQuarkusDir = "/opt/keycloak/lib/quarkus";
 export const bootstrapAdminUsernameEnv = "KC_BOOTSTRAP_ADMIN_USERNAME";
 export const bootstrapAdminPasswordEnv = "KC_BOOTSTRAP_ADMIN_PASSWORD";
 
-/** The container's arguments (the image's entrypoint is kc.sh). Nothing secret: argv is visible to every user. */
-export function keycloakArgs(publicUrl: string): string[] {
+/**
+ * Keycloak 26 features that serve the master realm's administration: `admin` (the admin console, admin:v2) and
+ * `admin-api` (the admin REST API it needs). A Keycloak whose realm is imported from code at start needs neither.
+ */
+export const adminFeatures = ["admin", "admin-api"] as const;
+
+/**
+ * The container's arguments (the image's entrypoint is kc.sh). Nothing secret: argv is visible to every user.
+ * `adminSurface: false` disables the admin console and admin REST API (build options: `start` re-augments).
+ */
+export function keycloakArgs(publicUrl: string, options: { readonly adminSurface?: boolean } = {}): string[] {
     return [
         "start",
         "--import-realm",
@@ -58,5 +67,6 @@ export function keycloakArgs(publicUrl: string): string[] {
         `--http-management-port=${keycloakManagementPort}`,
         "--db=dev-file",
         "--cache=local",
+        ...(options.adminSurface === false ? [`--features-disabled=${adminFeatures.join(",")}`] : []),
     ];
 }

@@ -9,9 +9,15 @@
  * - TLS: the server certificate from the infrastructure CA, valid for `hostname`. The key file is 0640 root:root:
  *   the container's user is uid 1000 with primary group 0, so it reads the key through the group while no other
  *   host user can.
- * - Secrets (bootstrap admin, the client secret the realm placeholder resolves to, the test user's password) go to
- *   a 0600 env file given to `docker run --env-file`: never on argv, never in the script text. (`docker inspect`
- *   shows a container's environment, but only to root, who can read the file anyway.)
+ * - Secrets (the client secret the realm placeholder resolves to, the realm signing key, the test user's password)
+ *   go to a 0600 env file given to `docker run --env-file`: never on argv, never in the script text. (`docker
+ *   inspect` shows a container's environment, but only to root, who can read the file anyway.)
+ * - No administration surface: the realm is code, imported at start, and nothing administers Keycloak afterwards,
+ *   so there is no bootstrap admin (no KC_BOOTSTRAP_ADMIN_* at all: the master realm has no user) and the admin
+ *   console and admin REST API are disabled (`--features-disabled=admin,admin-api`). A change is a new realm file
+ *   and `pulumi up` (a new configuration starts from an empty database, below).
+ * - Published on the host's management address only (`bindAddress`): Docker-published ports bypass the host
+ *   firewall, so a port published on every interface would serve every network the host is on.
  * - The container is recreated when anything it reads changes (a hash label, as for the registry). A new
  *   configuration also starts from an empty database in `dataDir`: --import-realm skips a realm that already
  *   exists, so an old database would keep the old realm and secret. A container that merely stopped keeps its
@@ -30,10 +36,10 @@ import {
     shellQuote,
     writeFileStep,
 } from "../platform/baremetal/script";
+import { isIPv4 } from "../core/net";
 import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
 import {
-    bootstrapAdminPasswordEnv,
-    bootstrapAdminUsernameEnv,
+    adminFeatures,
     containerDataDir,
     containerImportDir,
     containerTlsDir,
@@ -51,6 +57,8 @@ export interface KeycloakSetupInput {
     readonly image?: string;
     /** DNS name (or IPv4 address) clients reach Keycloak at; the server certificate must be valid for it. */
     readonly hostname: string;
+    /** The host address the HTTPS port is published on: the Keycloak host's management IPv4 address. */
+    readonly bindAddress: string;
     /** HTTPS port published on the host, and the port in the issuer URL. Default 8443. */
     readonly port?: number;
     /** Management (health) port, published on 127.0.0.1 only. Default 9000. */
@@ -71,9 +79,6 @@ export interface KeycloakSetupInput {
 export interface KeycloakSecrets {
     /** The server certificate's private key (PEM). */
     readonly serverKeyPem: string;
-    /** Bootstrap admin of the master realm (created in an empty database only). */
-    readonly adminUser: string;
-    readonly adminPassword: string;
     /** The client secret: 32-128 characters of [A-Za-z0-9_-] (it is substituted into the realm file). */
     readonly clientSecret: string;
     /** The realm's signing key as Keycloak imports it: base64 of PKCS#8 DER, one line (jwt.ts keycloakPrivateKeyValue). */
@@ -95,13 +100,12 @@ export const keycloakCaFile = `${keycloakConfigDir}/ca.crt`;
 export const defaultKeycloakDataDir = "/var/lib/zta-keycloak/data";
 export const configHashLabel = "zta.config-sha256";
 /** First line of the stdin bundle. */
-export const secretsHeader = "zta-keycloak-secrets-v1";
+export const secretsHeader = "zta-keycloak-secrets-v2";
 /** Bounded wait for the first answer: a first start builds the server and imports the realm. */
 export const defaultStartAttempts = 60;
 export const startPauseSeconds = 5;
 
 const pemPrivateKey = /^-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----\n[A-Za-z0-9+/=\n]+-----END \1-----$/;
-const adminUserPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 function checkDataDir(dataDir: string): void {
     if (!/^(?:\/[A-Za-z0-9._-]+)+$/.test(dataDir) || dataDir.split("/").some((part) => part === "." || part === "..")) {
@@ -126,6 +130,9 @@ function validate(input: KeycloakSetupInput): Validated {
     const image = input.image ?? keycloakImage;
     checkPinnedImage("image", image);
     checkHost("hostname", input.hostname);
+    if (!isIPv4(input.bindAddress) || input.bindAddress.startsWith("0.") || input.bindAddress.startsWith("127.")) {
+        throw new Error(`bindAddress: expected the host's management IPv4 address like "10.5.0.2", got "${input.bindAddress}"`);
+    }
     if (input.hostname !== input.hostname.toLowerCase()) {
         throw new Error(`hostname: write it in lower case (the issuer is compared as a string), got "${input.hostname}"`);
     }
@@ -161,20 +168,13 @@ function validate(input: KeycloakSetupInput): Validated {
 }
 
 /**
- * The script's stdin: the header line, then base64 of the server key, admin user, admin password, client secret and
- * test user password (empty without a test user), one per line. Errors name the field, never its value.
+ * The script's stdin: the header line, then base64 of the server key, client secret, realm signing key and test user
+ * password (empty without a test user), one per line. Errors name the field, never its value.
  */
 export function renderKeycloakSecrets(secrets: KeycloakSecrets): string {
     const key = secrets.serverKeyPem.replace(/\r/g, "").trim();
     if (!pemPrivateKey.test(key)) {
         throw new Error("serverKeyPem: expected one PEM private key (-----BEGIN PRIVATE KEY-----)");
-    }
-    if (!adminUserPattern.test(secrets.adminUser)) {
-        throw new Error(`adminUser: expected 1-64 characters of [A-Za-z0-9._-], got "${secrets.adminUser}"`);
-    }
-    // eslint-disable-next-line no-control-regex
-    if (secrets.adminPassword.length < 12 || secrets.adminPassword.length > 256 || /[\u0000-\u001f\u007f]/.test(secrets.adminPassword)) {
-        throw new Error("adminPassword: expected 12-256 characters without control characters");
     }
     const secret = secrets.clientSecret;
     if (secret.length < 32 || secret.length > 128 || !placeholderSafeSecret.test(secret)) {
@@ -190,14 +190,7 @@ export function renderKeycloakSecrets(secrets: KeycloakSecrets): string {
     if (!/^[A-Za-z0-9+/]{1000,}={0,2}$/.test(secrets.realmSigningKey)) {
         throw new Error("realmSigningKey: expected one line of base64 (an RSA key's PKCS#8 DER)");
     }
-    return renderBundle(secretsHeader, [
-        `${key}\n`,
-        secrets.adminUser,
-        secrets.adminPassword,
-        secret,
-        secrets.realmSigningKey,
-        testPassword ?? "",
-    ]);
+    return renderBundle(secretsHeader, [`${key}\n`, secret, secrets.realmSigningKey, testPassword ?? ""]);
 }
 
 /** Renders the Keycloak setup script; throws an Error naming the offending field on invalid input. */
@@ -205,7 +198,7 @@ export function renderKeycloakSetup(input: KeycloakSetupInput): string {
     const { image, port, mgmtPort, dataDir, publicUrl, attempts } = validate(input);
     const realm = input.realm;
     const testUser = realm.secretEnv.includes(testUserPasswordEnv);
-    const args = keycloakArgs(publicUrl);
+    const args = keycloakArgs(publicUrl, { adminSurface: false });
     const sections: string[] = [];
 
     sections.push(`IMAGE=${shellQuote(image)}
@@ -213,10 +206,12 @@ PORT=${port}
 MGMT_PORT=${mgmtPort}
 DATA_DIR=${shellQuote(dataDir)}
 KC_HOST=${shellQuote(input.hostname)}
+BIND_ADDRESS=${shellQuote(input.bindAddress)}
 CLIENT_ID=${shellQuote(realm.clientId)}
 EXPECTED_ISSUER=${shellQuote(realm.issuer)}
 DISCOVERY_URL=${shellQuote(`${realm.issuer}/.well-known/openid-configuration`)}
 TOKEN_URL=${shellQuote(`${realm.issuer}/protocol/openid-connect/token`)}
+ADMIN_CONSOLE_URL=${shellQuote(`${publicUrl}/admin/master/console/`)}
 # kc.sh's arguments: nothing secret (argv is visible to every user).
 KEYCLOAK_ARGS=(
 ${args.map((a) => `    ${shellQuote(a)}`).join("\n")}
@@ -228,14 +223,10 @@ ${args.map((a) => `    ${shellQuote(a)}`).join("\n")}
         : `[[ -z "$test_password" ]] || bundle_error "a test user password, but the realm has no test user"`;
     sections.push(`${readBundleStep("Keycloak", secretsHeader, [
         { variable: "server_key", label: "server key" },
-        { variable: "admin_user", label: "admin user" },
-        { variable: "admin_password", label: "admin password" },
         { variable: "client_secret", label: "client secret" },
         { variable: "realm_key", label: "realm signing key" },
         { variable: "test_password", label: "test user password" },
     ])}[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
-[[ "$admin_user" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || bundle_error "admin user is not 1-64 characters of [A-Za-z0-9._-]"
-[[ \${#admin_password} -ge 12 && "$admin_password" != *[[:cntrl:]]* ]] || bundle_error "admin password is not 12+ characters without control characters"
 # [A-Za-z0-9_-] only: Keycloak substitutes it into the realm file's JSON text.
 [[ "$client_secret" =~ ^[A-Za-z0-9_-]{32,128}$ ]] || bundle_error "client secret is not 32-128 characters of [A-Za-z0-9_-]"
 [[ "$realm_key" =~ ^[A-Za-z0-9+/]{1000,}={0,2}$ ]] || bundle_error "realm signing key is not one line of base64"
@@ -257,8 +248,6 @@ fi
 ${ensureServiceStep("docker")}`);
 
     const envLines = [
-        `${bootstrapAdminUsernameEnv}=$admin_user`,
-        `${bootstrapAdminPasswordEnv}=$admin_password`,
         `${clientSecretEnv}=$client_secret`,
         `${realmSigningKeyEnv}=$realm_key`,
         ...(testUser ? [`${testUserPasswordEnv}=$test_password`] : []),
@@ -278,7 +267,7 @@ write_file ${shellQuote(keycloakEnvFile)} 600 <<<"${envLines.join("\n")}" || tru
     sections.push(`# The container, (re)created when missing, stopped, or when its image, ports, data directory, arguments or any
 # file it reads changed: the label carries a hash of all of them (hashes of the files, not their content).
 config_hash="$({
-    printf '%s\\n' "$IMAGE" "$PORT" "$MGMT_PORT" "$DATA_DIR" "\${KEYCLOAK_ARGS[@]}"
+    printf '%s\\n' "$IMAGE" "$BIND_ADDRESS" "$PORT" "$MGMT_PORT" "$DATA_DIR" "\${KEYCLOAK_ARGS[@]}"
     for file in ${hashed.map((f) => `"$ROOT"${shellQuote(f)}`).join(" ")}; do
         sha256sum <"$file"
     done
@@ -302,7 +291,7 @@ ${containerStateStep(keycloakContainer, configHashLabel)}if [[ "$current" != "tr
         changed "created $DATA_DIR"
     fi
     docker run --detach --name ${keycloakContainer} --restart unless-stopped \\
-        --publish "$PORT:${keycloakHttpsPort}" \\
+        --publish "$BIND_ADDRESS:$PORT:${keycloakHttpsPort}" \\
         --publish "127.0.0.1:$MGMT_PORT:${keycloakManagementPort}" \\
         --cap-drop ALL --security-opt no-new-privileges \\
         --volume "$ROOT$DATA_DIR:${containerDataDir}" \\
@@ -316,9 +305,10 @@ fi
 `);
 
     sections.push(`# Keycloak must answer over TLS verified with the lab CA, as the realm's issuer, and accept the client's secret.
-# Requests go to this host (--resolve) under the certificate's name; the secret reaches curl only on its stdin.
+# Requests go to this host's published address (--resolve) under the certificate's name; the secret reaches curl
+# only on its stdin.
 keycloak_curl() {
-    curl --silent --show-error --cacert "$ROOT"${shellQuote(keycloakCaFile)} --resolve "$KC_HOST:$PORT:127.0.0.1" "$@"
+    curl --silent --show-error --cacert "$ROOT"${shellQuote(keycloakCaFile)} --resolve "$KC_HOST:$PORT:$BIND_ADDRESS" "$@"
 }
 attempts=${attempts}
 for ((attempt = 1; ; attempt++)); do
@@ -347,6 +337,12 @@ token_status="$(keycloak_curl --output /dev/null --write-out '%{http_code}' --co
 data = \\"grant_type=client_credentials\\"")" || die "keycloak: the client-credentials request to $TOKEN_URL failed"
 if [[ "$token_status" != 200 ]]; then
     die "keycloak: $TOKEN_URL answered $token_status to the client's credentials; expected 200 (was ${clientSecretEnv} set when the realm was imported?)"
+fi
+# The admin console must be gone (its feature disabled): any answer but 200 (Keycloak answers 404).
+console_status="$(keycloak_curl --output /dev/null --write-out '%{http_code}' "$ADMIN_CONSOLE_URL")" ||
+    die "keycloak: the request to $ADMIN_CONSOLE_URL failed"
+if [[ "$console_status" == 200 ]]; then
+    die "keycloak: $ADMIN_CONSOLE_URL serves the admin console; expected it disabled (--features-disabled=${adminFeatures.join(",")})"
 fi
 `);
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+import { createPullSecret, istioImage, pullSecretName } from "../platform/pullSecret";
 
 import { HelmConfig } from "../config/model";
 import { helmRelease } from "../core/helm";
@@ -125,7 +125,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         const images = istioImages(args.versions.istio, args.versions.imageDigests, args.hub);
         // The CNI agent before istiod: pods injected without istio-init need their redirection set up by it.
         // Its image comes from the same hub as istiod's; on bare metal with the pull secret in kube-system.
-        const cniPullSecret = createPullSecret(`${name}-cni-pull-secret`, c, cniNamespace, { parent: this });
+        const cniPullSecret = createPullSecret(`${name}-cni-pull-secret`, c, cniNamespace, [istioImage(args.hub, "install-cni")], {
+            parent: this,
+        });
         const cni = (this.cniRelease = release(
             "cni",
             "cni",
@@ -141,8 +143,10 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             [this.baseRelease, ...(cniPullSecret ? [cniPullSecret] : [])],
         ));
 
-        // Bare metal pulls from the private registry: a pull secret in each namespace with pods (none elsewhere).
-        const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, { parent: this });
+        // A pull secret only where pods pull from the private registry (the hub points there): istiod and the
+        // east-west gateway in istio-system, the ingress gateway in its namespace, the CNI agent in its own.
+        const systemImages = [istioImage(args.hub, "pilot"), istioImage(args.hub, "proxyv2")];
+        const systemPullSecret = createPullSecret(`${name}-pull-secret`, c, ns, systemImages, { parent: this });
         const pullSecrets = systemPullSecret ? [pullSecretName] : undefined;
         const pullSecretDeps = systemPullSecret ? [systemPullSecret] : [];
 
@@ -200,13 +204,19 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             { metadata: { name: args.ingressNamespace, labels: istioNamespacePsaLabels() } },
             child([...c.ready]),
         ));
-        const ingressPullSecret = createPullSecret(`${name}-ingress-pull-secret`, c, ingressNs.metadata.name, { parent: this });
+        const ingressPullSecret = createPullSecret(
+            `${name}-ingress-pull-secret`,
+            c,
+            ingressNs.metadata.name,
+            [istioImage(args.hub, "proxyv2")],
+            { parent: this },
+        );
         const ingress = release(
             "ingress",
             "gateway",
             releaseNames.ingress,
             ingressNs.metadata.name,
-            ingressGatewayValues(`${args.workloadCertTtlHours}h`, pullSecrets),
+            ingressGatewayValues(`${args.workloadCertTtlHours}h`, ingressPullSecret ? [pullSecretName] : undefined),
             [this.istiodRelease, ...(ingressPullSecret ? [ingressPullSecret] : [])],
         );
 

@@ -7,7 +7,7 @@ import type { KeycloakEndpoint } from "../identity/identity";
 import { readerTokenSecretSpec, renderReaderKubeconfig } from "../mesh/remoteSecret";
 
 import { ClusterHandle } from "../platform/handle";
-import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+import { createPullSecret, istioImage, pullSecretName } from "../platform/pullSecret";
 
 import { istioNamespace } from "../core/istio";
 import { sampleNamespace } from "../workloads/samples";
@@ -35,6 +35,8 @@ export interface ObservabilityArgs {
     readonly versions: VersionProfile;
     readonly ingressNamespace: string;
     readonly workloadCertTtlHours: number;
+    /** Istio's image hub (`istioHub`): the injected sidecars' images come from it. */
+    readonly istioHub?: string;
     /** Per cluster: istiod, CNI, STRICT mTLS, allow-nothing (injected pods need them first). */
     readonly meshReady: Readonly<Record<string, readonly pulumi.Resource[]>>;
     /** Istio's standard dashboards (file → JSON), already fetched and checked; empty for none. */
@@ -86,6 +88,7 @@ export class Observability extends pulumi.ComponentResource {
 
         const namespaces: Record<string, k8s.core.v1.Namespace> = {};
         const pulls: Record<string, pulumi.Resource[]> = {};
+        const pullSecrets: Record<string, string | undefined> = {};
         const policies: Record<string, pulumi.Resource[]> = {};
         const kialiRemote: { cluster: ClusterHandle; kubeconfig: pulumi.Output<string> }[] = [];
 
@@ -99,9 +102,16 @@ export class Observability extends pulumi.ComponentResource {
                 child([...c.ready, ...(args.meshReady[c.name] ?? [])]),
             );
             namespaces[c.name] = ns;
-            const pull = createPullSecret(`${base}-pull-secret`, c, observabilityNamespace, { parent: this, dependsOn: [ns] });
+            // What runs here: Prometheus (and in the mesh cluster Grafana and Kiali), each with an injected sidecar.
+            const images = [
+                args.versions.prometheusImage,
+                ...(mesh ? [args.versions.grafanaImage, args.versions.kialiImage] : []),
+                istioImage(args.istioHub, "proxyv2"),
+            ];
+            const pull = createPullSecret(`${base}-pull-secret`, c, observabilityNamespace, images, { parent: this, dependsOn: [ns] });
             pulls[c.name] = pull ? [pull] : [];
-            const pullSecret = c.registry ? pullSecretName : undefined;
+            pullSecrets[c.name] = pull ? pullSecretName : undefined;
+            const pullSecret = pullSecrets[c.name];
 
             // Network policy: allows first, default deny last (no window with nothing allowed), all before pods.
             const rendered = pulumi
@@ -215,7 +225,7 @@ export class Observability extends pulumi.ComponentResource {
         const ns = namespaces[c.name];
         const child = childOptions(this, c.provider);
         const base = `${name}-${c.name}`;
-        const pullSecret = c.registry ? pullSecretName : undefined;
+        const pullSecret = pullSecrets[c.name];
         const before = [ns, ...pulls[c.name], ...policies[c.name]];
 
         const grafana = grafanaObjects({

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
-import { createPullSecret, pullSecretName } from "../platform/pullSecret";
+import { createPullSecret, pullSecretFor } from "../platform/pullSecret";
 
 import { allowDnsEgress, defaultDeny } from "../core/networkPolicy";
 import { psaLabels } from "../core/podSecurity";
@@ -42,7 +42,7 @@ export class ClusterVerification extends pulumi.ComponentResource {
         const c = args.cluster;
         const child = childOptions(this, c.provider);
         const image = sampleImages(args.sampleRegistry).curl;
-        const pullSecret = c.registry ? pullSecretName : undefined;
+        const pullSecret = pullSecretFor(c, [image]);
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -79,7 +79,7 @@ export class ClusterVerification extends pulumi.ComponentResource {
             { metadata: { name: outsideServiceAccount, namespace: verifyNamespace }, automountServiceAccountToken: false },
             child([ns]),
         );
-        const pull = createPullSecret(`${name}-pull-secret`, c, verifyNamespace, { parent: this, dependsOn: [ns] });
+        const pull = createPullSecret(`${name}-pull-secret`, c, verifyNamespace, [image], { parent: this, dependsOn: [ns] });
         const hash = args.inputs.apply((v) => sha256Hex(JSON.stringify(v)));
         const base = [...args.after, ...networkPolicies, ...(pull ? [pull] : [])];
         const timeout = args.timeoutSeconds;

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../platform/handle";
-import { createPullSecret } from "../platform/pullSecret";
-import { HelloworldVersion, sampleNamespace, sampleObjects } from "./samples";
+import { createPullSecret, istioImage, pullSecretFor } from "../platform/pullSecret";
+import { HelloworldVersion, sampleImages, sampleNamespace, sampleObjects } from "./samples";
 import { sampleAuthorizationPolicies, sampleNetworkPolicies } from "./samplePolicy";
 import { childOptions, createNetworkPolicies } from "../core/resources";
 
@@ -14,6 +14,8 @@ export interface SampleAppsArgs {
     readonly helloworldVersions: readonly HelloworldVersion[];
     /** Image repository prefix of the sample images; default the upstream repositories. */
     readonly registry?: string;
+    /** Istio's image hub (`istioHub`): the injected sidecars' images come from it. */
+    readonly istioHub?: string;
     /** istiod (injection webhook, CRDs' validation) and the CNI agent: injected pods need both. */
     readonly meshReady: readonly pulumi.Resource[];
     /** The other networks' east-west gateways as blocks (core/networkPolicy.ts crossNetworkBlocks); absent: none. */
@@ -33,8 +35,11 @@ export class SampleApps extends pulumi.ComponentResource {
     constructor(name: string, args: SampleAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:workloads:SampleApps", name, {}, opts);
         const child = childOptions(this, args.cluster.provider);
-        // Bare metal: the registry pull secret is in the namespace (and named by the pods) whatever the image source.
-        const pullSecret = args.cluster.registry !== undefined;
+        // A pull secret only when the namespace pulls from the private registry: a sample image from the mirror
+        // (`sampleRegistry`), or the injected sidecar from the Istio hub there (`istioHub`).
+        const sample = sampleImages(args.registry);
+        const images = [sample.helloworldV1, sample.helloworldV2, sample.httpbin, sample.curl, istioImage(args.istioHub, "proxyv2")];
+        const pullSecret = pullSecretFor(args.cluster, images) !== undefined;
         const objects = sampleObjects({
             sidecarInit: "istio-cni",
             registry: args.registry,
@@ -44,7 +49,7 @@ export class SampleApps extends pulumi.ComponentResource {
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, child([...args.meshReady]));
         const inNamespace = child([this.namespace]);
-        const secret = createPullSecret(`${name}-pull-secret`, args.cluster, sampleNamespace, {
+        const secret = createPullSecret(`${name}-pull-secret`, args.cluster, sampleNamespace, images, {
             parent: this,
             dependsOn: [this.namespace],
         });

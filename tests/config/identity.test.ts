@@ -311,7 +311,7 @@ describe("identityCredentials", () => {
         expect(String(credentials?.clientSecret)).toBe("[secret]");
         expect(String(credentials?.adminPassword)).toBe("[secret]");
         expect(credentials?.clientSecret.reveal()).toBe(clientSecret);
-        expect(credentials?.adminPassword.reveal()).toBe(adminPassword);
+        expect(credentials?.adminPassword?.reveal()).toBe(adminPassword);
         expect(JSON.stringify(model.identity)).not.toContain(clientSecret);
         expect(JSON.stringify(model.identity)).not.toContain(adminPassword);
     });
@@ -334,6 +334,15 @@ describe("identityCredentials", () => {
         );
         expect(problems.join("\n")).not.toContain('"short"');
         expect(problems.join("\n")).not.toContain('"x"');
+    });
+
+    test("testbed: an admin password is refused (Keycloak on a host has no admin user); the client secret alone is accepted", () => {
+        expect(problemsFor("testbed", {}, { identityCredentials: { clientSecret, adminPassword } })).toEqual([
+            "zta-testbed:identityCredentials.adminPassword: Keycloak on a host has no admin user (the realm is imported from code); leave it out",
+        ]);
+        const credentials = parse("testbed", {}, { identityCredentials: { clientSecret } }).identity.credentials;
+        expect(credentials?.clientSecret.reveal()).toBe(clientSecret);
+        expect(credentials?.adminPassword).toBeUndefined();
     });
 
     test("a client secret with characters Keycloak's placeholder substitution cannot carry", () => {

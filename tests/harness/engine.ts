@@ -204,6 +204,12 @@ export function mockAdminConf(resourceName: string): string {
  * The body line of a mock PEM: names the kind and the resource, in base64's alphabet so PEM validation accepts it
  * (e.g. `MOCK+CERT+mesh+ca+root`).
  */
+/** The bootstrap token the mock `<cluster>-<control plane>-join-token-<worker>` command prints. */
+export function mockJoinToken(resourceName: string): string {
+    const alphabet = "abcdefghijkmnopqrstuvwxyz23456789";
+    return `${mockRandom(`${resourceName}-id`, 6, alphabet)}.${mockRandom(resourceName, 16, alphabet)}`;
+}
+
 export function mockMarker(kind: "CERT" | "KEY" | "CSR", resourceName: string): string {
     return `MOCK+${kind}+${resourceName.replace(/[^A-Za-z0-9]/g, "+")}`;
 }
@@ -216,7 +222,7 @@ export function testRsaKey(): string {
     return fs.readFileSync(path.join(__dirname, "..", "fixtures", "test-realm-signing-key.pem"), "utf8");
 }
 
-function mockRandom(name: string, length: number, alphabet: string): string {
+export function mockRandom(name: string, length: number, alphabet: string): string {
     let out = "";
     for (let i = 0; out.length < length; i++) {
         out += alphabet[(name.charCodeAt(i % name.length) + i * 7) % alphabet.length];
@@ -251,13 +257,16 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
                 certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${mockMarker("CSR", args.name)}\n-----END CERTIFICATE REQUEST-----\n`,
             };
         case "command:remote:Command":
-            // Only the kubeconfig read-back's stdout is consumed by the program.
+            // Only the kubeconfig read-back's and the join tokens' stdout are consumed by the program.
             return {
                 ...inputs,
-                // Framed as the read-back script prints it (kubeadm.ts), minus the final newline the provider strips.
+                // Framed as the scripts print them (kubeconfigReadback.ts, kubeadmJoin.ts), minus the final newline the
+                // provider strips.
                 stdout: args.name.endsWith("-kubeconfig")
                     ? `-----BEGIN ZTA KUBECONFIG-----\n${b64(mockAdminConf(args.name))}\n-----END ZTA KUBECONFIG-----`
-                    : "",
+                    : args.name.includes("-join-token-")
+                      ? `-----BEGIN ZTA JOIN TOKEN-----\n${mockJoinToken(args.name)}\n-----END ZTA JOIN TOKEN-----`
+                      : "",
                 stderr: "",
             };
         case "random:index/randomPassword:RandomPassword": {

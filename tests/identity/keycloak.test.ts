@@ -586,38 +586,37 @@ const caPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUY2EtY2E=\n-----E
 const keyPem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKcKeyMaterialSecretW9x\n-----END PRIVATE KEY-----\n";
 const secrets: KeycloakSecrets = {
     serverKeyPem: keyPem,
-    adminUser: "zta-admin",
-    adminPassword: 'Adm1n "pass" $HOME `x`',
     clientSecret: "ClientSecret_0123456789abcdefABCDEF-xyz",
     realmSigningKey: "MIIE" + "RealmKeyMaterial0123456789+/".repeat(50),
 };
 const stdin = renderKeycloakSecrets(secrets);
 const secretValues: Record<string, string> = {
     key: "KcKeyMaterialSecretW9x",
-    adminPassword: secrets.adminPassword,
     clientSecret: secrets.clientSecret,
     realmSigningKey: secrets.realmSigningKey,
     testUserPassword: "TestUserPassword_42",
 };
-const hostInput: KeycloakSetupInput = { hostname: "keycloak.lab", tlsCertPem: certPem, caPem, realm };
+const hostInput: KeycloakSetupInput = { hostname: "keycloak.lab", bindAddress: "10.0.0.2", tlsCertPem: certPem, caPem, realm };
 const script = renderKeycloakSetup(hostInput);
 const issuer = "https://keycloak.lab:8443/realms/zta";
-const discoveryCall = `curl --silent --show-error --cacert <ROOT>/etc/zta-keycloak/ca.crt --resolve keycloak.lab:8443:127.0.0.1 --write-out \\n%{http_code} ${issuer}/.well-known/openid-configuration`;
-const tokenCall = `curl --silent --show-error --cacert <ROOT>/etc/zta-keycloak/ca.crt --resolve keycloak.lab:8443:127.0.0.1 --output /dev/null --write-out %{http_code} --config - ${issuer}/protocol/openid-connect/token`;
+const discoveryCall = `curl --silent --show-error --cacert <ROOT>/etc/zta-keycloak/ca.crt --resolve keycloak.lab:8443:10.0.0.2 --write-out \\n%{http_code} ${issuer}/.well-known/openid-configuration`;
+const tokenCall = `curl --silent --show-error --cacert <ROOT>/etc/zta-keycloak/ca.crt --resolve keycloak.lab:8443:10.0.0.2 --output /dev/null --write-out %{http_code} --config - ${issuer}/protocol/openid-connect/token`;
+const adminConsoleCall =
+    "curl --silent --show-error --cacert <ROOT>/etc/zta-keycloak/ca.crt --resolve keycloak.lab:8443:10.0.0.2 --output /dev/null --write-out %{http_code} https://keycloak.lab:8443/admin/master/console/";
 const dockerPs = "docker ps --all --format {{.Names}}";
 const dockerInspect = 'docker inspect --format {{.State.Running}} {{index .Config.Labels "zta.config-sha256"}} zta-keycloak';
 const chownData = "chown 1000:0 <ROOT>/var/lib/zta-keycloak/data";
 
 function dockerRun(image = keycloakImage): string {
     return [
-        "docker run --detach --name zta-keycloak --restart unless-stopped --publish 8443:8443 --publish 127.0.0.1:9000:9000",
+        "docker run --detach --name zta-keycloak --restart unless-stopped --publish 10.0.0.2:8443:8443 --publish 127.0.0.1:9000:9000",
         "--cap-drop ALL --security-opt no-new-privileges",
         "--volume <ROOT>/var/lib/zta-keycloak/data:/opt/keycloak/data",
         "--volume <ROOT>/etc/zta-keycloak/import:/opt/keycloak/data/import:ro",
         "--volume <ROOT>/etc/zta-keycloak/tls:/opt/keycloak/conf/tls:ro",
         "--env-file <ROOT>/etc/zta-keycloak/keycloak.env",
         `--label zta.config-sha256=<HASH> ${image}`,
-        ...keycloakArgs("https://keycloak.lab:8443"),
+        ...keycloakArgs("https://keycloak.lab:8443", { adminSurface: false }),
     ].join(" ");
 }
 
@@ -634,6 +633,7 @@ const firstRunCalls = [
     dockerRun(),
     discoveryCall,
     tokenCall,
+    adminConsoleCall,
 ];
 
 /**
@@ -695,7 +695,14 @@ function changes(host: StubHost, r: ScriptRun, hash?: string): string[] {
 function expectedHash(host: StubHost, image = keycloakImage): string {
     const sha = (text: string) => createHash("sha256").update(text).digest("hex");
     const files = ["tls/tls.crt", "tls/tls.key", "import/realm.json", "keycloak.env"];
-    const head = [image, "8443", "9000", "/var/lib/zta-keycloak/data", ...keycloakArgs("https://keycloak.lab:8443")];
+    const head = [
+        image,
+        "10.0.0.2",
+        "8443",
+        "9000",
+        "/var/lib/zta-keycloak/data",
+        ...keycloakArgs("https://keycloak.lab:8443", { adminSurface: false }),
+    ];
     return sha(head.map((l) => `${l}\n`).join("") + files.map((f) => `${sha(host.file(`/etc/zta-keycloak/${f}`) ?? "")}  -\n`).join(""));
 }
 
@@ -726,11 +733,9 @@ describe("renderKeycloakSetup: rendering", () => {
             expect(stdin).not.toContain(value);
         }
         const [header, ...rest] = stdin.split("\n");
-        expect(header).toBe("zta-keycloak-secrets-v1");
+        expect(header).toBe("zta-keycloak-secrets-v2");
         expect(rest.map((l) => Buffer.from(l, "base64").toString("utf8"))).toEqual([
             keyPem,
-            secrets.adminUser,
-            secrets.adminPassword,
             secrets.clientSecret,
             secrets.realmSigningKey,
             "",
@@ -743,6 +748,9 @@ describe("renderKeycloakSetup: rendering", () => {
         ["a host in upper case", { hostname: "Keycloak.lab" }, "hostname:"],
         ["a host the realm's issuer does not use", { hostname: "id.lab" }, "hostname: this Keycloak issues tokens as"],
         ["port 0", { port: 0 }, "port:"],
+        ["every interface as bind address", { bindAddress: "0.0.0.0" }, "bindAddress:"],
+        ["loopback as bind address (clusters could not reach it)", { bindAddress: "127.0.0.1" }, "bindAddress:"],
+        ["a name as bind address", { bindAddress: "keycloak.lab" }, "bindAddress:"],
         ["the management port equal to the HTTPS port", { mgmtPort: 8443 }, "mgmtPort:"],
         ["no start attempts", { startAttempts: 0 }, "startAttempts:"],
         ["the latest tag", { image: "quay.io/keycloak/keycloak:latest" }, "image:"],
@@ -768,9 +776,6 @@ describe("renderKeycloakSetup: rendering", () => {
 
     test.each<[string, Partial<KeycloakSecrets>, string]>([
         ["a certificate as key", { serverKeyPem: certPem }, "serverKeyPem:"],
-        ["an admin user with a space", { adminUser: "a b" }, "adminUser:"],
-        ["a short admin password", { adminPassword: "short" }, "adminPassword:"],
-        ["an admin password with a newline", { adminPassword: "long-enough\npassword" }, "adminPassword:"],
         ["a short client secret", { clientSecret: "short" }, "clientSecret:"],
         ["a client secret with a quote", { clientSecret: `${"x".repeat(32)}"` }, "clientSecret:"],
         ["a test user password with a dollar", { testUserPassword: "Password$12345" }, "testUserPassword:"],
@@ -780,7 +785,7 @@ describe("renderKeycloakSetup: rendering", () => {
         try {
             renderKeycloakSecrets(bad);
         } catch (error) {
-            for (const value of [bad.serverKeyPem, bad.adminPassword, bad.clientSecret]) {
+            for (const value of [bad.serverKeyPem, bad.clientSecret]) {
                 expect((error as Error).message).not.toContain(value);
             }
         }
@@ -812,11 +817,23 @@ describe("renderKeycloakSetup: a new Keycloak on the registry's server, run twic
 
     test("the container runs the pinned image with kc.sh start --import-realm, secrets only via --env-file", () => {
         expect(host.readState("containers")).toEqual([`zta-keycloak true ${hash} ${keycloakImage}`]);
-        expect(host.readState("container-command")).toEqual(keycloakArgs("https://keycloak.lab:8443"));
+        expect(host.readState("container-command")).toEqual(keycloakArgs("https://keycloak.lab:8443", { adminSurface: false }));
         expect(host.readState("container-command")).not.toContain("start-dev");
         const docker = first.calls.find((c) => c.name === "docker" && c.argv[0] === "run");
         expect(docker?.argv).toContain("--env-file");
         expect(docker?.argv.filter((a) => a === "-e" || a === "--env" || /KC_BOOTSTRAP|ZTA_/.test(a))).toEqual([]);
+    });
+
+    test("no admin surface: no bootstrap admin in the environment, the admin console and admin API disabled", () => {
+        expect(filesAfterFirst["/etc/zta-keycloak/keycloak.env"].content).not.toContain("KC_BOOTSTRAP_ADMIN");
+        expect(host.readState("container-command")).toContain("--features-disabled=admin,admin-api");
+        expect(lines(host, first.calls)).toContain(adminConsoleCall);
+    });
+
+    test("published on the management address only (the management port on loopback only)", () => {
+        const docker = first.calls.find((c) => c.name === "docker" && c.argv[0] === "run");
+        const argv = docker?.argv ?? [];
+        expect(argv.flatMap((a, i) => (argv[i - 1] === "--publish" ? [a] : []))).toEqual(["10.0.0.2:8443:8443", "127.0.0.1:9000:9000"]);
     });
 
     test("no secret leaks: not in any argv, command environment, stdout or stderr, in either run", () => {
@@ -840,7 +857,7 @@ describe("renderKeycloakSetup: a new Keycloak on the registry's server, run twic
             "/etc/zta-keycloak/tls/tls.key": "640",
         });
         expect(filesAfterFirst["/etc/zta-keycloak/keycloak.env"].content).toBe(
-            `KC_BOOTSTRAP_ADMIN_USERNAME=zta-admin\nKC_BOOTSTRAP_ADMIN_PASSWORD=${secrets.adminPassword}\nZTA_CLIENT_SECRET=${secrets.clientSecret}\nZTA_REALM_SIGNING_KEY=${secrets.realmSigningKey}\n`,
+            `ZTA_CLIENT_SECRET=${secrets.clientSecret}\nZTA_REALM_SIGNING_KEY=${secrets.realmSigningKey}\n`,
         );
         expect(filesAfterFirst["/etc/zta-keycloak/tls/tls.key"].content).toBe(keyPem);
         expect(filesAfterFirst["/etc/zta-keycloak/import/realm.json"].content).toBe(realm.json);
@@ -860,6 +877,7 @@ describe("renderKeycloakSetup: a new Keycloak on the registry's server, run twic
             dockerInspect,
             discoveryCall,
             tokenCall,
+            adminConsoleCall,
         ]);
         expect(second.stdout).toBe("zta: Keycloak: 0 change(s)\n");
         expect(host.files()).toEqual(filesAfterFirst);
@@ -947,7 +965,7 @@ describe("renderKeycloakSetup: the post-start check, against a running Keycloak"
         const r = run(host);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
-        expect(lines(host, r.calls).slice(-8)).toEqual([
+        expect(lines(host, r.calls).slice(-9)).toEqual([
             discoveryCall,
             "sleep 5",
             discoveryCall,
@@ -956,7 +974,18 @@ describe("renderKeycloakSetup: the post-start check, against a running Keycloak"
             "sleep 5",
             discoveryCall,
             tokenCall,
+            adminConsoleCall,
         ]);
+    });
+
+    test("an admin console that answers FAILS the run: the admin features must be disabled", () => {
+        host.setState("keycloak", [login]);
+        const withConsole = renderKeycloakSetup(hostInput).replace("    '--features-disabled=admin,admin-api'\n", "");
+        const r = run(host, withConsole);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toBe(
+            "zta: keycloak: https://keycloak.lab:8443/admin/master/console/ serves the admin console; expected it disabled (--features-disabled=admin,admin-api)\n",
+        );
     });
 
     test("gives up after startAttempts attempts (default 60, 5 s apart) with a clear message", () => {
@@ -1014,13 +1043,18 @@ describe("renderKeycloakSetup: the secret bundle", () => {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     test.each<[string, string, string]>([
         ["no stdin", "", "no header line"],
-        ["another header", stdin.replace("zta-keycloak-secrets-v1", "v0"), "wrong header line"],
-        ["a missing test user password line", `${bundle.slice(0, 6).join("\n")}\n`, "no test user password line"],
+        ["another header", stdin.replace("zta-keycloak-secrets-v2", "v0"), "wrong header line"],
+        [
+            "the previous bundle (with a bootstrap admin)",
+            stdin.replace("zta-keycloak-secrets-v2", "zta-keycloak-secrets-v1"),
+            "wrong header line",
+        ],
+        ["a missing test user password line", `${bundle.slice(0, 4).join("\n")}\n`, "no test user password line"],
         ["extra data", `${stdin}more\n`, "data after the test user password line"],
         ["a key that is not PEM", [bundle[0], b64("hello"), ...bundle.slice(2)].join("\n"), "server key is not a PEM private key"],
         [
             "a short client secret",
-            [...bundle.slice(0, 4), b64("short"), ...bundle.slice(5)].join("\n"),
+            [...bundle.slice(0, 2), b64("short"), ...bundle.slice(3)].join("\n"),
             "client secret is not 32-128 characters of [A-Za-z0-9_-]",
         ],
         [

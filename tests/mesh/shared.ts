@@ -149,7 +149,6 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 const gkeProfile = c.name === "gke" && s.profile !== "nist-2025";
                 const cniGlobal = {
                     ...(gkeProfile ? { platform: "gke" } : {}),
-                    ...(s.stack === "testbed" ? { imagePullSecrets: ["zta-registry"] } : {}),
                 };
                 expect(cni.inputs.values).toEqual(Object.keys(cniGlobal).length > 0 ? { global: cniGlobal } : {});
                 const istiod = cp(c.name, "istiod");
@@ -158,8 +157,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                     meshID: expect.any(String),
                     multiCluster: { clusterName: c.name },
                     network: c.network,
-                    // Bare metal pulls through the private registry's pull secret (tests/platform/baremetal/program.test.ts).
-                    ...(s.stack === "testbed" ? { imagePullSecrets: ["zta-registry"] } : {}),
+                    // No pull secret: the committed stacks pull Istio from the public hub; with istioHub in the
+                    // private registry there is one (tests/platform/baremetal/program.test.ts "registry pull secrets").
                 });
                 expect(istiod.inputs.values.meshConfig).toEqual({
                     trustDomain: expect.any(String),
@@ -319,9 +318,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                         expect(rec.dependsOn(d, dep)).toBe(true);
                     }
                     expect(Recording.providerUrn(d.provider)).toBe(providerOf(c.name).urn);
-                    // The registry pull secret is named on bare metal, where it exists in the namespace.
-                    const pulls = d.inputs.spec.template.spec.imagePullSecrets;
-                    expect(pulls).toEqual(s.stack === "testbed" ? [{ name: "zta-registry" }] : undefined);
+                    // No pull secret: the committed stacks pull the samples (and sidecars) from public registries.
+                    expect(d.inputs.spec.template.spec.imagePullSecrets).toBeUndefined();
                 }
                 // The zero-trust baseline is in place before any sample workload exists.
                 expect(rec.dependsOn(ns, rec.get(`mesh-${c.name}-policy-strict-mtls`))).toBe(true);
@@ -346,9 +344,8 @@ export function describeMesh(title: string, scenario: () => Scenario): void {
                 expect(httpbinAllow?.inputs.spec.rules[0].from[0].source.principals).toEqual([
                     "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
                 ]);
-                if (s.stack === "testbed") {
-                    expect(rec.get(`${prefix}-pull-secret`).inputs.type).toBe("kubernetes.io/dockerconfigjson");
-                }
+                // No registry credential where nothing pulls from the registry (the samples come from public ones).
+                expect(rec.find((r) => r.name === `${prefix}-pull-secret`)).toEqual([]);
             });
         });
 

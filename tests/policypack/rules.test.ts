@@ -1127,6 +1127,38 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
             },
         ],
     },
+    "pull-secrets-used": {
+        violations: [
+            {
+                title: "a pull secret copied into a namespace where nothing pulls (the old every-namespace copy)",
+                objects: plus(pullSecret("observability")),
+                expect: [
+                    /^Secret observability\/zta-registry .*: a registry credential no pod or release in observability of its cluster names in imagePullSecrets/,
+                ],
+            },
+            {
+                title: "a pull secret whose only user is in another cluster",
+                objects: plus({ ...pullSecret("observability"), name: "secret-c2-observability-zta-registry", provider: "c2-provider" }),
+                expect: [/^Secret observability\/zta-registry .*c2-provider.*: a registry credential no pod or release/],
+            },
+            {
+                title: "the pods stopped naming it",
+                objects: withProps("deployment-apps-web", (p) => {
+                    pod(p).imagePullSecrets = [];
+                }).map((o) => {
+                    if (o.name !== "job-apps-verify") {
+                        return o;
+                    }
+                    const job = structuredClone(o);
+                    pod(job.props).imagePullSecrets = [];
+                    return job;
+                }),
+                expect: [
+                    /^Secret apps\/zta-registry .*: a registry credential no pod or release in apps of its cluster names in imagePullSecrets/,
+                ],
+            },
+        ],
+    },
 };
 
 describe("zero-trust policy rules", () => {

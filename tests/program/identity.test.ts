@@ -180,6 +180,16 @@ describe("testbed: Keycloak as a container on server1, after the registry setup,
         expect(setup.deleteBeforeReplace).toBe(true);
     });
 
+    test("Keycloak is published on server1's management address only, without admin user or admin console; no admin output", () => {
+        const create = run.recording.get("identity-server1-setup").inputs.create as string;
+        expect(create).toMatch(/BIND_ADDRESS=\W{0,8}10\.5\.0\.2\W/);
+        expect(create).toContain('--publish "$BIND_ADDRESS:$PORT:8443"');
+        expect(create).toContain("--features-disabled=admin,admin-api");
+        expect(create).not.toContain("KC_BOOTSTRAP_ADMIN");
+        expect(Object.keys(run.outputs.identity as Record<string, unknown>)).not.toContain("keycloakAdmin");
+        expect(run.recording.resources.map((r) => r.name)).not.toContain("identity-admin-password");
+    });
+
     test("every cluster runs all four checks (Keycloak is reachable from both), the token client may reach only server1:8443", () => {
         const rec = run.recording;
         for (const cluster of ["cluster1", "cluster2"]) {

@@ -23,14 +23,14 @@ import {
     curlAuthenticated,
     dockerRun,
     expectedHash,
+    expectedPushHash,
     firstRunCalls,
     input,
     lines,
-    password,
     script,
     secretValues,
     stdin,
-    username,
+    registryLogins,
 } from "../platform/baremetal/registry.shared";
 import { commandLine, FileState, leaksOf, ScriptRun, StubHost } from "../platform/baremetal/stubs";
 import { runProgram } from "../harness/program";
@@ -202,7 +202,7 @@ if (!inTier) {
         });
 
         describe("registry: create, re-run, update, delete; the secret bundle on stdin", () => {
-            const { host, ssh } = realSsh((h) => h.setState("registry", [`login ${username}:${password}`]));
+            const { host, ssh } = realSsh((h) => h.setState("registry", registryLogins));
             const newCert = certPem.replace("c2VydmVy", "bmV3Y2VydA==");
             const updated = renderRegistrySetup({ ...input, serverCertPem: newCert });
             const runs: Record<string, ScriptRun> = {};
@@ -210,6 +210,8 @@ if (!inTier) {
             let local: ScriptRun;
             let hash = "";
             let newHash = "";
+            let pushHash = "";
+            let newPushHash = "";
             beforeAll(() => {
                 const step = (name: string, command: string) => {
                     // The provider's delete sends the stdin stored with the create, so every run gets the bundle.
@@ -218,15 +220,17 @@ if (!inTier) {
                 };
                 step("create", remoteInvocation(script, sshUser));
                 hash = expectedHash(host());
+                pushHash = expectedPushHash(host());
                 step("again", remoteInvocation(script, sshUser));
                 step("update", remoteInvocation(updated, sshUser));
                 newHash = expectedHash(host());
+                newPushHash = expectedPushHash(host());
                 step("update again", remoteInvocation(updated, sshUser));
                 step("delete", remoteInvocation(renderRegistryRemove(), sshUser));
                 step("delete again", remoteInvocation(renderRegistryRemove(), sshUser));
                 // The same script run locally by the stub harness, for the environment comparison.
                 const other = new StubHost();
-                other.setState("registry", [`login ${username}:${password}`]);
+                other.setState("registry", registryLogins);
                 local = other.run(script, { stdin });
                 other.cleanup();
             });
@@ -234,8 +238,8 @@ if (!inTier) {
             test("create: status 0, nothing on stderr, exactly the calls of a first run", () => {
                 const r = runs.create;
                 expect([r.status, r.stderr]).toEqual([0, ""]);
-                expect(lines(host(), r.calls, hash)).toEqual(firstRunCalls);
-                expect(r.stdout).toMatch(/zta: Container registry: 11 change\(s\)\n$/);
+                expect(lines(host(), r.calls, hash, pushHash)).toEqual(firstRunCalls);
+                expect(r.stdout).toMatch(/zta: Container registry: 16 change\(s\)\n$/);
             });
 
             test("the session's environment: sshd's login variables plus SetEnv's PATH and ZTA_ROOT; nothing from the client", () => {
@@ -257,21 +261,33 @@ if (!inTier) {
                 expect(files.again).toEqual(files.create);
             });
 
-            test("a new server certificate: server.crt rewritten, the container recreated once, nothing else", () => {
+            test("a new server certificate: server.crt rewritten, both containers recreated once, nothing else", () => {
                 const r = runs.update;
                 expect([r.status, r.stderr]).toEqual([0, ""]);
-                expect(changes(host(), r, newHash)).toEqual(["docker rm --force zta-registry", dockerRun("<HASH>")]);
-                expect(changedFiles(files.again, files.update)).toEqual(["/etc/zta-registry/config/server.crt"]);
+                expect(changes(host(), r, newHash, newPushHash)).toEqual([
+                    "docker rm --force zta-registry",
+                    dockerRun("<HASH>"),
+                    "docker rm --force zta-registry-push",
+                    dockerRun("<PUSH_HASH>", undefined, undefined, true),
+                ]);
+                expect(changedFiles(files.again, files.update)).toEqual([
+                    "/etc/zta-registry/config/server.crt",
+                    "/etc/zta-registry/push/server.crt",
+                ]);
                 expect(files.update["/etc/zta-registry/config/server.crt"].content).toBe(newCert);
                 expect(newHash).not.toBe(hash);
                 expect(changes(host(), runs["update again"])).toEqual([]);
                 expect(files["update again"]).toEqual(files.update);
             });
 
-            test("delete removes the container and /etc/zta-registry; a second delete does nothing", () => {
+            test("delete removes both containers and /etc/zta-registry; a second delete does nothing", () => {
                 const r = runs.delete;
                 expect([r.status, r.stderr]).toEqual([0, ""]);
-                expect(lines(host(), r.calls)).toEqual(["docker ps --all --format {{.Names}}", "docker rm --force zta-registry"]);
+                expect(lines(host(), r.calls)).toEqual([
+                    "docker ps --all --format {{.Names}}",
+                    "docker rm --force zta-registry",
+                    "docker rm --force zta-registry-push",
+                ]);
                 expect(Object.keys(files.delete)).toEqual([]);
                 const again = runs["delete again"];
                 expect([again.status, again.stdout]).toEqual([0, "zta: Container registry removal: 0 change(s)\n"]);
@@ -362,7 +378,7 @@ if (!inTier) {
 
         describe("a failing command", () => {
             const prepare = (h: StubHost) => {
-                h.setState("registry", [`login ${username}:${password}`]);
+                h.setState("registry", registryLogins);
                 h.failOn(curlAuthenticated.split("<ROOT>").join(h.root));
             };
             const { ssh } = realSsh(prepare);
@@ -370,7 +386,7 @@ if (!inTier) {
             test("exit status and stderr come back as the script produced them (what the provider reports as a failed create)", () => {
                 const r = ssh().exec(remoteInvocation(script, sshUser), { stdin });
                 expect(r.status).toBe(1);
-                expect(r.stderr).toContain("zta: registry: the authenticated request to https://registry.lab:5000/v2/ failed\n");
+                expect(r.stderr).toContain("zta: registry: https://registry.lab:5000/v2/ with the pull login failed\n");
                 expect(r.stdout).not.toContain("Container registry:");
                 const other = new StubHost();
                 prepare(other);

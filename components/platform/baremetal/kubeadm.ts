@@ -13,6 +13,13 @@
  *   so the next run refuses to treat the leftovers as a cluster.
  * - Only the kubeconfig read script prints the admin kubeconfig (its stdout becomes a Pulumi secret); kubeadm's output
  *   goes through a filter that redacts bootstrap tokens and certificate keys.
+ * - Secrets are encrypted at rest in etcd (the mesh's `cacerts` intermediate keys live in Secrets): an
+ *   EncryptionConfiguration with a secretbox key (XSalsa20-Poly1305; aescbc is no longer recommended upstream)
+ *   generated ON the control plane before kubeadm init, only when absent (a re-run never changes it), 0600 root in a
+ *   0700 directory, never in argv, logs or Pulumi state. Destroy (kubeadm reset) removes it with the cluster.
+ * - An API audit policy (`renderAuditPolicy`): Secrets, ConfigMaps, token reviews and token requests at Metadata (no
+ *   bodies: they would log the very secrets), writes to RBAC and to the mesh's security policy at RequestResponse,
+ *   everything else at Metadata; the log rotates (size, age, backups).
  * - A worker joins once, with a bootstrap token that reaches the join script on stdin only and lives on disk (0600)
  *   only while kubeadm join runs. Like init, a changed join configuration after the join fails the run.
  */
@@ -67,6 +74,15 @@ export const joinSecretsHeader = "zta-kubeadm-join-secrets-v1";
 /** The group kubeadm init binds the node bootstrap RBAC to (CSR creation and auto-approval, node lookup). */
 export const bootstrapTokenGroup = "system:bootstrappers:kubeadm:default-node-token";
 export const kubeadmApiVersion = "kubeadm.k8s.io/v1beta4";
+/** The API server's own configuration files (mounted read-only into its static pod); mode 700. */
+export const apiServerConfigDir = "/etc/kubernetes/zta";
+/** EncryptionConfiguration for Secrets, with the key; mode 600; made on the control plane, never rendered here. */
+export const encryptionConfigPath = `${apiServerConfigDir}/encryption-config.yaml`;
+export const auditPolicyPath = `${apiServerConfigDir}/audit-policy.yaml`;
+export const auditLogDir = "/var/log/kubernetes/audit";
+export const auditLogPath = `${auditLogDir}/audit.log`;
+/** Audit log rotation: MB per file, days kept, files kept. */
+export const auditLogRotation = { maxSizeMb: 100, maxAgeDays: 30, maxBackups: 10 } as const;
 export const initPending = "kubeadm-init";
 export const joinPending = "kubeadm-join";
 
@@ -122,6 +138,42 @@ function validate(input: KubeadmInput): void {
     });
 }
 
+/**
+ * The API audit policy. Rules match in order: nothing for health probes; Metadata (who, what, when — never a body)
+ * for Secrets, ConfigMaps, token reviews/requests and bootstrap/certificate traffic, whose bodies carry credentials;
+ * RequestResponse for changes to RBAC and to the mesh's and the network's security policy; Metadata for the rest.
+ */
+export function renderAuditPolicy(): string {
+    const policy = {
+        apiVersion: "audit.k8s.io/v1",
+        kind: "Policy",
+        omitStages: ["RequestReceived"],
+        rules: [
+            { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
+            {
+                level: "Metadata",
+                resources: [
+                    { group: "", resources: ["secrets", "configmaps", "serviceaccounts/token"] },
+                    { group: "authentication.k8s.io", resources: ["tokenreviews"] },
+                    { group: "certificates.k8s.io", resources: ["certificatesigningrequests"] },
+                ],
+            },
+            {
+                level: "RequestResponse",
+                verbs: ["create", "update", "patch", "delete", "deletecollection"],
+                resources: [
+                    { group: "rbac.authorization.k8s.io" },
+                    { group: "networking.k8s.io", resources: ["networkpolicies"] },
+                    { group: "security.istio.io" },
+                    { group: "admissionregistration.k8s.io" },
+                ],
+            },
+            { level: "Metadata" },
+        ],
+    };
+    return `# Managed by zta-testbed.\n${stringify(policy)}`;
+}
+
 /** The kubeadm configuration: InitConfiguration and ClusterConfiguration (two YAML documents). */
 export function renderKubeadmConfig(input: KubeadmInput): string {
     validate(input);
@@ -146,10 +198,42 @@ export function renderKubeadmConfig(input: KubeadmInput): string {
         kubernetesVersion: input.kubernetesVersion,
         controlPlaneEndpoint: `${input.advertiseAddress}:${apiServerPort}`,
         networking: { podSubnet: input.podSubnet, serviceSubnet: input.serviceSubnet },
-        apiServer: { certSANs: sans },
+        apiServer: {
+            certSANs: sans,
+            // v1beta4 extra arguments are a list of name/value pairs.
+            extraArgs: [
+                { name: "encryption-provider-config", value: encryptionConfigPath },
+                { name: "audit-policy-file", value: auditPolicyPath },
+                { name: "audit-log-path", value: auditLogPath },
+                { name: "audit-log-maxsize", value: String(auditLogRotation.maxSizeMb) },
+                { name: "audit-log-maxage", value: String(auditLogRotation.maxAgeDays) },
+                { name: "audit-log-maxbackup", value: String(auditLogRotation.maxBackups) },
+            ],
+            extraVolumes: [
+                { name: "zta-config", hostPath: apiServerConfigDir, mountPath: apiServerConfigDir, readOnly: true, pathType: "Directory" },
+                { name: "zta-audit-log", hostPath: auditLogDir, mountPath: auditLogDir, readOnly: false, pathType: "Directory" },
+            ],
+        },
     };
     return `# Managed by zta-testbed; a change needs the cluster destroyed and recreated.\n${stringify(init)}---\n${stringify(cluster)}`;
 }
+
+/**
+ * The EncryptionConfiguration as the init script writes it, `$encryption_key` expanded by bash (double-quoted text;
+ * nothing else in it expands). Secrets are written with secretbox; `identity` last reads what was stored before.
+ */
+const encryptionConfigTemplate = `# Managed by zta-testbed: the key Secrets are encrypted with in etcd. Losing it loses every Secret.
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources:
+      - secrets
+    providers:
+      - secretbox:
+          keys:
+            - name: zta-key-1
+              secret: $encryption_key
+      - identity: {}`;
 
 /**
  * Filter for kubeadm's combined output: bootstrap tokens and certificate keys (and CA hashes, same shape) are
@@ -181,7 +265,8 @@ done
 /** The init script: config file, `kubeadm init` once, readiness gate, no control-plane taint. */
 export function renderKubeadmInit(input: KubeadmInput): string {
     const config = renderKubeadmConfig(input);
-    if (config.split("\n").includes("ZTA_EOF")) {
+    const auditPolicy = renderAuditPolicy();
+    if (config.split("\n").includes("ZTA_EOF") || auditPolicy.split("\n").includes("ZTA_EOF")) {
         throw new Error('kubeadm config must not contain a line "ZTA_EOF"');
     }
     const kubectl = `kubectl --kubeconfig "$ROOT$ADMIN_CONF"`;
@@ -190,8 +275,15 @@ export function renderKubeadmInit(input: KubeadmInput): string {
     sections.push(`CONFIG=${shellQuote(kubeadmConfigPath)}
 ADMIN_CONF=${shellQuote(adminKubeconfig)}
 NODE_NAME=${shellQuote(input.hostname)}
+CONFIG_DIR=${shellQuote(apiServerConfigDir)}
+ENCRYPTION_CONFIG=${shellQuote(encryptionConfigPath)}
+AUDIT_POLICY=${shellQuote(auditPolicyPath)}
+AUDIT_LOG_DIR=${shellQuote(auditLogDir)}
 config="$(cat <<'ZTA_EOF'
 ${config}ZTA_EOF
+)"
+audit_policy="$(cat <<'ZTA_EOF'
+${auditPolicy}ZTA_EOF
 )"
 `);
 
@@ -201,10 +293,42 @@ if [[ -e "$ROOT$ADMIN_CONF" ]]; then
     if is_pending ${initPending}; then
         die "kubeadm: a previous kubeadm init did not complete; run the kubeadm reset (destroy) script, then this one again"
     fi
-    if ! cmp -s -- "$ROOT$CONFIG" - <<<"$config"; then
-        die "kubeadm: the cluster configuration changed (or $CONFIG is missing) after kubeadm init; kubeadm cannot change an initialized cluster: destroy the cluster (kubeadm reset script) and recreate it"
+    if ! cmp -s -- "$ROOT$CONFIG" - <<<"$config" || ! cmp -s -- "$ROOT$AUDIT_POLICY" - <<<"$audit_policy"; then
+        die "kubeadm: the cluster configuration changed (or $CONFIG or $AUDIT_POLICY is missing) after kubeadm init; kubeadm cannot change an initialized cluster: destroy the cluster (kubeadm reset script) and recreate it"
+    fi
+    # Without its key the API server cannot read a single Secret: never make a new one for an existing cluster.
+    if [[ ! -f "$ROOT$ENCRYPTION_CONFIG" ]]; then
+        die "kubeadm: $ENCRYPTION_CONFIG (the key Secrets are encrypted with) is missing from an initialized cluster; restore it from a backup, or destroy the cluster (kubeadm reset script) and recreate it"
+    fi
+    encryption_mode="$(stat -c %a -- "$ROOT$ENCRYPTION_CONFIG")"
+    if [[ "$encryption_mode" != 600 ]]; then
+        chmod 600 "$ROOT$ENCRYPTION_CONFIG"
+        changed "set $ENCRYPTION_CONFIG back to mode 600"
     fi
 else
+    # The API server's configuration: a directory only root can enter, the audit policy, and the encryption key.
+    for dir in "$CONFIG_DIR" "$AUDIT_LOG_DIR"; do
+        if [[ ! -d "$ROOT$dir" ]]; then
+            mkdir -p -- "$ROOT$dir"
+            chmod 700 "$ROOT$dir"
+            changed "created $dir (mode 700)"
+        else
+            dir_mode="$(stat -c %a -- "$ROOT$dir")"
+            if [[ "$dir_mode" != 700 ]]; then
+                chmod 700 "$ROOT$dir"
+                changed "set $dir to mode 700"
+            fi
+        fi
+    done
+    write_file "$AUDIT_POLICY" 600 <<<"$audit_policy" || true
+    # The key: 32 random bytes made here, only when there is none (a run that died before kubeadm init left one:
+    # kept). It goes from /dev/urandom through a shell variable into a 0600 file: never an argument, never printed.
+    if [[ ! -f "$ROOT$ENCRYPTION_CONFIG" ]]; then
+        encryption_key="$(head -c 32 /dev/urandom | base64 -w 0)"
+        [[ \${#encryption_key} == 44 ]] || die "kubeadm: could not read 32 random bytes for the encryption key"
+        write_file "$ENCRYPTION_CONFIG" 600 <<<"${encryptionConfigTemplate}" || true
+        unset encryption_key
+    fi
     # Mode 600 like kubeadm's own files (the configuration holds no secret: kubeadm generates the bootstrap token).
     write_file "$CONFIG" 600 <<<"$config" || true
     mark_pending ${initPending}
@@ -250,6 +374,8 @@ fi
 export function renderKubeadmReset(): string {
     const resetRemoves = [
         kubeadmConfigPath,
+        // The encryption key of the cluster's Secrets: worthless once etcd is gone, and a secret.
+        apiServerConfigDir,
         kubeadmJoinRecordPath,
         kubeadmJoinConfigPath,
         `${pendingDir}/${initPending}`,

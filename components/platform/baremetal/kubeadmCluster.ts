@@ -1,7 +1,6 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { ClusterConfig, HelmConfig, KubeadmClusterConfig } from "../../config/model";
 import { metallbPoolName } from "../../config/loadBalancerAddresses";
 import { ChartSource, helmChartSource, helmRelease } from "../../core/helm";
@@ -10,7 +9,7 @@ import { ClusterHandle } from "../handle";
 import { cniPlugin } from "../../core/cni";
 import { renderApplyGate } from "./gate";
 import { apiServerPort, renderKubeadmInit, renderKubeadmReset } from "./kubeadm";
-import { bootstrapTokenSecret, renderJoinSecrets, renderKubeadmJoin } from "./kubeadmJoin";
+import { joinTokenFromOutput, renderJoinSecrets, renderJoinTokenCreate, renderKubeadmJoin } from "./kubeadmJoin";
 import { discoveryHashFromKubeconfig, kubeconfigFromReadback, renderKubeconfigRead } from "./kubeconfigReadback";
 import {
     ipAddressPoolManifest,
@@ -45,7 +44,8 @@ function apiServerHost(url: string): string {
 /**
  * One kubeadm cluster on bare metal, in dependency order:
  * node prerequisites (registry trust first) → kubeadm init → admin kubeconfig read back behind the readiness gate
- * (a secret, feeding this cluster's provider) → workers joined with a secret bootstrap token → the CNI
+ * (a secret, feeding this cluster's provider) → workers joined, each with a bootstrap token made for it on the control
+ * plane that expires within the hour → the CNI
  * (`clusters[i].cni`, Cilium by default; before anything with pods) → MetalLB → webhook gate → IPAddressPool + L2Advertisement. The handle's `ready` holds the
  * last steps, so the mesh starts only on a networked cluster that can hand out LoadBalancer addresses.
  */
@@ -126,28 +126,25 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
         const joins: pulumi.Resource[] = [];
         if (args.workers.length > 0) {
-            const tokenId = new random.RandomString(`${name}-token-id`, { length: 6, upper: false, special: false }, { parent: this });
-            // RandomPassword, not RandomString: its result is a secret in state (RandomString's is plain text).
-            const tokenSecret = new random.RandomPassword(
-                `${name}-token-secret`,
-                { length: 16, upper: false, special: false },
-                { parent: this },
-            );
-            const bootstrap = pulumi.all([tokenId.result, tokenSecret.result]).apply(([id, s]) => bootstrapTokenSecret(id, s));
-            const tokenObject = new k8s.core.v1.Secret(
-                `${name}-bootstrap-token`,
-                {
-                    metadata: { name: bootstrap.name, namespace: "kube-system" },
-                    type: bootstrap.type,
-                    stringData: pulumi.secret(bootstrap.stringData),
-                },
-                child(),
-            );
-            const token = pulumi.secret(pulumi.interpolate`${tokenId.result}.${tokenSecret.result}`);
             // The CA hash is public (it pins the cluster CA for the joining node), derived from the secret kubeconfig.
             const caCertHash = pulumi.unsecret(kubeconfig.apply(discoveryHashFromKubeconfig));
             args.workers.forEach((worker) => {
                 const workerPrereqs = prereqs(worker);
+                // A token per join, made on the control plane once the worker is ready to join, expiring within the
+                // hour (kubeadm token create --ttl): no join credential outlives its use for long. Its stdout (the
+                // framed token) is a secret; a re-run makes a new token and the old one expires on its own.
+                const tokenRun = remoteScript(
+                    // Named by the host it runs on (the control plane), like every host-bound command.
+                    `${name}-${cpHost.name}-join-token-${worker.config.name}`,
+                    {
+                        connection: cp.connection,
+                        sshUser: cp.sshUser,
+                        script: renderJoinTokenCreate(worker.config.hostname),
+                        secretStdout: true,
+                    },
+                    { parent: this, dependsOn: [kubeconfigRead, workerPrereqs] },
+                );
+                const token = pulumi.secret(tokenRun.stdout.apply(joinTokenFromOutput));
                 joins.push(
                     remoteScript(
                         `${name}-${worker.config.name}-join`,
@@ -165,7 +162,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                             destroy: renderKubeadmReset(),
                             stdin: token.apply(renderJoinSecrets),
                         },
-                        { parent: this, dependsOn: [workerPrereqs, tokenObject] },
+                        { parent: this, dependsOn: [workerPrereqs, tokenRun] },
                     ),
                 );
             });

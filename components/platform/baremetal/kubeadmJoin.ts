@@ -1,14 +1,17 @@
 /**
- * Worker joins: the bootstrap token Secret, the JoinConfiguration, the join script's stdin and the join script.
- * A worker joins once, with a bootstrap token that reaches the join script on stdin only and lives on disk (0600)
- * only while kubeadm join runs. Like init, a changed join configuration after the join fails the run. Destroy:
+ * Worker joins: the control-plane script that makes a short-lived bootstrap token for one join, the
+ * JoinConfiguration, the join script's stdin and the join script. A worker joins once, with a bootstrap token that
+ * expires an hour after it was made, reaches the join script on stdin only and lives on disk (0600) only while
+ * kubeadm join runs. Like init, a changed join configuration after the join fails the run. Destroy:
  * kubeadm.ts's reset script.
  */
 import { Scalar, stringify } from "yaml";
 import { isDnsSubdomain, isIPv4, parseHostPort } from "../../core/net";
 import {
+    adminKubeconfig,
     bootstrapTokenGroup,
     criSocket,
+    initPending,
     joinPending,
     joinSecretsHeader,
     kubeadmApiVersion,
@@ -23,41 +26,49 @@ import { readBundleStep, renderBundle, renderScript, shellQuote } from "./script
 const tokenPlaceholder = "ZTA_TOKEN_FROM_STDIN";
 const tokenPattern = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 
-/** A bootstrap token's Secret in kube-system, as `bootstrapTokenSecret` returns it. */
-export interface BootstrapTokenSecret {
-    readonly name: string;
-    /** Always kube-system: the API server's bootstrap token authenticator reads only there. */
-    readonly namespace: string;
-    readonly type: string;
-    readonly stringData: Record<string, string>;
-}
+/** How long a join token lives: it is made on the control plane right before the join that uses it. */
+export const joinTokenTtl = "1h0m0s";
+export const joinTokenBegin = "-----BEGIN ZTA JOIN TOKEN-----";
+export const joinTokenEnd = "-----END ZTA JOIN TOKEN-----";
 
 /**
- * The kube-system Secret `bootstrap-token-<id>` that lets a worker join (authentication as the kubeadm node group,
- * and signing of the cluster-info ConfigMap that join's discovery verifies). Create it through the Kubernetes
- * provider. It has no expiration: it lives as long as the Pulumi resource (an expired token would be deleted by the
- * token cleaner behind Pulumi's back). Errors never echo either argument: a swapped or joined token would leak.
+ * The control-plane script that makes ONE bootstrap token for the join of `worker` and prints it, framed, as its only
+ * stdout (make that stdout a Pulumi secret): `kubeadm token create` with a TTL (`joinTokenTtl`), so a token outlives
+ * its join by at most that long and the token cleaner then deletes it. The token is made on the host (never in argv,
+ * never printed to logs); a re-run (a changed script) makes a new one, and the old one expires on its own.
  */
-export function bootstrapTokenSecret(tokenId: string, tokenSecret: string): BootstrapTokenSecret {
-    if (!/^[a-z0-9]{6}$/.test(tokenId)) {
-        throw new Error("tokenId: expected 6 characters of [a-z0-9]");
+export function renderJoinTokenCreate(worker: string): string {
+    if (!isDnsSubdomain(worker)) {
+        throw new Error(`worker: expected a lowercase host name like "server4", got ${JSON.stringify(worker)}`);
     }
-    if (!/^[a-z0-9]{16}$/.test(tokenSecret)) {
-        throw new Error("tokenSecret: expected 16 characters of [a-z0-9]");
+    const sections: string[] = [];
+    sections.push(`# stdout carries the framed token only (it becomes a secret output): everything else goes to stderr.
+exec 3>&1 1>&2
+ADMIN_CONF=${shellQuote(adminKubeconfig)}
+if [[ ! -f "$ROOT$ADMIN_CONF" ]]; then
+    die "kubeadm: $ADMIN_CONF does not exist; run the kubeadm init script first"
+fi
+if is_pending ${initPending}; then
+    die "kubeadm: a previous kubeadm init did not complete; run the kubeadm reset (destroy) script, then the init script"
+fi
+`);
+    sections.push(`# A token for this join only, expiring after ${joinTokenTtl}; kubeadm prints nothing but the token on stdout.
+token="$(kubeadm token create --kubeconfig "$ROOT$ADMIN_CONF" --ttl ${joinTokenTtl} --usages signing,authentication --groups ${bootstrapTokenGroup} --description ${shellQuote(`zta-testbed: join of ${worker}`)})"
+[[ "$token" =~ ^[a-z0-9]{6}\\.[a-z0-9]{16}$ ]] || die "kubeadm: kubeadm token create did not print one bootstrap token"
+changed "created a join token for ${worker} (expires after ${joinTokenTtl})"
+printf '%s\n' ${shellQuote(joinTokenBegin)} "$token" ${shellQuote(joinTokenEnd)} >&3
+`);
+    return renderScript("kubeadm join token", sections);
+}
+
+/** The token from the token script's stdout (framed). Throws without echoing stdout (it holds the token). */
+export function joinTokenFromOutput(stdout: string): string {
+    const lines = stdout.split(/\r?\n/);
+    const begin = lines.indexOf(joinTokenBegin);
+    if (begin < 0 || lines[begin + 2] !== joinTokenEnd || !tokenPattern.test(lines[begin + 1] ?? "")) {
+        throw new Error("join token: stdout does not hold one framed bootstrap token (the script's output was cut or altered)");
     }
-    return {
-        name: `bootstrap-token-${tokenId}`,
-        namespace: "kube-system",
-        type: "bootstrap.kubernetes.io/token",
-        stringData: {
-            "token-id": tokenId,
-            "token-secret": tokenSecret,
-            "usage-bootstrap-authentication": "true",
-            "usage-bootstrap-signing": "true",
-            "auth-extra-groups": bootstrapTokenGroup,
-            description: "zta-testbed: lets worker nodes join (kubeadm join)",
-        },
-    };
+    return lines[begin + 1];
 }
 
 export interface KubeadmJoinInput {

@@ -4,18 +4,31 @@
  * random http.secret. Renderers are pure (the htpasswd line apart: its salt is random); tests/platform/baremetal runs the
  * script against stubs.
  *
- * Secrets never reach the script text: the server key, the htpasswd line, the http secret and the login the
- * post-start check uses travel on the script's stdin as the bundle `renderRegistrySecrets` renders, and end up in
- * 0600 files (or, for the login, only on curl's stdin).
+ * Secrets never reach the script text: the server key, the htpasswd lines, the http secret and the logins the
+ * post-start checks use travel on the script's stdin as the bundle `renderRegistrySecrets` renders, and end up in
+ * 0600 files (or, for the logins, only on curl's stdin).
+ *
+ * Pull and push are separate instances over one storage, because distribution's htpasswd auth grants every user
+ * everything: the cluster-facing registry (`zta-registry`, on the management address) is read-only
+ * (`storage.maintenance.readonly`), so the credential every node and pull Secret holds cannot push; pushes go to
+ * `zta-registry-push`, published on 127.0.0.1 only (reached on server1 or through an SSH tunnel), with its own login
+ * that never leaves server1 but as a secret stack output. Both containers run without capabilities, with a read-only
+ * root file system and no privilege escalation, published on one address each (Docker's published ports bypass the
+ * host firewall).
  */
 import bcrypt from "bcryptjs";
 import { containerStateStep, ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
-import { isDnsName, parseTaggedImage } from "../../core/net";
+import { isDnsName, isIPv4, parseTaggedImage } from "../../core/net";
 import { show } from "../../core/validate";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
     readonly advertisedHost: string;
+    /**
+     * The host address the port is published on: the registry host's management address. Docker-published ports
+     * bypass the host firewall, so publishing on every interface would expose the registry on all networks.
+     */
+    readonly bindAddress: string;
     /** TCP port, published on the host and listened on in the container. Default 5000. */
     readonly port?: number;
     /** Registry image pinned by tag (optionally also by digest), e.g. "registry:2.8.3"; never "latest". */
@@ -38,15 +51,27 @@ export interface RegistrySecrets {
     readonly htpasswd: string;
     /** distribution's http.secret (REGISTRY_HTTP_SECRET): 32+ characters of [A-Za-z0-9+/=_-]. */
     readonly httpSecret: string;
-    /** The login the post-start check uses (must be the htpasswd user) and its password. */
+    /** The pull login the post-start check uses (must be the htpasswd user) and its password. */
     readonly username: string;
     readonly password: string;
+    /** The push instance's htpasswd line (`renderRegistryHtpasswd`), for a user other than `username`. */
+    readonly pushHtpasswd: string;
+    /** The push login (the push htpasswd user) and its password. */
+    readonly pushUsername: string;
+    readonly pushPassword: string;
 }
 
+/** The cluster-facing, read-only registry. */
 export const registryContainer = "zta-registry";
+/** The push registry: read-write, published on 127.0.0.1 only. */
+export const registryPushContainer = "zta-registry-push";
+/** Where the push registry is published (with the registry's port). */
+export const registryPushAddress = "127.0.0.1";
 export const registryConfigDir = "/etc/zta-registry";
-/** Mounted read-only into the container as /etc/docker/registry: config.yml, server.crt, server.key, htpasswd. */
+/** Mounted read-only into the pull container as /etc/docker/registry: config.yml, server.crt, server.key, htpasswd. */
 export const registryMountedDir = `${registryConfigDir}/config`;
+/** The same files for the push container (its own config.yml and htpasswd). */
+export const registryPushMountedDir = `${registryConfigDir}/push`;
 /** `REGISTRY_HTTP_SECRET=...`, mode 600, given to `docker run --env-file` (not mounted into the container). */
 export const registryEnvFile = `${registryConfigDir}/registry.env`;
 /** The CA for the post-start check. */
@@ -54,7 +79,7 @@ export const registryCaFile = `${registryConfigDir}/ca.crt`;
 export const defaultRegistryDataDir = "/var/lib/zta-registry/data";
 export const configHashLabel = "zta.config-sha256";
 /** First line of the stdin bundle. */
-export const secretsHeader = "zta-registry-secrets-v1";
+export const secretsHeader = "zta-registry-secrets-v2";
 
 const inContainer = "/etc/docker/registry";
 const pemCertificates = /^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n*)+$/;
@@ -69,6 +94,9 @@ function normalizePem(pem: string): string {
 function validate(input: RegistrySetupInput): { port: number; dataDir: string; realm: string } {
     if (!isDnsName(input.advertisedHost)) {
         throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got ${show(input.advertisedHost)}`);
+    }
+    if (!isIPv4(input.bindAddress) || input.bindAddress.startsWith("0.")) {
+        throw new Error(`bindAddress: expected the host's management IPv4 address like "10.5.0.2", got ${show(input.bindAddress)}`);
     }
     const port = input.port ?? 5000;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -124,7 +152,8 @@ export function renderRegistryHtpasswd(user: string, password: string, saltRound
 
 /**
  * The registry script's stdin: the header line, then base64 of the server key, the htpasswd line, the http
- * secret and `username:password`, one per line. Errors name the field, never its value.
+ * secret, `username:password`, the push htpasswd line and `pushUsername:pushPassword`, one per line. Errors name
+ * the field, never its value.
  */
 export function renderRegistrySecrets(secrets: RegistrySecrets): string {
     const key = secrets.serverKeyPem.replace(/\r/g, "").trim();
@@ -148,25 +177,55 @@ export function renderRegistrySecrets(secrets: RegistrySecrets): string {
     if (secrets.password.length === 0 || /[\u0000-\u001f\u007f]/.test(secrets.password)) {
         throw new Error("password: expected a non-empty password without control characters");
     }
+    const pushHtpasswd = htpasswdPattern.exec(secrets.pushHtpasswd.trim());
+    if (!pushHtpasswd) {
+        throw new Error("pushHtpasswd: expected one line user:$2b$... (renderRegistryHtpasswd)");
+    }
+    if (!usernamePattern.test(secrets.pushUsername)) {
+        throw new Error(`pushUsername: expected 1-64 characters of [A-Za-z0-9._-], got "${secrets.pushUsername}"`);
+    }
+    if (pushHtpasswd[1] !== secrets.pushUsername) {
+        throw new Error(`pushUsername: "${secrets.pushUsername}" is not the user of the push htpasswd line`);
+    }
+    if (secrets.pushUsername === secrets.username) {
+        throw new Error(`pushUsername: must differ from the pull user "${secrets.username}"`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (secrets.pushPassword.length === 0 || /[\u0000-\u001f\u007f]/.test(secrets.pushPassword)) {
+        throw new Error("pushPassword: expected a non-empty password without control characters");
+    }
     return renderBundle(secretsHeader, [
         `${key}\n`,
         `${secrets.htpasswd.trim()}\n`,
         secrets.httpSecret,
         `${secrets.username}:${secrets.password}`,
+        `${secrets.pushHtpasswd.trim()}\n`,
+        `${secrets.pushUsername}:${secrets.pushPassword}`,
     ]);
 }
 
-/** distribution's config.yml (the http secret comes from REGISTRY_HTTP_SECRET, not from this file). */
-export function registryConfig(port: number, realm: string): string {
+/**
+ * distribution's config.yml (the http secret comes from REGISTRY_HTTP_SECRET, not from this file). `readOnly`: the
+ * pull instance; every write (blob upload, manifest put, delete) answers 405 whoever asks.
+ */
+export function registryConfig(port: number, realm: string, readOnly: boolean): string {
     return `# Managed by zta-testbed; local edits are overwritten.
 version: 0.1
 log:
   fields:
-    service: registry
+    service: ${readOnly ? "registry" : "registry-push"}
 storage:
   filesystem:
     rootdirectory: /var/lib/registry
-http:
+${
+    readOnly
+        ? `  # The cluster-facing instance serves pulls only: its login (every node's pull Secret) cannot push.
+  maintenance:
+    readonly:
+      enabled: true
+`
+        : ""
+}http:
   addr: :${port}
   # http.secret: REGISTRY_HTTP_SECRET, from a root-only env file.
   tls:
@@ -182,6 +241,46 @@ auth:
 `;
 }
 
+/**
+ * Bash that (re)creates the container `name` when missing, stopped, or when its image, address, port, storage, run
+ * options or any file it reads changed: the label carries a hash of all of them (hashes of the files, not content).
+ * `publishAddress` is a bash word (a quoted variable or a literal address).
+ */
+function containerStep(name: string, mountedDir: string, publishAddress: string, what: string): string {
+    const files = ["config.yml", "server.crt", "server.key", "htpasswd"].map((f) => `"$ROOT"${shellQuote(`${mountedDir}/${f}`)}`);
+    return `# The ${what} container.
+config_hash="$({
+    printf '%s\\n' "$IMAGE" ${publishAddress} "$PORT" "$DATA_DIR" "\${RUN_OPTIONS[@]}"
+    for file in ${files.join(" ")} "$ROOT"${shellQuote(registryEnvFile)}; do
+        sha256sum <"$file"
+    done
+} | sha256sum)"
+config_hash="\${config_hash%% *}"
+${containerStateStep(name, configHashLabel)}if [[ "$current" != "true $config_hash" ]]; then
+    if [[ -n "$current" ]]; then
+        docker rm --force ${name} >/dev/null
+        changed "removed the outdated ${what} container"
+    fi
+    docker run --detach --name ${name} --restart unless-stopped "\${RUN_OPTIONS[@]}" \\
+        --publish ${publishAddress}:"$PORT:$PORT" \\
+        --volume "$ROOT$DATA_DIR:/var/lib/registry" \\
+        --volume "$ROOT"${shellQuote(`${mountedDir}:${inContainer}:ro`)} \\
+        --env-file "$ROOT"${shellQuote(registryEnvFile)} \\
+        --label "${configHashLabel}=$config_hash" \\
+        "$IMAGE" >/dev/null
+    changed "started the ${what} container ($IMAGE)"
+fi
+`;
+}
+
+/** The registry container's hardening, in `docker run` order (also hashed into the container's label). */
+export const registryRunOptions: readonly string[] = [
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+    "--read-only",
+    "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=64m",
+];
+
 /** Renders the registry setup script; throws an Error naming the offending field on invalid input. */
 export function renderRegistrySetup(input: RegistrySetupInput): string {
     const { port, dataDir, realm } = validate(input);
@@ -189,9 +288,13 @@ export function renderRegistrySetup(input: RegistrySetupInput): string {
     const sections: string[] = [];
 
     sections.push(`IMAGE=${shellQuote(input.image)}
+BIND_ADDRESS=${shellQuote(input.bindAddress)}
 PORT=${port}
 DATA_DIR=${shellQuote(dataDir)}
 REGISTRY_URL=${shellQuote(url)}
+PUSH_URL=${shellQuote(`https://${registryPushAddress}:${port}/v2/`)}
+# Where the post-start check tries to push with the pull login (an upload the read-only registry must refuse).
+PUSH_PROBE_URL=${shellQuote(`${url}zta-push-probe/blobs/uploads/`)}
 export DEBIAN_FRONTEND=noninteractive
 `);
 
@@ -200,10 +303,15 @@ export DEBIAN_FRONTEND=noninteractive
         { variable: "htpasswd", label: "htpasswd" },
         { variable: "http_secret", label: "http secret" },
         { variable: "login", label: "login" },
+        { variable: "push_htpasswd", label: "push htpasswd" },
+        { variable: "push_login", label: "push login" },
     ])}[[ "$server_key" == "-----BEGIN "*"PRIVATE KEY-----"* ]] || bundle_error "server key is not a PEM private key"
 [[ "$htpasswd" == *:"\\$2"[aby]"\\$"* && "$htpasswd" != *$'\\n'* ]] || bundle_error "htpasswd is not one bcrypt line"
 [[ "$http_secret" =~ ^[A-Za-z0-9+/=_-]{32,}$ ]] || bundle_error "http secret is not 32+ characters of [A-Za-z0-9+/=_-]"
 [[ "$login" == ?*:?* && "$login" != *[[:cntrl:]]* ]] || bundle_error "login is not user:password"
+[[ "$push_htpasswd" == *:"\\$2"[aby]"\\$"* && "$push_htpasswd" != *$'\\n'* ]] || bundle_error "push htpasswd is not one bcrypt line"
+[[ "$push_login" == ?*:?* && "$push_login" != *[[:cntrl:]]* ]] || bundle_error "push login is not user:password"
+[[ "\${push_login%%:*}" != "\${login%%:*}" ]] || bundle_error "the push login is the pull login"
 `);
 
     sections.push(`# Docker Engine from the distribution's packages, unless one is installed already (docker-ce would conflict).
@@ -233,77 +341,86 @@ if [[ ! -d "$ROOT$DATA_DIR" ]]; then
     chmod 700 "$ROOT$DATA_DIR"
     changed "created $DATA_DIR"
 fi
-${writeFileStep(`${registryMountedDir}/config.yml`, "644", registryConfig(port, realm))}${writeFileStep(
-        `${registryMountedDir}/server.crt`,
+${writeFileStep(`${registryMountedDir}/config.yml`, "644", registryConfig(port, realm, true))}${writeFileStep(
+        `${registryPushMountedDir}/config.yml`,
         "644",
-        normalizePem(input.serverCertPem),
-    )}${writeFileStep(registryCaFile, "644", normalizePem(input.caPem))}# Secrets: from the bundle, mode 600 from creation on (write_file's temporary file is mktemp's, 0600).
+        registryConfig(port, realm, false),
+    )}${[registryMountedDir, registryPushMountedDir]
+        .map((dir) => writeFileStep(`${dir}/server.crt`, "644", normalizePem(input.serverCertPem)))
+        .join(
+            "",
+        )}${writeFileStep(registryCaFile, "644", normalizePem(input.caPem))}# Secrets: from the bundle, mode 600 from creation on (write_file's temporary file is mktemp's, 0600).
 write_file ${shellQuote(`${registryMountedDir}/server.key`)} 600 <<<"$server_key" || true
 write_file ${shellQuote(`${registryMountedDir}/htpasswd`)} 600 <<<"$htpasswd" || true
+write_file ${shellQuote(`${registryPushMountedDir}/server.key`)} 600 <<<"$server_key" || true
+write_file ${shellQuote(`${registryPushMountedDir}/htpasswd`)} 600 <<<"$push_htpasswd" || true
 write_file ${shellQuote(registryEnvFile)} 600 <<<"REGISTRY_HTTP_SECRET=$http_secret" || true
 `);
 
-    const files = ["config.yml", "server.crt", "server.key", "htpasswd"].map((f) => `"$ROOT"${shellQuote(`${registryMountedDir}/${f}`)}`);
-    sections.push(`# The container, (re)created when missing, stopped, or when its image, port, storage or any file it reads
-# changed: the label carries a hash of all of them (hashes of the files, not their content).
-config_hash="$({
-    printf '%s\\n' "$IMAGE" "$PORT" "$DATA_DIR"
-    for file in ${files.join(" ")} "$ROOT"${shellQuote(registryEnvFile)}; do
-        sha256sum <"$file"
-    done
-} | sha256sum)"
-config_hash="\${config_hash%% *}"
-${containerStateStep(registryContainer, configHashLabel)}if [[ "$current" != "true $config_hash" ]]; then
-    if [[ -n "$current" ]]; then
-        docker rm --force ${registryContainer} >/dev/null
-        changed "removed the outdated registry container"
-    fi
-    docker run --detach --name ${registryContainer} --restart unless-stopped \\
-        --publish "$PORT:$PORT" \\
-        --volume "$ROOT$DATA_DIR:/var/lib/registry" \\
-        --volume "$ROOT"${shellQuote(`${registryMountedDir}:${inContainer}:ro`)} \\
-        --env-file "$ROOT"${shellQuote(registryEnvFile)} \\
-        --label "${configHashLabel}=$config_hash" \\
-        "$IMAGE" >/dev/null
-    changed "started the registry container ($IMAGE)"
-fi
+    sections.push(`# How the containers run: each published on one address only (Docker's published ports bypass the host
+# firewall); no capabilities (port >= 1024 needs none, and root in the container cannot bypass file modes without
+# them), no privilege escalation, a read-only root file system (they write only to the storage volume; /tmp a tmpfs).
+RUN_OPTIONS=(
+${registryRunOptions.map((o) => `    ${shellQuote(o)}`).join("\n")}
+)
 `);
+    sections.push(containerStep(registryContainer, registryMountedDir, '"$BIND_ADDRESS"', "registry"));
+    sections.push(containerStep(registryPushContainer, registryPushMountedDir, registryPushAddress, "push registry"));
 
-    sections.push(`# The registry must answer over verified TLS, refuse anonymous requests (401) and accept the login (200).
-# The login reaches curl as a config on its stdin, never on its command line.
+    sections.push(`# Both registries must answer over verified TLS and refuse anonymous requests (401); the pull registry must
+# accept the pull login (200) and refuse it an upload (405: read-only); the push registry must accept the push login
+# (200) and refuse the pull login (401). Logins reach curl as a config on its stdin, never on its command line.
 registry_status() {
-    curl --silent --show-error --output /dev/null --write-out '%{http_code}' --cacert "$ROOT"${shellQuote(registryCaFile)} "$@" "$REGISTRY_URL"
+    local url="$1"
+    shift
+    curl --silent --show-error --output /dev/null --write-out '%{http_code}' --cacert "$ROOT"${shellQuote(registryCaFile)} "$@" "$url"
+}
+# curl's config syntax: backslashes and double quotes escaped.
+curl_login() {
+    local user="\${1//\\\\/\\\\\\\\}"
+    user="\${user//\\"/\\\\\\"}"
+    printf 'user = "%s"' "$user"
+}
+expect_status() {
+    local what="$1" expected="$2" got
+    shift 2
+    got="$(registry_status "$@")" || die "registry: $what failed"
+    if [[ "$got" != "$expected" ]]; then
+        die "registry: $what answered $got; expected $expected"
+    fi
 }
 attempts=30
-for ((attempt = 1; ; attempt++)); do
-    if anonymous="$(registry_status 2>/dev/null)"; then
-        break
-    else
-        status=$?
+for url in "$REGISTRY_URL" "$PUSH_URL"; do
+    for ((attempt = 1; ; attempt++)); do
+        if anonymous="$(registry_status "$url" 2>/dev/null)"; then
+            break
+        else
+            status=$?
+        fi
+        if ((attempt >= attempts)); then
+            die "registry: no HTTPS answer from $url after $attempts attempts (last curl exit status $status)"
+        fi
+        sleep 1
+    done
+    if [[ "$anonymous" != 401 ]]; then
+        die "registry: $url answered $anonymous without credentials; expected 401 (authentication required)"
     fi
-    if ((attempt >= attempts)); then
-        die "registry: no HTTPS answer from $REGISTRY_URL after $attempts attempts (last curl exit status $status)"
-    fi
-    sleep 1
 done
-if [[ "$anonymous" != 401 ]]; then
-    die "registry: $REGISTRY_URL answered $anonymous without credentials; expected 401 (authentication required)"
-fi
-curl_user="\${login//\\\\/\\\\\\\\}"
-curl_user="\${curl_user//\\"/\\\\\\"}"
-authenticated="$(registry_status --config - <<<"user = \\"$curl_user\\"")" ||
-    die "registry: the authenticated request to $REGISTRY_URL failed"
-if [[ "$authenticated" != 200 ]]; then
-    die "registry: $REGISTRY_URL answered $authenticated with the login; expected 200"
-fi
+pull_config="$(curl_login "$login")"
+push_config="$(curl_login "$push_login")"
+expect_status "$REGISTRY_URL with the pull login" 200 "$REGISTRY_URL" --config - <<<"$pull_config"
+expect_status "an upload to $PUSH_PROBE_URL with the pull login (the cluster-facing registry must be read-only)" 405 \\
+    "$PUSH_PROBE_URL" --request POST --config - <<<"$pull_config"
+expect_status "$PUSH_URL with the push login" 200 "$PUSH_URL" --config - <<<"$push_config"
+expect_status "$PUSH_URL with the pull login (the pull login must not be a push login)" 401 "$PUSH_URL" --config - <<<"$pull_config"
 `);
 
     return renderScript("Container registry", sections);
 }
 
 /**
- * The destroy script: removes the container and everything under /etc/zta-registry (server key, htpasswd, http
- * secret). Keeps the image data in `dataDir` (pushed images are the researchers' work, not secrets) and the Docker
+ * The destroy script: removes both containers and everything under /etc/zta-registry (server key, htpasswd files,
+ * http secret). Keeps the image data in `dataDir` (pushed images are the researchers' work, not secrets) and the Docker
  * Engine package; README says how to remove both for a bare server.
  */
 export function renderRegistryRemove(): string {
@@ -311,10 +428,12 @@ export function renderRegistryRemove(): string {
         `# docker may already be gone (a half-built host): then there is no container to remove.
 if command -v docker >/dev/null; then
     names="$(docker ps --all --format '{{.Names}}')"
-    if listed ${registryContainer} <<<"$names"; then
-        docker rm --force ${registryContainer} >/dev/null
-        changed "removed the registry container"
-    fi
+    for name in ${registryContainer} ${registryPushContainer}; do
+        if listed "$name" <<<"$names"; then
+            docker rm --force "$name" >/dev/null
+            changed "removed the $name container"
+        fi
+    done
 fi
 if [[ -e "$ROOT"${shellQuote(registryConfigDir)} ]]; then
     rm -rf -- "$ROOT"${shellQuote(registryConfigDir)}

@@ -1,5 +1,5 @@
 /**
- * Worker joins and what they need: the kubeconfig read-back, the CA hash, the bootstrap token Secret, the join
+ * Worker joins and what they need: the kubeconfig read-back, the CA hash, the short-lived join token, the join
  * script (run against stub system commands, tests/platform/baremetal/stubs.ts) and the reset of a worker.
  */
 import { spawnSync } from "node:child_process";
@@ -9,9 +9,10 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { KubeadmInput, renderKubeadmInit, renderKubeadmReset } from "../../../components/platform/baremetal/kubeadm";
 import {
-    bootstrapTokenSecret,
+    joinTokenFromOutput,
     KubeadmJoinInput,
     renderJoinSecrets,
+    renderJoinTokenCreate,
     renderKubeadmJoin,
 } from "../../../components/platform/baremetal/kubeadmJoin";
 import {
@@ -207,36 +208,86 @@ describe("discoveryHashFromKubeconfig", () => {
     });
 });
 
-describe("bootstrapTokenSecret", () => {
-    test("is the kube-system Secret kubeadm's bootstrap token authenticator and signer read", () => {
-        expect(bootstrapTokenSecret(tokenId, tokenSecret)).toEqual({
-            name: "bootstrap-token-k7x2qa",
-            namespace: "kube-system",
-            type: "bootstrap.kubernetes.io/token",
-            stringData: {
-                "token-id": tokenId,
-                "token-secret": tokenSecret,
-                "usage-bootstrap-authentication": "true",
-                "usage-bootstrap-signing": "true",
-                "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token",
-                description: "zta-testbed: lets worker nodes join (kubeadm join)",
-            },
-        });
+describe("renderJoinTokenCreate (on the control plane)", () => {
+    const tokenScript = renderJoinTokenCreate("server2");
+    const tokenCreate =
+        "kubeadm token create --kubeconfig <ROOT>/etc/kubernetes/admin.conf --ttl 1h0m0s --usages signing,authentication --groups system:bootstrappers:kubeadm:default-node-token --description zta-testbed: join of server2";
+
+    test("bash -n and shellcheck are clean; pure; no token in the text", () => {
+        expect(bashSyntax(tokenScript)).toBe("");
+        expect(shellcheck(tokenScript)).toBe("");
+        expect(renderJoinTokenCreate("server2")).toBe(tokenScript);
+        expect(tokenScript).not.toMatch(/[a-z0-9]{6}\.[a-z0-9]{16}/);
     });
 
-    test.each<[string, string, string, string]>([
-        ["a short id", "k7x2q", tokenSecret, "tokenId:"],
-        ["an uppercase id", "K7X2QA", tokenSecret, "tokenId:"],
-        ["the whole token as id", token, tokenSecret, "tokenId:"],
-        ["a 15-character secret", tokenId, tokenSecret.slice(1), "tokenSecret:"],
-        ["a secret with a dash", tokenId, "9f3mz0c8-q1vb5rt", "tokenSecret:"],
-    ])("refuses %s without echoing either value", (_what, id, secret, message) => {
-        expect(() => bootstrapTokenSecret(id, secret)).toThrow(message);
+    test("makes one token that expires after an hour; stdout is the framed token alone, the token in no log or argv", () => {
+        const host = pool.fresh();
+        expect(host.run(renderKubeadmInit(initInput)).status).toBe(0);
+        for (const attempt of [1, 2]) {
+            const r = host.run(tokenScript);
+            expect([attempt, r.status, r.stderr]).toEqual([
+                attempt,
+                0,
+                expect.stringContaining("zta: changed: created a join token for server2 (expires after 1h0m0s)"),
+            ]);
+            expect(lines(host, r)).toEqual([tokenCreate]);
+            expect(r.stdout).toBe(`-----BEGIN ZTA JOIN TOKEN-----\n${token}\n-----END ZTA JOIN TOKEN-----\n`);
+            expect(joinTokenFromOutput(r.stdout)).toBe(token);
+            expect(leaksOf({ ...r, stdout: "" }, tokenSecret)).toEqual([]);
+        }
+        // What the API server keeps: the token with its TTL, never one without.
+        expect(host.readState("tokens")).toEqual([`${token} 1h0m0s`]);
+    });
+
+    test("without a cluster (no admin.conf), or after a half-done init: fails before any command, empty stdout", () => {
+        const none = pool.fresh();
+        const r = none.run(tokenScript);
+        expect([r.status, r.calls, r.stdout]).toEqual([1, [], ""]);
+        expect(r.stderr).toContain("kubeadm: /etc/kubernetes/admin.conf does not exist; run the kubeadm init script first");
+        const half = pool.fresh();
+        half.putFile("/etc/kubernetes/admin.conf", "x");
+        half.putFile("/var/lib/zta-testbed/pending/kubeadm-init", "");
+        const h = half.run(tokenScript);
+        expect([h.status, h.calls, h.stdout]).toEqual([1, [], ""]);
+    });
+
+    test("a failing kubeadm token create prints no token and fails", () => {
+        const host = pool.fresh();
+        expect(host.run(renderKubeadmInit(initInput)).status).toBe(0);
+        host.failOn("kubeadm token create");
+        const r = host.run(tokenScript);
+        expect([r.status, r.stdout]).toEqual([1, ""]);
+    });
+
+    test("anything but one bootstrap token from kubeadm (here: no dot) fails the run and prints nothing", () => {
+        const host = pool.fresh();
+        expect(host.run(renderKubeadmInit(initInput)).status).toBe(0);
+        host.setState("cluster", ["token k7x2qax9f3mz0c8wq1vb5rt"]);
+        const r = host.run(tokenScript);
+        expect([r.status, r.stdout]).toEqual([1, ""]);
+        expect(r.stderr).toContain("zta: kubeadm: kubeadm token create did not print one bootstrap token");
+    });
+
+    test("refuses a worker name that is not a host name", () => {
+        expect(() => renderJoinTokenCreate("Server 2")).toThrow("worker:");
+    });
+});
+
+describe("joinTokenFromOutput", () => {
+    test("takes the framed token; rc-file noise around it does not matter", () => {
+        expect(joinTokenFromOutput(`motd\n-----BEGIN ZTA JOIN TOKEN-----\n${token}\n-----END ZTA JOIN TOKEN-----\nbye\n`)).toBe(token);
+    });
+
+    test.each([
+        ["nothing", ""],
+        ["no end line", `-----BEGIN ZTA JOIN TOKEN-----\n${token}\n`],
+        ["a malformed token", `-----BEGIN ZTA JOIN TOKEN-----\n${token}x\n-----END ZTA JOIN TOKEN-----\n`],
+    ])("%s: an error that does not echo stdout", (_what, stdout) => {
+        expect(() => joinTokenFromOutput(stdout)).toThrow("join token: stdout does not hold one framed bootstrap token");
         try {
-            bootstrapTokenSecret(id, secret);
+            joinTokenFromOutput(stdout);
         } catch (error) {
-            expect((error as Error).message).not.toContain(secret.slice(2, 14));
-            expect((error as Error).message).not.toContain(id);
+            expect((error as Error).message).not.toContain(tokenSecret);
         }
     });
 });

@@ -2,7 +2,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { KubeadmInput, renderKubeadmConfig, renderKubeadmInit, renderKubeadmReset } from "../../../components/platform/baremetal/kubeadm";
+import {
+    KubeadmInput,
+    renderAuditPolicy,
+    renderKubeadmConfig,
+    renderKubeadmInit,
+    renderKubeadmReset,
+} from "../../../components/platform/baremetal/kubeadm";
 import { bashSyntax, commandLine, isStateChanging, leaksOf, ScriptRun, shellcheck, StubHost } from "./stubs";
 
 const input: KubeadmInput = {
@@ -29,6 +35,13 @@ function freshHost(): StubHost {
 
 function lines(host: StubHost, r: ScriptRun, onlyChanging = false): string[] {
     return r.calls.filter((c) => !onlyChanging || isStateChanging(c)).map((c) => commandLine(c).split(host.root).join("<ROOT>"));
+}
+
+/** What a completed init left besides admin.conf: the kubeadm config, the audit policy, the encryption key. */
+function putInitializedFiles(host: StubHost): void {
+    host.putFile("/etc/zta-testbed/kubeadm.yaml", renderKubeadmConfig(input), 0o600);
+    host.putFile("/etc/kubernetes/zta/audit-policy.yaml", renderAuditPolicy(), 0o600);
+    host.putFile("/etc/kubernetes/zta/encryption-config.yaml", "kind: EncryptionConfiguration\n", 0o600);
 }
 
 const kubectl = "kubectl --kubeconfig <ROOT>/etc/kubernetes/admin.conf";
@@ -61,7 +74,33 @@ describe("renderKubeadmConfig", () => {
                 kubernetesVersion: "v1.32.3",
                 controlPlaneEndpoint: "10.0.0.10:6443",
                 networking: { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12" },
-                apiServer: { certSANs: ["10.0.0.10", "192.168.56.10", "api.zta.lab", "server1"] },
+                apiServer: {
+                    certSANs: ["10.0.0.10", "192.168.56.10", "api.zta.lab", "server1"],
+                    extraArgs: [
+                        { name: "encryption-provider-config", value: "/etc/kubernetes/zta/encryption-config.yaml" },
+                        { name: "audit-policy-file", value: "/etc/kubernetes/zta/audit-policy.yaml" },
+                        { name: "audit-log-path", value: "/var/log/kubernetes/audit/audit.log" },
+                        { name: "audit-log-maxsize", value: "100" },
+                        { name: "audit-log-maxage", value: "30" },
+                        { name: "audit-log-maxbackup", value: "10" },
+                    ],
+                    extraVolumes: [
+                        {
+                            name: "zta-config",
+                            hostPath: "/etc/kubernetes/zta",
+                            mountPath: "/etc/kubernetes/zta",
+                            readOnly: true,
+                            pathType: "Directory",
+                        },
+                        {
+                            name: "zta-audit-log",
+                            hostPath: "/var/log/kubernetes/audit",
+                            mountPath: "/var/log/kubernetes/audit",
+                            readOnly: false,
+                            pathType: "Directory",
+                        },
+                    ],
+                },
             },
         ]);
     });
@@ -119,7 +158,7 @@ describe("renderKubeadmInit", () => {
         // kubeadm honoured taints: [] (the stub taints otherwise): nothing to remove.
         expect(host.readState("taints")).toEqual([]);
         expect(first.stdout).toContain("<redacted-token>");
-        expect(first.stdout).toContain("kubeadm control plane: 2 change(s)");
+        expect(first.stdout).toContain("kubeadm control plane: 6 change(s)");
         for (const secret of [token, adminKey]) {
             expect(leaksOf(first, secret)).toEqual([]);
         }
@@ -131,6 +170,93 @@ describe("renderKubeadmInit", () => {
         expect(lines(host, second, true)).toEqual([]);
         expect(second.stdout).toContain("kubeadm control plane: 0 change(s)");
         expect(host.files()).toEqual(before);
+    });
+
+    test("encryption at rest and audit: the key made on the host (0600 in a 0700 directory), the policy, both in the kubeadm config; a re-run keeps the key", () => {
+        const host = freshHost();
+        const first = host.run(init);
+        expect([first.status, first.stderr]).toEqual([0, ""]);
+        const files = host.files();
+        const key = /^ {14}secret: ([A-Za-z0-9+/]{43}=)$/m.exec(files["/etc/kubernetes/zta/encryption-config.yaml"]?.content ?? "")?.[1];
+        expect(key).toBeDefined();
+        expect(Buffer.from(key ?? "", "base64")).toHaveLength(32);
+        const encryption = parseAllDocuments(files["/etc/kubernetes/zta/encryption-config.yaml"].content) as { toJS(): unknown }[];
+        expect(encryption.map((d) => d.toJS())).toEqual([
+            {
+                apiVersion: "apiserver.config.k8s.io/v1",
+                kind: "EncryptionConfiguration",
+                resources: [
+                    {
+                        resources: ["secrets"],
+                        providers: [{ secretbox: { keys: [{ name: "zta-key-1", secret: key }] } }, { identity: {} }],
+                    },
+                ],
+            },
+        ]);
+        expect(files["/etc/kubernetes/zta/encryption-config.yaml"].mode).toBe("600");
+        expect(files["/etc/kubernetes/zta/audit-policy.yaml"]).toMatchObject({ mode: "600", content: `${renderAuditPolicy()}` });
+        for (const dir of ["etc/kubernetes/zta", "var/log/kubernetes/audit"]) {
+            expect((fs.statSync(path.join(host.root, dir)).mode & 0o777).toString(8)).toBe("700");
+        }
+        // The kubeadm config kubeadm init read points the API server at both, mounted into its pod.
+        const kubeadmConfig = host.readState("kubeadm-config").join("\n");
+        expect(kubeadmConfig).toContain("name: encryption-provider-config\n      value: /etc/kubernetes/zta/encryption-config.yaml");
+        expect(kubeadmConfig).toContain("name: audit-policy-file\n      value: /etc/kubernetes/zta/audit-policy.yaml");
+        // The key is never an argument, never printed, never in the script.
+        expect(leaksOf(first, key ?? "")).toEqual([]);
+        expect(init).not.toContain(key);
+
+        const second = host.run(init);
+        expect([second.status, second.stderr]).toEqual([0, ""]);
+        expect(host.files()["/etc/kubernetes/zta/encryption-config.yaml"]).toEqual(files["/etc/kubernetes/zta/encryption-config.yaml"]);
+        expect(leaksOf(second, key ?? "")).toEqual([]);
+    });
+
+    test("a key left by a run that died before kubeadm init is kept; each new host gets its own key", () => {
+        const a = freshHost();
+        a.putFile("/etc/kubernetes/zta/encryption-config.yaml", "kept\n", 0o600);
+        expect(a.run(init).status).toBe(0);
+        expect(a.file("/etc/kubernetes/zta/encryption-config.yaml")).toBe("kept\n");
+        const b = freshHost();
+        const c = freshHost();
+        expect([b.run(init).status, c.run(init).status]).toEqual([0, 0]);
+        expect(b.file("/etc/kubernetes/zta/encryption-config.yaml")).not.toBe(c.file("/etc/kubernetes/zta/encryption-config.yaml"));
+    });
+
+    test("an initialized cluster whose key is gone fails loudly (a new key would make every Secret unreadable); a drifted mode is reset", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        const key = host.file("/etc/kubernetes/zta/encryption-config.yaml");
+        fs.chmodSync(path.join(host.root, "etc/kubernetes/zta/encryption-config.yaml"), 0o644);
+        const drifted = host.run(init);
+        expect(drifted.status).toBe(0);
+        expect(drifted.stdout).toContain("zta: changed: set /etc/kubernetes/zta/encryption-config.yaml back to mode 600");
+        expect(host.files()["/etc/kubernetes/zta/encryption-config.yaml"]).toMatchObject({ mode: "600", content: key });
+
+        fs.rmSync(path.join(host.root, "etc/kubernetes/zta/encryption-config.yaml"));
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("/etc/kubernetes/zta/encryption-config.yaml (the key Secrets are encrypted with) is missing");
+        expect(host.file("/etc/kubernetes/zta/encryption-config.yaml")).toBeUndefined();
+        expect(r.calls).toEqual([]);
+    });
+
+    test("the audit policy logs no bodies of Secrets, ConfigMaps or token reviews (Metadata, before any body-logging rule)", () => {
+        const policy = parseAllDocuments(renderAuditPolicy())[0] as unknown as { toJS(): { rules: Record<string, unknown>[] } };
+        const rules = policy.toJS().rules;
+        const levelFor = (group: string, resource: string) =>
+            rules.find((r) => {
+                const resources = r.resources as { group: string; resources?: string[] }[] | undefined;
+                return resources === undefined
+                    ? r.nonResourceURLs === undefined
+                    : resources.some((g) => g.group === group && (g.resources === undefined || g.resources.includes(resource)));
+            })?.level;
+        expect(levelFor("", "secrets")).toBe("Metadata");
+        expect(levelFor("", "configmaps")).toBe("Metadata");
+        expect(levelFor("", "serviceaccounts/token")).toBe("Metadata");
+        expect(levelFor("authentication.k8s.io", "tokenreviews")).toBe("Metadata");
+        expect(levelFor("rbac.authorization.k8s.io", "clusterroles")).toBe("RequestResponse");
+        expect(levelFor("", "pods")).toBe("Metadata");
     });
 
     test("removes the control-plane taint only when the node has it", () => {
@@ -165,7 +291,19 @@ describe("renderKubeadmInit", () => {
         host.putFile("/etc/kubernetes/admin.conf", "apiVersion: v1\n");
         const r = host.run(init);
         expect(r.status).toBe(1);
-        expect(r.stderr).toContain("the cluster configuration changed (or /etc/zta-testbed/kubeadm.yaml is missing)");
+        expect(r.stderr).toContain(
+            "the cluster configuration changed (or /etc/zta-testbed/kubeadm.yaml or /etc/kubernetes/zta/audit-policy.yaml is missing)",
+        );
+        expect(r.calls).toEqual([]);
+    });
+
+    test("a cluster built before the audit policy existed (or whose policy changed) is refused like any changed configuration", () => {
+        const host = freshHost();
+        expect(host.run(init).status).toBe(0);
+        host.putFile("/etc/kubernetes/zta/audit-policy.yaml", "an older policy\n", 0o600);
+        const r = host.run(init);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("destroy the cluster (kubeadm reset script) and recreate it");
         expect(r.calls).toEqual([]);
     });
 
@@ -205,7 +343,7 @@ describe("renderKubeadmInit", () => {
         const host = freshHost();
         host.setState("taints", ["node-role.kubernetes.io/control-plane:NoSchedule"]);
         host.putFile("/etc/kubernetes/admin.conf", "x");
-        host.putFile("/etc/zta-testbed/kubeadm.yaml", renderKubeadmConfig(input), 0o600);
+        putInitializedFiles(host);
         host.failOn(`kubectl --kubeconfig ${host.root}/etc/kubernetes/admin.conf taint`);
         const r = host.run(init);
         expect(r.status).not.toBe(0);
@@ -240,7 +378,7 @@ describe("renderKubeadmReset", () => {
         expect(lines(host, first)).toEqual([kubeadmReset]);
         const left = Object.keys(host.files());
         expect(left.filter((f) => /^\/(etc\/kubernetes|etc\/cni|var\/lib\/etcd|etc\/zta-testbed)\//.test(f))).toEqual([]);
-        expect(first.stdout).toContain("kubeadm reset: 4 change(s)");
+        expect(first.stdout).toContain("kubeadm reset: 5 change(s)");
 
         const second = host.run(reset);
         expect([second.status, second.calls, second.stderr]).toEqual([0, [], ""]);

@@ -5,7 +5,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { parseAllDocuments } from "yaml";
 import { kubernetesPackageVersion, versionProfiles } from "../../../components/core/versions";
-import { kubeadmClusterCa, mockMarker, Recording, RecordedResource, SECRET } from "../../harness/engine";
+import { kubeadmClusterCa, mockJoinToken, mockMarker, Recording, RecordedResource, SECRET } from "../../harness/engine";
 import { runProgram } from "../../harness/program";
 import { readStackFile, stackConfig, testHostKey, testSshKey } from "../../harness/stacks";
 
@@ -90,7 +90,8 @@ describe("hosts and SSH", () => {
 describe("private registry", () => {
     test("server certificate from the infrastructure CA (not the mesh root) with IP and DNS SANs", () => {
         const csr = rec.get("registry-tls-csr", "tls:index/certRequest:CertRequest");
-        expect(csr.inputs.ipAddresses).toEqual(["10.5.0.2", "10.5.1.2"]);
+        // 127.0.0.1: the push registry, published on loopback only.
+        expect(csr.inputs.ipAddresses).toEqual(["10.5.0.2", "10.5.1.2", "127.0.0.1"]);
         expect(csr.inputs.dnsNames).toEqual(["server1"]);
         const cert = rec.get("registry-tls-cert", "tls:index/locallySignedCert:LocallySignedCert");
         expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
@@ -107,8 +108,14 @@ describe("private registry", () => {
         expect(script("registry-server1-setup")).toContain(`IMAGE='${nist.registryImage}'`);
         expect(setup.redacted.stdin).toBe(SECRET);
         const bundle = String(setup.inputs.stdin).split("\n");
-        expect(bundle[0]).toBe("zta-registry-secrets-v1");
-        const [key, htpasswd, httpSecret, login] = bundle.slice(1, 5).map((l) => Buffer.from(l, "base64").toString("utf8"));
+        expect(bundle[0]).toBe("zta-registry-secrets-v2");
+        const [key, htpasswd, httpSecret, login, pushHtpasswd, pushLogin] = bundle
+            .slice(1, 7)
+            .map((l) => Buffer.from(l, "base64").toString("utf8"));
+        // A separate push user and password: the pull login (in every pull Secret) is not in the push htpasswd.
+        expect(pushHtpasswd).toMatch(/^zta-push:\$2a\$10\$/);
+        expect(pushLogin).toMatch(/^zta-push:.{32}$/);
+        expect(pushLogin.slice(9)).not.toBe(login.slice(4));
         expect(key).toContain(mockMarker("KEY", "registry-tls-key"));
         expect(htpasswd).toMatch(/^zta:\$2a\$10\$/);
         expect(httpSecret).toHaveLength(48);
@@ -119,7 +126,7 @@ describe("private registry", () => {
             expect(String(c.inputs.create)).not.toContain(htpasswd.slice(4));
             expect(String(c.inputs.create)).not.toContain("MOCK+KEY");
         }
-        expect(setup.inputs.delete).toContain("docker rm --force zta-registry");
+        expect(setup.inputs.delete).toContain("zta-registry-push");
     });
 
     test("the random login and http secret are generated once and kept in state as secrets", () => {
@@ -227,17 +234,22 @@ describe.each(["cluster1", "cluster2"])("%s", (cluster) => {
 });
 
 describe("workers", () => {
-    test("a worker joins cluster2 with a secret bootstrap token, after its prerequisites and the token Secret; reset on destroy", () => {
+    test("a worker joins cluster2 with a token made for it on the control plane, expiring within the hour; reset on destroy", () => {
         const join = command("cluster2-server4-join");
         expect(join.inputs.connection.host).toBe("10.5.0.5");
         expect(join.redacted.stdin).toBe(SECRET);
-        const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret");
-        expect(token.inputs).toMatchObject({ type: "bootstrap.kubernetes.io/token", metadata: { namespace: "kube-system" } });
-        expect(token.redacted.stringData).toBe(SECRET);
-        const tokenSecret = String(token.inputs.stringData["token-secret"]);
-        expect(tokenSecret).toMatch(/^[a-z0-9]{16}$/);
-        expect(String(join.inputs.create)).not.toContain(tokenSecret);
-        expect(rec.waitsFor(join, token)).toBe(true);
+        // The token is made on cluster2's control plane (server3) once the worker is ready, by kubeadm with a TTL.
+        const tokenRun = command("cluster2-server3-join-token-server4");
+        expect(tokenRun.inputs.connection.host).toBe("10.5.0.4");
+        expect(script("cluster2-server3-join-token-server4")).toContain("kubeadm token create");
+        expect(script("cluster2-server3-join-token-server4")).toContain("--ttl 1h0m0s");
+        expect(tokenRun.inputs.logging).toBe("stderr");
+        expect(tokenRun.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout"]));
+        expect(rec.waitsFor(tokenRun, command("cluster2-server4-prereqs"))).toBe(true);
+        expect(rec.waitsFor(tokenRun, command("cluster2-server3-kubeconfig"))).toBe(true);
+        expect(rec.waitsFor(join, tokenRun)).toBe(true);
+        // No long-lived token: no bootstrap-token Secret or token made by Pulumi.
+        expect(rec.find((r) => /bootstrap-token|token-secret|token-id/.test(r.name))).toEqual([]);
         expect(rec.waitsFor(join, command("cluster2-server4-prereqs"))).toBe(true);
         expect(join.inputs.delete).toContain("kubeadm reset --force");
         // Cilium's rollout (Helm --wait) covers the worker's agent too.
@@ -263,44 +275,59 @@ test("outputs name the hosts, the registry and the infrastructure CA; the regist
     const pulumi = await import("@pulumi/pulumi");
     const login = outputs.registryLogin as import("@pulumi/pulumi").Output<{ username: string; password: string }>;
     expect(await pulumi.isSecret(login)).toBe(true);
-    expect((await promiseOf(login)).username).toBe("zta");
+    // The push login (the pull login lives only in the clusters' pull Secrets, and cannot push).
+    expect((await promiseOf(login)).username).toBe("zta-push");
 });
 
-describe("registry pull secrets", () => {
-    test("istio-system and the ingress namespace get a dockerconfigjson pull secret for the registry, used by istiod and both gateways", () => {
+describe("registry pull secrets: only where pods pull from the private registry", () => {
+    const SECRET_TYPE = "kubernetes:core/v1:Secret";
+    const pullSecretsOf = (r: Recording): string[] =>
+        r
+            .ofType(SECRET_TYPE)
+            .filter((x) => x.inputs.type === "kubernetes.io/dockerconfigjson")
+            .map((x) => `${String(x.provider.split("::")[3]).replace("-provider", "")}/${String(x.inputs.metadata.namespace)}`)
+            .sort();
+
+    test("images from the public registries (the committed stack): no pull secret anywhere, no pod names one", () => {
+        expect(pullSecretsOf(rec)).toEqual([]);
         for (const cluster of ["cluster1", "cluster2"]) {
-            for (const [name, namespace] of [
-                [`mesh-${cluster}-pull-secret`, "istio-system"],
-                [`mesh-${cluster}-ingress-pull-secret`, "istio-ingress"],
-            ]) {
-                const secret = rec.get(name, "kubernetes:core/v1:Secret");
-                expect(secret.inputs).toMatchObject({
-                    type: "kubernetes.io/dockerconfigjson",
-                    metadata: { name: "zta-registry", namespace },
-                });
-                expect(secret.redacted.stringData).toBe(SECRET);
-                const config = JSON.parse(String(secret.inputs.stringData[".dockerconfigjson"])) as {
-                    auths: Record<string, { username: string; password: string; auth: string }>;
-                };
-                const login = config.auths["10.5.0.2:5000"];
-                expect(login.username).toBe("zta");
-                expect(Buffer.from(login.auth, "base64").toString()).toBe(`zta:${login.password}`);
-            }
-            expect(rec.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global.imagePullSecrets).toEqual(["zta-registry"]);
+            expect(rec.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global?.imagePullSecrets).toBeUndefined();
             for (const gw of ["eastwest", "ingress"]) {
-                expect(rec.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toEqual([{ name: "zta-registry" }]);
+                expect(rec.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toBeUndefined();
+            }
+        }
+        expect(JSON.stringify(rec.resources.map((r) => r.inputs))).not.toContain('"imagePullSecrets"');
+    });
+
+    test("istioHub in the registry: the namespaces that run Istio images (sidecars included) get one, zta-verify (curl from docker.io) not", async () => {
+        const run = await runProgram("testbed", stackConfig("testbed", { hosts, clusters, istioHub: "10.5.0.2:5000/istio" }));
+        const namespaces = ["istio-ingress", "istio-system", "kube-system", "observability", "sample"];
+        expect(pullSecretsOf(run.recording)).toEqual(["cluster1", "cluster2"].flatMap((c) => namespaces.map((n) => `${c}/${n}`)));
+        for (const secret of run.recording.ofType(SECRET_TYPE).filter((x) => x.inputs.type === "kubernetes.io/dockerconfigjson")) {
+            expect(secret.inputs.metadata.name).toBe("zta-registry");
+            expect(secret.redacted.stringData).toBe(SECRET);
+            const config = JSON.parse(String(secret.inputs.stringData[".dockerconfigjson"])) as {
+                auths: Record<string, { username: string; password: string; auth: string }>;
+            };
+            // The pull login: the registry it reaches is read-only.
+            const login = config.auths["10.5.0.2:5000"];
+            expect(login.username).toBe("zta");
+            expect(Buffer.from(login.auth, "base64").toString()).toBe(`zta:${login.password}`);
+        }
+        for (const cluster of ["cluster1", "cluster2"]) {
+            expect(run.recording.get(`mesh-${cluster}-istiod`, RELEASE).inputs.values.global.imagePullSecrets).toEqual(["zta-registry"]);
+            for (const gw of ["eastwest", "ingress"]) {
+                expect(run.recording.get(`mesh-${cluster}-${gw}`, RELEASE).inputs.values.imagePullSecrets).toEqual([
+                    { name: "zta-registry" },
+                ]);
             }
         }
     });
-});
 
-test("a script too big for one bash -c argument is refused when rendered, not on the host", async () => {
-    const { remoteInvocation, maxScriptBytes } = await import("../../../components/platform/baremetal/ssh");
-    expect(() => remoteInvocation("#".repeat(maxScriptBytes + 1), "root")).toThrow(/limit for one bash -c argument/);
-    expect(remoteInvocation("true", "zta")).toBe("sudo -n bash -c 'true' zta-testbed");
-    for (const c of rec.ofType(COMMAND)) {
-        expect(Buffer.byteLength(String(c.inputs.create))).toBeLessThan(maxScriptBytes);
-    }
+    test("sampleRegistry in the registry alone: the sample and verification namespaces, nothing of Istio's", async () => {
+        const run = await runProgram("testbed", stackConfig("testbed", { hosts, clusters, sampleRegistry: "10.5.0.2:5000/samples" }));
+        expect(pullSecretsOf(run.recording)).toEqual(["cluster1/sample", "cluster1/zta-verify", "cluster2/sample", "cluster2/zta-verify"]);
+    });
 });
 
 describe("lifecycle: replacing or moving a host-bound command never undoes work it should keep", () => {
@@ -342,11 +369,10 @@ describe("lifecycle: replacing or moving a host-bound command never undoes work 
         await promiseOf(outputs.clusters);
     });
 
-    test("the bootstrap token secret is a secret in state, and the join's stdin carries exactly the token of the Secret it waits for", () => {
-        const secretPart = rec.get("cluster2-token-secret", "random:index/randomPassword:RandomPassword");
-        expect(secretPart.additionalSecretOutputs).toEqual(expect.arrayContaining(["result"]));
-        const token = rec.get("cluster2-bootstrap-token", "kubernetes:core/v1:Secret").inputs.stringData;
+    test("the join's stdin carries exactly the token its control plane printed", () => {
         const bundle = String(command("cluster2-server4-join").inputs.stdin).split("\n");
-        expect(Buffer.from(bundle[1], "base64").toString("utf8")).toBe(`${token["token-id"]}.${token["token-secret"]}`);
+        const printed = mockJoinToken("cluster2-server3-join-token-server4");
+        expect(printed).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+        expect(Buffer.from(bundle[1], "base64").toString("utf8")).toBe(printed);
     });
 });

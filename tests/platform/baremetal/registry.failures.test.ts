@@ -5,11 +5,16 @@ import {
     cleanupHosts,
     curlAnonymous,
     curlAuthenticated,
+    curlPushAnonymous,
+    curlPushAuthenticated,
+    curlPushProbe,
     expectedHash,
+    expectedPushHash,
     firstRunCalls,
     freshHost,
     lines,
     run,
+    script,
     secrets,
     secretValues,
     stdin,
@@ -40,7 +45,7 @@ describe("a failing command stops the script", () => {
         host.failOn(failLine(host, line));
         const r = run(host);
         expect(r.status).not.toBe(0);
-        const seen = lines(host, r.calls, r.calls.length ? expectedHash(host) : undefined);
+        const seen = lines(host, r.calls, expectedHash(host), expectedPushHash(host));
         expect(seen).toEqual(firstRunCalls.slice(0, firstRunCalls.indexOf(line) + 1));
         expect(r.calls.filter((c) => c.failed)).toHaveLength(1);
         expect(r.stdout).not.toContain("Container registry:");
@@ -63,7 +68,7 @@ describe("a failing command stops the script", () => {
         host.failOn();
         const r = run(host);
         expect(r.status).toBe(0);
-        expect(changes(host, r, expectedHash(host))).toEqual([firstRunCalls[8]]);
+        expect(changes(host, r, expectedHash(host), expectedPushHash(host))).toEqual([firstRunCalls[8], firstRunCalls[10]]);
     });
 });
 
@@ -74,7 +79,7 @@ describe("the post-start check", () => {
         const r = run(host);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
-        const tail = lines(host, r.calls).slice(firstRunCalls.length - 2);
+        const tail = lines(host, r.calls).slice(firstRunCalls.indexOf(curlAnonymous));
         expect(tail).toEqual([
             curlAnonymous,
             "sleep 1",
@@ -83,7 +88,11 @@ describe("the post-start check", () => {
             curlAnonymous,
             "sleep 1",
             curlAnonymous,
+            curlPushAnonymous,
             curlAuthenticated,
+            curlPushProbe,
+            curlPushAuthenticated,
+            curlPushAuthenticated,
         ]);
     });
 
@@ -123,10 +132,13 @@ describe("the post-start check", () => {
 
     test("a registry that refuses the login FAILS the run", () => {
         const host = freshHost();
-        host.setState("registry", ["login zta-admin:another-password"]);
+        host.setState("registry", [
+            "login zta-admin:another-password",
+            ...host.readState("registry").filter((l) => l.startsWith("push-login ")),
+        ]);
         const r = run(host);
         expect(r.status).not.toBe(0);
-        expect(r.stderr).toBe("zta: registry: https://registry.lab:5000/v2/ answered 401 with the login; expected 200\n");
+        expect(r.stderr).toBe("zta: registry: https://registry.lab:5000/v2/ with the pull login answered 401; expected 200\n");
         expectNoLeaks(r);
     });
 
@@ -135,7 +147,28 @@ describe("the post-start check", () => {
         host.failOn(failLine(host, curlAuthenticated));
         const r = run(host);
         expect(r.status).not.toBe(0);
-        expect(r.stderr).toContain("zta: registry: the authenticated request to https://registry.lab:5000/v2/ failed\n");
+        expect(r.stderr).toContain("zta: registry: https://registry.lab:5000/v2/ with the pull login failed\n");
+        expectNoLeaks(r);
+    });
+
+    test("a cluster-facing registry that is not read-only (an upload with the pull login is accepted) FAILS the run", () => {
+        const host = freshHost();
+        const writable = script.replace("  maintenance:\n    readonly:\n      enabled: true\n", "");
+        expect(writable).not.toBe(script);
+        const r = run(host, writable);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toBe(
+            "zta: registry: an upload to https://registry.lab:5000/v2/zta-push-probe/blobs/uploads/ with the pull login (the cluster-facing registry must be read-only) answered 202; expected 405\n",
+        );
+        expectNoLeaks(r);
+    });
+
+    test("a push registry that refuses the push login FAILS the run", () => {
+        const host = freshHost();
+        host.setState("registry", [...host.readState("registry").filter((l) => l.startsWith("login ")), "push-login zta-push:other"]);
+        const r = run(host);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toBe("zta: registry: https://127.0.0.1:5000/v2/ with the push login answered 401; expected 200\n");
         expectNoLeaks(r);
     });
 });
@@ -145,10 +178,12 @@ describe("a bad secret bundle stops the script before any command runs", () => {
     const bundle = stdin.split("\n");
     test.each<[string, string, string]>([
         ["no stdin", "", "no header line"],
-        ["another header", stdin.replace("zta-registry-secrets-v1", "v0"), "wrong header line"],
+        ["another header", stdin.replace("zta-registry-secrets-v2", "v0"), "wrong header line"],
+        ["the previous bundle (one login)", stdin.replace("zta-registry-secrets-v2", "zta-registry-secrets-v1"), "wrong header line"],
         ["a missing login line", `${bundle.slice(0, 4).join("\n")}\n`, "no login line"],
-        ["extra data", `${stdin}more\n`, "data after the login line"],
-        ["extra data without a newline", `${stdin}more`, "data after the login line"],
+        ["a missing push login line", `${bundle.slice(0, 6).join("\n")}\n`, "no push login line"],
+        ["extra data", `${stdin}more\n`, "data after the push login line"],
+        ["extra data without a newline", `${stdin}more`, "data after the push login line"],
         ["a key that is not base64", [bundle[0], "%%%", ...bundle.slice(2)].join("\n"), "server key is not base64"],
         ["a key that is not PEM", [bundle[0], b64("hello"), ...bundle.slice(2)].join("\n"), "server key is not a PEM private key"],
         [
@@ -156,7 +191,8 @@ describe("a bad secret bundle stops the script before any command runs", () => {
             [...bundle.slice(0, 3), b64("short"), ...bundle.slice(4)].join("\n"),
             "http secret is not 32+ characters of [A-Za-z0-9+/=_-]",
         ],
-        ["a login without a colon", [...bundle.slice(0, 4), b64("nocolon"), ""].join("\n"), "login is not user:password"],
+        ["a login without a colon", [...bundle.slice(0, 4), b64("nocolon"), ...bundle.slice(5)].join("\n"), "login is not user:password"],
+        ["the push login being the pull login", [...bundle.slice(0, 6), bundle[4], ""].join("\n"), "the push login is the pull login"],
     ])("%s", (_what, input, message) => {
         const host = freshHost();
         const r = run(host, undefined, input);

@@ -13,11 +13,12 @@ import {
     certPem,
     changes,
     cleanupHosts,
-    curlAuthenticated,
     dockerInspect,
     dockerPs,
     dockerRun,
     expectedHash,
+    expectedPushHash,
+    dockerInspectPush,
     firstRunCalls,
     freshHost,
     htpasswd,
@@ -26,6 +27,9 @@ import {
     keyPem,
     lines,
     password,
+    pushHtpasswd,
+    pushPassword,
+    pushUsername,
     run,
     script,
     secrets,
@@ -63,13 +67,20 @@ describe("renderRegistryHtpasswd", () => {
 });
 
 describe("renderRegistrySecrets", () => {
-    test("frames the secrets as a header and four base64 lines", () => {
+    test("frames the secrets as a header and six base64 lines", () => {
         const [header, ...rest] = stdin.split("\n");
-        expect(header).toBe("zta-registry-secrets-v1");
-        expect(rest).toHaveLength(5);
-        expect(rest[4]).toBe("");
-        const decoded = rest.slice(0, 4).map((l) => Buffer.from(l, "base64").toString("utf8"));
-        expect(decoded).toEqual([keyPem, `${htpasswd}\n`, httpSecret, `${username}:${password}`]);
+        expect(header).toBe("zta-registry-secrets-v2");
+        expect(rest).toHaveLength(7);
+        expect(rest[6]).toBe("");
+        const decoded = rest.slice(0, 6).map((l) => Buffer.from(l, "base64").toString("utf8"));
+        expect(decoded).toEqual([
+            keyPem,
+            `${htpasswd}\n`,
+            httpSecret,
+            `${username}:${password}`,
+            `${pushHtpasswd}\n`,
+            `${pushUsername}:${pushPassword}`,
+        ]);
     });
 
     test.each<[string, Partial<typeof secrets>, string]>([
@@ -79,13 +90,21 @@ describe("renderRegistrySecrets", () => {
         ["an http secret with a newline", { httpSecret: `${httpSecret}\nX=1` }, "httpSecret:"],
         ["a login that is not the htpasswd user", { username: "other" }, 'username: "other" is not the user'],
         ["a password with a newline", { password: "a\nb" }, "password:"],
+        ["no push htpasswd line", { pushHtpasswd: "" }, "pushHtpasswd:"],
+        ["a push login that is not the push htpasswd user", { pushUsername: "other" }, 'pushUsername: "other" is not the user'],
+        [
+            "the pull user as push user (its login is in every pull Secret)",
+            { pushUsername: username, pushHtpasswd: renderRegistryHtpasswd(username, pushPassword, 10) },
+            "pushUsername: must differ from the pull user",
+        ],
+        ["a push password with a newline", { pushPassword: "a\nb" }, "pushPassword:"],
     ])("refuses %s, naming the field but not the value", (_what, change, message) => {
         const bad = { ...secrets, ...change };
         expect(() => renderRegistrySecrets(bad)).toThrow(message);
         try {
             renderRegistrySecrets(bad);
         } catch (error) {
-            for (const value of [bad.serverKeyPem, bad.httpSecret, bad.password]) {
+            for (const value of [bad.serverKeyPem, bad.httpSecret, bad.password, bad.pushPassword]) {
                 expect((error as Error).message).not.toContain(value);
             }
         }
@@ -140,6 +159,8 @@ describe("rendering", () => {
         ["a data dir with ..", { dataDir: "/var/lib/../etc" }, "dataDir:"],
         ["a data dir inside the config dir", { dataDir: "/etc/zta-registry/data" }, "dataDir:"],
         ["a realm with a quote", { realm: 'a"b' }, "realm:"],
+        ["no bind address (every interface)", { bindAddress: "0.0.0.0" }, "bindAddress:"],
+        ["a bind address that is a name", { bindAddress: "registry.lab" }, "bindAddress:"],
     ])("refuses %s, naming the field", (_what, change, message) => {
         expect(() => renderRegistrySetup({ ...input, ...change })).toThrow(message);
     });
@@ -157,11 +178,13 @@ describe("a fresh machine, run twice", () => {
     let filesAfterFirst: ReturnType<StubHost["files"]>;
     let filesAfterSecond: ReturnType<StubHost["files"]>;
     let hash: string;
+    let pushHash: string;
     beforeAll(() => {
         host = freshHost();
         first = run(host);
         filesAfterFirst = host.files();
         hash = expectedHash(host);
+        pushHash = expectedHash(host, undefined, undefined, undefined, undefined, true);
         second = run(host);
         filesAfterSecond = host.files();
     });
@@ -169,20 +192,57 @@ describe("a fresh machine, run twice", () => {
     test("the first run makes exactly the expected calls, in order", () => {
         expect(first.stderr).toBe("");
         expect(first.status).toBe(0);
-        expect(lines(host, first.calls, hash)).toEqual(firstRunCalls);
+        expect(lines(host, first.calls, hash, pushHash)).toEqual(firstRunCalls);
         expect(first.stdout).toMatch(/zta: Container registry: \d+ change\(s\)\n$/);
     });
 
-    test("the container runs the pinned image, labelled with the hash of everything it reads", () => {
-        expect(host.readState("containers")).toEqual([`zta-registry true ${hash} registry:2.8.3`]);
+    test("both containers run the pinned image, each labelled with the hash of everything it reads", () => {
+        expect(host.readState("containers")).toEqual([
+            `zta-registry true ${hash} registry:2.8.3`,
+            `zta-registry-push true ${pushHash} registry:2.8.3`,
+        ]);
         expect(lines(host, first.calls)).toContain(dockerRun(hash));
+        expect(lines(host, first.calls)).toContain(dockerRun(pushHash, undefined, undefined, true));
     });
 
-    test("the login reaches curl only on its stdin, escaped for curl's config syntax", () => {
-        const auth = first.calls.find((c) => lines(host, [c])[0] === curlAuthenticated);
-        expect(auth?.stdin).toBe(`user = "${username}:Pw-\\"q\\\\uo t$e-7Kx9"\n`);
-        const anonymous = first.calls.filter((c) => c.name === "curl" && c !== auth);
-        expect(anonymous.map((c) => c.stdin)).toEqual([""]);
+    test("each container is published on one address only (pull: management, push: loopback), without capabilities, read-only, no new privileges", () => {
+        const runs = first.calls.filter((c) => c.name === "docker" && c.argv[0] === "run");
+        expect(runs).toHaveLength(2);
+        const published = runs.map((r) => r.argv.flatMap((a, i) => (r.argv[i - 1] === "--publish" ? [a] : [])));
+        expect(published).toEqual([["10.0.0.2:5000:5000"], ["127.0.0.1:5000:5000"]]);
+        for (const { argv } of runs) {
+            expect(argv).toEqual(
+                expect.arrayContaining([
+                    "--cap-drop=ALL",
+                    "--security-opt=no-new-privileges",
+                    "--read-only",
+                    "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=64m",
+                ]),
+            );
+            expect(argv).not.toContain("--privileged");
+            expect(argv.filter((a) => a.startsWith("--cap-add"))).toEqual([]);
+        }
+    });
+
+    test("the cluster-facing registry is read-only and its login cannot push; pushes need the push login on loopback", () => {
+        const pull = filesAfterFirst["/etc/zta-registry/config/config.yml"].content;
+        const push = filesAfterFirst["/etc/zta-registry/push/config.yml"].content;
+        expect(pull).toContain("\n  maintenance:\n    readonly:\n      enabled: true\n");
+        expect(push).not.toContain("readonly");
+        // Separate htpasswd files: the push registry knows only the push user.
+        expect(filesAfterFirst["/etc/zta-registry/push/htpasswd"].content).toBe(`${pushHtpasswd}\n`);
+        expect(filesAfterFirst["/etc/zta-registry/config/htpasswd"].content).toBe(`${htpasswd}\n`);
+        // The check proved it: an upload with the pull login got 405, the pull login on the push registry 401.
+        const curls = lines(host, first.calls).filter((l) => l.startsWith("curl "));
+        expect(curls).toEqual(firstRunCalls.filter((l) => l.startsWith("curl ")));
+    });
+
+    test("the logins reach curl only on its stdin, escaped for curl's config syntax", () => {
+        const withLogin = first.calls.filter((c) => c.name === "curl" && c.argv.includes("--config"));
+        const pullConfig = `user = "${username}:Pw-\\"q\\\\uo t$e-7Kx9"\n`;
+        expect(withLogin.map((c) => c.stdin)).toEqual([pullConfig, pullConfig, `user = "${pushUsername}:${pushPassword}"\n`, pullConfig]);
+        const anonymous = first.calls.filter((c) => c.name === "curl" && !c.argv.includes("--config"));
+        expect(anonymous.map((c) => c.stdin)).toEqual(["", ""]);
     });
 
     test("no secret leaks: not in any argv, command environment, stdout or stderr, in either run", () => {
@@ -201,6 +261,10 @@ describe("a fresh machine, run twice", () => {
             "/etc/zta-registry/config/htpasswd": "600",
             "/etc/zta-registry/config/server.crt": "644",
             "/etc/zta-registry/config/server.key": "600",
+            "/etc/zta-registry/push/config.yml": "644",
+            "/etc/zta-registry/push/htpasswd": "600",
+            "/etc/zta-registry/push/server.crt": "644",
+            "/etc/zta-registry/push/server.key": "600",
             "/etc/zta-registry/registry.env": "600",
         });
         expect(files["/etc/zta-registry/config/server.key"].content).toBe(keyPem);
@@ -221,8 +285,9 @@ describe("a fresh machine, run twice", () => {
             firstRunCalls[5],
             dockerPs,
             dockerInspect,
-            firstRunCalls[9],
-            firstRunCalls[10],
+            dockerPs,
+            dockerInspectPush,
+            ...firstRunCalls.filter((l) => l.startsWith("curl ")),
         ]);
         expect(second.stdout).toBe("zta: Container registry: 0 change(s)\n");
         expect(filesAfterSecond).toEqual(filesAfterFirst);
@@ -237,7 +302,10 @@ describe("an installed Docker Engine", () => {
         host.setState("active", ["docker"]);
         const r = run(host);
         expect(r.status).toBe(0);
-        expect(changes(host, r, expectedHash(host))).toEqual([dockerRun("<HASH>")]);
+        expect(changes(host, r, expectedHash(host), expectedPushHash(host))).toEqual([
+            dockerRun("<HASH>"),
+            dockerRun("<PUSH_HASH>", undefined, undefined, true),
+        ]);
     });
 });
 
@@ -248,19 +316,24 @@ describe("other containers", () => {
         const r = run(host);
         expect(r.status).toBe(0);
         expect(lines(host, r.calls)).not.toContain(dockerInspect);
-        expect(changes(host, r).filter((l) => l.startsWith("docker "))).toEqual([dockerRun(expectedHash(host))]);
-        expect(host.readState("containers")).toHaveLength(3);
+        expect(changes(host, r).filter((l) => l.startsWith("docker "))).toEqual([
+            dockerRun(expectedHash(host)),
+            dockerRun(expectedPushHash(host), undefined, undefined, true),
+        ]);
+        expect(host.readState("containers")).toHaveLength(4);
     });
 });
 
-describe("changes after the first run recreate the container once", () => {
-    test.each<[string, Partial<RegistrySetupInput>, Partial<typeof secrets>]>([
-        ["a new server certificate", { serverCertPem: certPem.replace("c2VydmVy", "bmV3Y2VydA==") }, {}],
-        ["a new image tag", { image: "registry:2.8.4" }, {}],
-        ["another realm (config.yml)", { realm: "lab" }, {}],
-        ["a new http secret", {}, { httpSecret: `${httpSecret}-rotated` }],
-        ["a new htpasswd line", {}, { htpasswd: renderRegistryHtpasswd(username, password, 10) }],
-    ])("%s", (_what, change, secretChange) => {
+describe("changes after the first run recreate the containers that read them, once", () => {
+    test.each<[string, Partial<RegistrySetupInput>, Partial<typeof secrets>, "both" | "pull" | "push"]>([
+        ["a new server certificate", { serverCertPem: certPem.replace("c2VydmVy", "bmV3Y2VydA==") }, {}, "both"],
+        ["a new image tag", { image: "registry:2.8.4" }, {}, "both"],
+        ["another bind address (the pull registry's)", { bindAddress: "10.0.0.3" }, {}, "pull"],
+        ["another realm (config.yml)", { realm: "lab" }, {}, "both"],
+        ["a new http secret", {}, { httpSecret: `${httpSecret}-rotated` }, "both"],
+        ["a new htpasswd line", {}, { htpasswd: renderRegistryHtpasswd(username, password, 10) }, "pull"],
+        ["a new push htpasswd line", {}, { pushHtpasswd: renderRegistryHtpasswd(pushUsername, pushPassword, 10) }, "push"],
+    ])("%s", (_what, change, secretChange, which) => {
         const host = freshHost();
         expect(run(host).status).toBe(0);
         const text = renderRegistrySetup({ ...input, ...change });
@@ -268,9 +341,17 @@ describe("changes after the first run recreate the container once", () => {
         const r = run(host, text, input2);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
-        const hash = expectedHash(host, change.image);
-        expect(changes(host, r, hash)).toEqual(["docker rm --force zta-registry", dockerRun("<HASH>", change.image)]);
-        expect(host.readState("containers")).toEqual([`zta-registry true ${hash} ${change.image ?? "registry:2.8.3"}`]);
+        const hash = expectedHash(host, change.image, undefined, undefined, change.bindAddress);
+        const pushHash = expectedPushHash(host, change.image);
+        const expected = [
+            ...(which !== "push" ? ["docker rm --force zta-registry", dockerRun("<HASH>", change.image, change.bindAddress)] : []),
+            ...(which !== "pull" ? ["docker rm --force zta-registry-push", dockerRun("<PUSH_HASH>", change.image, undefined, true)] : []),
+        ];
+        expect(changes(host, r, hash, pushHash)).toEqual(expected);
+        const image = change.image ?? "registry:2.8.3";
+        expect(host.readState("containers").sort()).toEqual(
+            [`zta-registry true ${hash} ${image}`, `zta-registry-push true ${pushHash} ${image}`].sort(),
+        );
         expect(changes(host, run(host, text, input2))).toEqual([]);
     });
 
@@ -287,7 +368,10 @@ describe("changes after the first run recreate the container once", () => {
         const host = freshHost();
         expect(run(host).status).toBe(0);
         const hash = expectedHash(host);
-        host.setState("containers", [`zta-registry false ${hash} registry:2.8.3`]);
+        host.setState("containers", [
+            `zta-registry false ${hash} registry:2.8.3`,
+            `zta-registry-push true ${expectedPushHash(host)} registry:2.8.3`,
+        ]);
         const r = run(host);
         expect(r.status).toBe(0);
         expect(changes(host, r, hash)).toEqual(["docker rm --force zta-registry", dockerRun("<HASH>")]);
@@ -312,13 +396,13 @@ describe("renderRegistryRemove (destroy)", () => {
         expect(shellcheck(remove)).toBe("");
     });
 
-    test("after a setup: removes the container and every secret-holding file, keeps the image data; a second run changes nothing", () => {
+    test("after a setup: removes both containers and every secret-holding file, keeps the image data; a second run changes nothing", () => {
         const host = freshHost();
         expect(run(host).status).toBe(0);
         host.putFile("/var/lib/zta-registry/data/docker/registry/v2/blob", "image layer");
         const first = run(host, remove, "");
         expect(first.status).toBe(0);
-        expect(changes(host, first)).toEqual(["docker rm --force zta-registry"]);
+        expect(changes(host, first)).toEqual(["docker rm --force zta-registry", "docker rm --force zta-registry-push"]);
         expect(host.readState("containers")).toEqual([]);
         expect(Object.keys(host.files()).filter((f) => f.startsWith("/etc/zta-registry"))).toEqual([]);
         expect(host.file("/var/lib/zta-registry/data/docker/registry/v2/blob")).toBe("image layer");

@@ -328,23 +328,28 @@ if [[ -f "$STATE/swaps" ]]; then cat "$STATE/swaps"; fi`,
 : >"$STATE/swaps"`,
     },
     curl: {
-        // Two uses: `curl -fsSL URL` (a download to stdout), and a status check of the registry (tests/platform/baremetal/
-        // registry*): `curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert FILE
-        // [--config -] https://...`. The registry answers only while a container runs (state "containers") and after
-        // "registry down N" refused connections; without a config it answers "registry anonymous CODE" (default
-        // 401), with one whose user equals "registry login" it answers "registry authenticated CODE" (default 200).
+        // Two uses: `curl -fsSL URL` (a download to stdout), and a status check of the registries (tests/platform/
+        // baremetal/registry*): `curl --silent --show-error --output /dev/null --write-out %{http_code} --cacert FILE
+        // [--request POST] [--config -] https://...`. A URL on 127.0.0.1 reaches the push registry (container
+        // zta-registry-push), any other the pull registry (zta-registry); each answers only while its container runs
+        // (state "containers") and after "registry down N" refused connections. Without a config: "registry anonymous
+        // CODE" (default 401). With a config whose user is the instance's login ("registry login" for pull,
+        // "registry push-login" for push): "registry authenticated CODE" (default 200) for a GET; a POST (an upload)
+        // to the pull registry answers 405 when its config.yml is read-only (storage.maintenance.readonly), else 202.
+        // Any other user: 401.
         readsStdin: true,
         body: `if [[ $# == 2 && "$1" == -fsSL ]]; then
     printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nstub key from %s\\n-----END PGP PUBLIC KEY BLOCK-----\\n' "$2"
     exit 0
 fi
-cacert='' config='' url='' format=''
+cacert='' config='' url='' format='' method=GET
 while (($#)); do
     case "$1" in
     --silent | --show-error) ;;
     --output) [[ "$2" == /dev/null ]] || stub_unsupported "$@"; shift ;;
     --write-out) format="$2"; shift ;;
     --cacert) cacert="$2"; shift ;;
+    --request) [[ "$2" == POST ]] || stub_unsupported "$@"; method=POST; shift ;;
     --config) [[ "$2" == - ]] || stub_unsupported "$@"; config=1; shift ;;
     https://*) url="$1" ;;
     *) stub_unsupported "$@" ;;
@@ -356,10 +361,12 @@ if [[ ! -f "$cacert" ]]; then
     echo "curl: (77) error setting certificate file: $cacert" >&2
     exit 77
 fi
+container=zta-registry login_key=login
+if [[ "$url" == https://127.0.0.1:* ]]; then container=zta-registry-push login_key=push-login; fi
 running=0
 if [[ -f "$STATE/containers" ]]; then
-    while read -r _ state _; do
-        if [[ "$state" == true ]]; then running=1; fi
+    while read -r name state _; do
+        if [[ "$name" == "$container" && "$state" == true ]]; then running=1; fi
     done <"$STATE/containers"
 fi
 down="$(state_get registry down || echo 0)"
@@ -385,10 +392,16 @@ while ((i < \${#escaped})); do
     user+="$c"
     i=$((i + 1))
 done
-if [[ "$user" == "$(state_get registry login || true)" ]]; then
-    printf '%s' "$(state_get registry authenticated || echo 200)"
-else
+if [[ "$user" != "$(state_get registry "$login_key" || true)" ]]; then
     printf 401
+elif [[ "$method" == POST ]]; then
+    if grep -A1 -x '    readonly:' "$ZTA_ROOT/etc/zta-registry/config/config.yml" | grep -qx '      enabled: true'; then
+        printf 405
+    else
+        printf 202
+    fi
+else
+    printf '%s' "$(state_get registry authenticated || echo 200)"
 fi`,
     },
     docker: {
@@ -421,6 +434,7 @@ run)
         --restart) [[ "$2" == unless-stopped ]] || stub_unsupported run "$@"; shift ;;
         --cap-drop) [[ "$2" == ALL ]] || stub_unsupported run "$@"; shift ;;
         --security-opt) [[ "$2" == no-new-privileges ]] || stub_unsupported run "$@"; shift ;;
+        --cap-drop=ALL | --security-opt=no-new-privileges | --read-only | --tmpfs=/tmp:*) ;;
         --publish | --volume) shift ;;
         --env-file)
             if [[ ! -f "$2" || "$(stat -c %a -- "$2")" != 600 ]]; then
@@ -476,6 +490,15 @@ reset)
         if [[ -d "$ZTA_ROOT/$dir" ]]; then rm -rf "\${ZTA_ROOT:?}/$dir"/*; fi
     done
     : >"$STATE/taints" ;;
+token)
+    # token create as the join-token script calls it: prints only the token (state "cluster token", else a fixed
+    # one), and records the token with its TTL in state "tokens" (lines TOKEN TTL), as the API server would keep it.
+    [[ "\${2:-}" == create && $# == 12 && "$3" == --kubeconfig && "$5" == --ttl && "$7" == --usages && "$9" == --groups && "\${11}" == --description ]] ||
+        stub_unsupported "$@"
+    [[ -f "$4" ]] || { echo "failed to load admin kubeconfig: open $4: no such file or directory" >&2; exit 1; }
+    token="$(state_get cluster token || echo k7x2qa.9f3mz0c8q1vb5rtz)"
+    state_set tokens "$token" "$6"
+    echo "$token" ;;
 join)
     # Preflight as the real one: a node with kubelet.conf or a cluster CA refuses to join. The token must match
     # state "cluster token" when set (else any token is accepted); a verbose-looking line echoes it, as kubeadm's
