@@ -13,6 +13,7 @@ export default tseslint.config(
             "eslint.config.mjs",
             "jest.config.js",
             "jest.sim.config.js",
+            "jest.scripts.config.js",
             "tests/harness/summaryReporter.js",
         ],
     },

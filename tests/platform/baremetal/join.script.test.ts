@@ -555,7 +555,7 @@ describe("renderKubeconfigRead", () => {
         expect(lines(host, r)).toEqual([readyz, "sleep 1", readyz, "sleep 1", readyz]);
     });
 
-    // The bound itself (120 attempts, then a message) is kubeadm.test.ts's: both scripts use the same gate.
+    // The bound itself (120 attempts, then a message) is kubeadm.script.test.ts's: both scripts use the same gate.
     test("the readiness gate is the init script's, word for word", () => {
         const gate = (text: string) => /# Bounded readiness gate[^]*?\ndone\n/.exec(text)?.[0];
         expect(gate(read)).toContain("attempts=120\n");
