@@ -27,6 +27,7 @@ export const identityCheckIds = [
     "wrong-secret-refused",
     "ui-client-requires-pkce",
     "observer-code-flow-only",
+    "ui-sign-in-requires-role",
     "brute-force-protection",
 ] as const;
 export type IdentityCheckId = (typeof identityCheckIds)[number];
@@ -58,7 +59,8 @@ export interface IdentityFacts {
     readonly clientId: string;
     readonly clientSecret: string;
     readonly accessTokenLifespan: number;
-    readonly ui?: { readonly clientId: string; readonly redirectUri: string; readonly pkce: boolean };
+    /** The UI client (Kiali); `signInRole`: the realm role its browser flow requires (none: anyone signs in). */
+    readonly ui?: { readonly clientId: string; readonly redirectUri: string; readonly pkce: boolean; readonly signInRole?: string };
     readonly observer?: { readonly username: string; readonly password: string };
     readonly admin: { readonly username: string; readonly password: string };
     readonly badTokens: { readonly expired: string; readonly forged: string; readonly wrongAudience: string };
@@ -107,6 +109,9 @@ export async function identityFacts(
             clientId: ui.clientId as string,
             redirectUri: (ui.redirectUris as string[])[0],
             pkce: (ui.attributes as Json | undefined)?.["pkce.code.challenge.method"] === "S256",
+            // the role a "Condition - user role" (negated, then Deny access) requires; read from the realm as imported
+            signInRole: ((realm.authenticatorConfig as Json[] | undefined) ?? []).find((c) => c.config?.negate === "true")?.config
+                ?.condUserRole as string | undefined,
         },
         observer: observer && { username: observer.username as string, password: secrets[clientSecretKeys.testUserPassword] },
         admin: { username: admin[adminSecretKeys.username], password: admin[adminSecretKeys.password] },
@@ -136,13 +141,22 @@ class KeycloakHttp {
     request(
         method: "GET" | "POST" | "DELETE",
         target: string,
-        opts: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+        opts: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
     ) {
         const url = new URL(target, `https://${this.facts.publicHost}:${this.facts.publicPort}`);
-        const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+        const body = opts.form
+            ? new URLSearchParams(opts.form).toString()
+            : opts.json !== undefined
+              ? JSON.stringify(opts.json)
+              : undefined;
         const headers: Record<string, string> = {
             host: `${url.hostname}:${url.port || 443}`,
-            ...(body ? { "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)) } : {}),
+            ...(body
+                ? {
+                      "content-type": opts.form ? "application/x-www-form-urlencoded" : "application/json",
+                      "content-length": String(Buffer.byteLength(body)),
+                  }
+                : {}),
             ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
             ...opts.headers,
         };
@@ -381,6 +395,40 @@ export async function identityChecks(endpoint: KeycloakEndpoint, f: IdentityFact
         const atIngress = jwtVerdict(t, f.rule);
         if (atIngress.ok) fail("the observer's token would pass the ingress");
         return `password grant: HTTP ${direct.status} ${errorOf(direct)}; authorization code + PKCE: a token for ${String(claims.preferred_username)}, which the ingress refuses (${atIngress.reasons.join("; ")})`;
+    });
+
+    await check("ui-sign-in-requires-role", async () => {
+        if (!f.ui || !f.observer) return "no UI client or observer in this realm";
+        const role = f.ui.signInRole;
+        if (!role) fail(`every user of the realm signs in to ${f.ui.clientId} (no role condition in its browser flow)`);
+        const auth = { authorization: `Bearer ${await adminToken(kc, f)}` };
+        const users = await kc.request(
+            "GET",
+            `/admin/realms/${f.realm}/users?exact=true&username=${encodeURIComponent(f.observer.username)}`,
+            {
+                headers: auth,
+            },
+        );
+        const id = ((JSON.parse(users.body) as Json[])[0] ?? {}).id as string;
+        const mappings = `/admin/realms/${f.realm}/users/${id}/role-mappings/realm`;
+        const roleRep = JSON.parse(
+            (await kc.request("GET", `/admin/realms/${f.realm}/roles/${encodeURIComponent(role!)}`, { headers: auth })).body,
+        ) as Json;
+        const signIn = async () => (await formLogin(new KeycloakHttp(endpoint, f), f, f.observer!.password, pkcePair())) !== undefined;
+        if (!(await signIn())) fail(`${f.observer.username}, who holds ${role!}, could not sign in`);
+        const removed = await kc.request("DELETE", mappings, { headers: auth, json: [roleRep] });
+        if (removed.status !== 204) fail(`removing ${role!}: HTTP ${removed.status}`);
+        let without: boolean;
+        try {
+            without = await signIn();
+        } finally {
+            // put the observer back as it was, whatever happened
+            await kc.request("POST", mappings, { headers: auth, json: [roleRep] });
+            await kc.request("DELETE", `/admin/realms/${f.realm}/attack-detection/brute-force/users/${id}`, { headers: auth });
+        }
+        if (without) fail(`${f.observer.username} signed in to ${f.ui.clientId} with the right password but without ${role!}`);
+        if (!(await signIn())) fail(`${f.observer.username} could not sign in again once ${role!} was given back`);
+        return `${f.observer.username} with ${role!}: a code; the same password without ${role!}: refused (Deny access); with the role given back: a code again`;
     });
 
     await check("brute-force-protection", async () => {
