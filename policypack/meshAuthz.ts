@@ -89,6 +89,15 @@ function matchFields(rule: unknown, path: string): { path: string; field: string
 
 export const actionOf = (spec: Obj): string => str(spec.action) ?? "ALLOW";
 
+/** The rules of an AuthorizationPolicy whose action is `action` (none for any other object), each with its index. */
+export function policyRules(r: PolicyObject, action: "ALLOW" | "DENY"): { rule: unknown; i: number }[] {
+    if (!isIstio(r, "AuthorizationPolicy")) {
+        return [];
+    }
+    const spec = obj(r.props.spec) ?? {};
+    return actionOf(spec) === action ? arr(spec.rules).map((rule, i) => ({ rule, i })) : [];
+}
+
 export const peerAuthenticationModes: ResourceRule = {
     scope: "resource",
     name: "peer-authentication-strict-only",
@@ -198,15 +207,8 @@ export const authorizationAllowPositive: ResourceRule = {
     reference: "ALLOW rules use positive matches, DENY rules negative ones",
     enforcementLevel: "mandatory",
     check: (r) => {
-        if (!isIstio(r, "AuthorizationPolicy")) {
-            return [];
-        }
-        const spec = obj(r.props.spec) ?? {};
-        if (actionOf(spec) !== "ALLOW") {
-            return [];
-        }
         const out: string[] = [];
-        arr(spec.rules).forEach((rule, i) => {
+        policyRules(r, "ALLOW").forEach(({ rule, i }) => {
             const fields = matchFields(rule, `spec.rules[${i}]`);
             // A rule whose from/to/when are absent or empty matches every request.
             if (fields.every((f) => f.values.length === 0)) {
@@ -228,15 +230,8 @@ export const authorizationDenyNegative: ResourceRule = {
     reference: "ALLOW rules use positive matches, DENY rules negative ones",
     enforcementLevel: "mandatory",
     check: (r) => {
-        if (!isIstio(r, "AuthorizationPolicy")) {
-            return [];
-        }
-        const spec = obj(r.props.spec) ?? {};
-        if (actionOf(spec) !== "DENY") {
-            return [];
-        }
         const out: string[] = [];
-        arr(spec.rules).forEach((rule, i) => {
+        policyRules(r, "DENY").forEach(({ rule, i }) => {
             for (const f of matchFields(rule, `spec.rules[${i}]`).filter((x) => x.positive)) {
                 for (const v of f.values.filter((x) => x.includes("*"))) {
                     out.push(

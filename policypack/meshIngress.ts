@@ -5,7 +5,7 @@
  */
 import { arr, at, clusterOf, describeObject, json, obj, PolicyObject, ResourceRule, StackRule, str, strings } from "./model";
 import { ISTIO_SAMPLE_ISSUER, KEYCLOAK_ISSUER, OBSERVABILITY_UIS, sampleJwksKid, sampleJwksUri } from "./allowLists";
-import { actionOf, isIstio, workloadKey } from "./meshAuthz";
+import { actionOf, isIstio, policyRules, workloadKey } from "./meshAuthz";
 
 export const requestAuthenticationJwt: ResourceRule = {
     scope: "resource",
@@ -109,15 +109,8 @@ export const authorizationRequestPrincipalsOperation: ResourceRule = {
         'every RequestAuthentication on the gateway paired with an ALLOW on `requestPrincipals` (or a DENY on `notRequestPrincipals: ["*"]`)',
     enforcementLevel: "mandatory",
     check: (r) => {
-        if (!isIstio(r, "AuthorizationPolicy")) {
-            return [];
-        }
-        const spec = obj(r.props.spec) ?? {};
-        if (actionOf(spec) !== "ALLOW") {
-            return [];
-        }
         const out: string[] = [];
-        arr(spec.rules).forEach((rule, i) => {
+        policyRules(r, "ALLOW").forEach(({ rule, i }) => {
             const principals = arr(at(rule, "from")).flatMap((f) => strings(at(f, "source", "requestPrincipals")));
             if (principals.length === 0) {
                 return;
