@@ -8,16 +8,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { defaultKeycloakResources, KeycloakKubeInput, keycloakManifests } from "../../components/identity/keycloakKube";
 import { Plain } from "../harness/kinds";
 import { issuerUrl, RealmImportInput, realmImport, serviceAccountUserId } from "../../components/identity/realm";
+import { realm, realmInput, realmWithUser } from "./realmFixture";
 
-const realmInput: RealmImportInput = {
-    realm: "zta",
-    issuerUrlBase: "https://keycloak.lab:8443",
-    audience: "zta-ingress",
-    clientId: "zta-client",
-    accessTokenLifespanSeconds: 300,
-};
-const realm = realmImport(realmInput);
-const realmWithUser = realmImport({ ...realmInput, testUser: { username: "alice" } });
 const uiClient = { clientId: "kiali", redirectUris: ["http://localhost:20001/kiali"], requirePkce: true, signInRole: "kiali-viewer" };
 const realmWithUi = realmImport({ ...realmInput, testUser: { username: "alice" }, uiClient });
 const subject = serviceAccountUserId("zta", "zta-client");

@@ -16,7 +16,8 @@ import {
     renderKeycloakSecrets,
     renderKeycloakSetup,
 } from "../../components/identity/keycloakHost";
-import { RealmImportInput, realmImport } from "../../components/identity/realm";
+import { realmImport } from "../../components/identity/realm";
+import { realm, realmInput, realmWithUser } from "./realmFixture";
 import {
     bashSyntax,
     commandLine,
@@ -28,16 +29,6 @@ import {
     StubCall,
     StubHost,
 } from "../platform/baremetal/stubs";
-
-const realmInput: RealmImportInput = {
-    realm: "zta",
-    issuerUrlBase: "https://keycloak.lab:8443",
-    audience: "zta-ingress",
-    clientId: "zta-client",
-    accessTokenLifespanSeconds: 300,
-};
-const realm = realmImport(realmInput);
-const realmWithUser = realmImport({ ...realmInput, testUser: { username: "alice" } });
 
 const certPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUa2V5Y2xvYWs=\n-----END CERTIFICATE-----\n";
 const caPem = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUY2EtY2E=\n-----END CERTIFICATE-----\n";
