@@ -8,7 +8,7 @@ import { isDnsLabel, isDnsSubdomain, isIPv4, parseIPv4InterfaceAddress } from ".
 import { BareMetalConfig, HostConfig, HostRole, InterfaceAddress, RegistryConfig, SshConfig, hostRoles } from "./model";
 import { Problems, show } from "./problems";
 import { Sensitive } from "./sensitive";
-import { parseStructured } from "./structured";
+import { parseEntries, parseStructured } from "./structured";
 
 /** Defaults of the bare-metal keys (README's config reference lists the same). */
 export const baremetalDefaults = {
@@ -71,11 +71,11 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
         problems.add("hosts", "is required on platform testbed: a list of {name, management, roles[, hostname, service, hostKey]}");
         return [];
     }
-    const entries = parseStructured(problems, "hosts", text, z.array(hostSchema));
-    if (!entries) {
+    const parsed = parseEntries(problems, "hosts", text, hostSchema);
+    if (!parsed) {
         return [];
     }
-    if (entries.length === 0) {
+    if (parsed.count === 0) {
         problems.add("hosts", "must list at least one host");
     }
     const hosts: HostConfig[] = [];
@@ -88,7 +88,7 @@ function readHosts(problems: Problems, text: string | undefined): HostConfig[] {
             seen.set(`${what}:${value}`, at);
         }
     };
-    entries.forEach((e, i) => {
+    parsed.entries.forEach(({ value: e, index: i }) => {
         const at = `hosts[${i}]`;
         if (!isDnsLabel(e.name)) {
             problems.add(`${at}.name`, `must be a DNS label (a-z, 0-9, -), got ${show(e.name)}`);
@@ -212,10 +212,11 @@ function readSsh(problems: Problems, text: string | undefined, privateKey: strin
     return { user, port: sshPort, privateKey: new Sensitive(privateKey ?? ""), bastion };
 }
 
-function readRegistry(problems: Problems, text: string | undefined, hosts: readonly HostConfig[]): RegistryConfig {
+function readRegistry(problems: Problems, text: string | undefined, hosts: readonly HostConfig[], someRefused: boolean): RegistryConfig {
     const entry = (text === undefined ? undefined : parseStructured(problems, "registry", text, registrySchema)) ?? {};
     const registryHosts = hosts.filter((h) => h.roles.includes("registry"));
-    if (registryHosts.length !== 1) {
+    // none left after a refused host entry (reported): it may have been the one
+    if (registryHosts.length !== 1 && !(registryHosts.length === 0 && someRefused)) {
         problems.add(
             "hosts",
             `exactly one host needs the role "registry" (the private registry nodes pull from), got ${registryHosts.length === 0 ? "none" : registryHosts.map((h) => show(h.name)).join(", ")}`,
@@ -262,15 +263,13 @@ export interface BareMetalRaw {
 /** Reads hosts, SSH and registry (platform testbed). */
 export function readBareMetal(problems: Problems, raw: BareMetalRaw): BareMetalConfig {
     const hosts = readHosts(problems, raw.hosts);
+    const refused = hostEntryNames(raw.hosts).filter((n) => !hosts.some((h) => h.name === n));
     const config: BareMetalConfig = {
         ssh: readSsh(problems, raw.ssh, raw.sshPrivateKey, raw.sshPrivateKeyIsSecret),
         hosts,
-        registry: readRegistry(problems, raw.registry, hosts),
+        registry: readRegistry(problems, raw.registry, hosts, refused.length > 0),
     };
-    invalidHostNames.set(
-        config,
-        hostEntryNames(raw.hosts).filter((n) => !hosts.some((h) => h.name === n)),
-    );
+    invalidHostNames.set(config, refused);
     return config;
 }
 

@@ -14,7 +14,7 @@ import { BareMetalConfig, ClusterAccess, ClusterConfig, LoadBalancerKind, Platfo
 import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
 import { Sensitive } from "./sensitive";
-import { ownEntry, parseStructured } from "./structured";
+import { ownEntry, parseEntries, parseStructured } from "./structured";
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
 
@@ -46,20 +46,28 @@ export function readClusters(
         problems.add("clusters", "is required: a list of {name, network[, apiServer, loadBalancer]}");
         return [];
     }
-    const entries = parseStructured(problems, "clusters", text, z.array(clusterSchema));
-    if (!entries) {
+    const parsed = parseEntries(problems, "clusters", text, clusterSchema);
+    if (!parsed) {
         return [];
     }
+    // Entries refused by the schema (reported) are left out; the others keep their positions in messages.
+    const entries = parsed.entries.map((e) => e.value);
+    const positions = parsed.entries.map((e) => e.index);
+    for (const name of refusedEntryNames(text, positions)) {
+        // their kubeconfig or intermediate is not "for no cluster": the cluster's entry was reported already
+        problems.reject(`kubeconfigs.${name}`);
+        problems.reject(`caIntermediates.${name}`);
+    }
     const minimum = hasPeers ? 1 : 2;
-    if (entries.length < minimum) {
+    if (parsed.count < minimum) {
         problems.add(
             "clusters",
-            `a multi-cluster mesh needs at least ${minimum} cluster${minimum > 1 ? "s" : ""}${hasPeers ? "" : " (or peers from another stack)"}, got ${entries.length}`,
+            `a multi-cluster mesh needs at least ${minimum} cluster${minimum > 1 ? "s" : ""}${hasPeers ? "" : " (or peers from another stack)"}, got ${parsed.count}`,
         );
     }
 
     // Bare metal builds its clusters (kubeadm) and reads their kubeconfigs back; other platforms are given them.
-    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal) : undefined;
+    const kubeadm = baremetal ? readKubeadmClusters(problems, entries, baremetal, positions, entries.length < parsed.count) : undefined;
     if (baremetal && raw.get("kubeconfigs") !== undefined) {
         problems.add(
             "kubeconfigs",
@@ -77,7 +85,8 @@ export function readClusters(
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
     const clusters: ClusterConfig[] = [];
-    entries.forEach((entry, i) => {
+    entries.forEach((entry, k) => {
+        const i = positions[k];
         const at = `clusters[${i}]`;
         if (!isDnsLabel(entry.name)) {
             problems.add(
@@ -127,7 +136,7 @@ export function readClusters(
                 problems.add(`${at}.name`, nameProblem);
             }
             if (entry.apiServer !== undefined) {
-                const p = kubeadmApiServerProblem(entry.apiServer, kubeadm?.[i]?.controlPlane, baremetal.hosts);
+                const p = kubeadmApiServerProblem(entry.apiServer, kubeadm?.[k]?.controlPlane, baremetal.hosts);
                 if (p) {
                     problems.add(`${at}.apiServer`, p);
                 }
@@ -141,7 +150,7 @@ export function readClusters(
         }
         const kubeconfigText = kubeconfigs.get(entry.name);
         let apiServer = entry.apiServer;
-        const kubeadmCluster = kubeadm?.[i];
+        const kubeadmCluster = kubeadm?.[k];
         const controlPlane = kubeadmCluster ? baremetal?.hosts.find((h) => h.name === kubeadmCluster.controlPlane) : undefined;
         let fromKubeconfig = false;
         const allowLoopback = platform === "sim";
@@ -186,8 +195,8 @@ export function readClusters(
     });
     loadBalancerAnnotationProblems(
         problems,
-        entries.map((e, i) => ({
-            at: `clusters[${i}]`,
+        entries.map((e, k) => ({
+            at: `clusters[${positions[k]}]`,
             name: e.name,
             annotations: e.eastWestServiceAnnotations ?? {},
             ...(baremetal ? { pool: e.loadBalancerPool ?? [] } : {}),
@@ -195,6 +204,15 @@ export function readClusters(
         baremetal,
     );
     return clusters;
+}
+
+/** The names (where they are strings) of the list entries the schema refused: those not at `kept` positions. */
+function refusedEntryNames(text: string, kept: readonly number[]): string[] {
+    const list = JSON.parse(text) as unknown[];
+    return list.flatMap((e, i) => {
+        const name = (e as { name?: unknown } | null)?.name;
+        return kept.includes(i) || typeof name !== "string" ? [] : [name];
+    });
 }
 
 function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: readonly string[]): Map<string, string> {

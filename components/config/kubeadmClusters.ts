@@ -32,6 +32,10 @@ export function readKubeadmClusters(
     problems: Problems,
     entries: readonly KubeadmFields[],
     baremetal: BareMetalConfig,
+    /** Each entry's position in `clusters` (entries the schema refused are not given); default: 0, 1, 2, … */
+    positions: readonly number[] = entries.map((_, i) => i),
+    /** Some entry was refused: a host it would have used is not "unused". */
+    incomplete = false,
 ): (KubeadmClusterConfig | undefined)[] {
     const hosts = baremetal.hosts;
     const rejected = new Set(rejectedHostNames(baremetal));
@@ -78,7 +82,8 @@ export function readKubeadmClusters(
         return host;
     };
 
-    const results = entries.map((e, i): KubeadmClusterConfig | undefined => {
+    const results = entries.map((e, k): KubeadmClusterConfig | undefined => {
+        const i = positions[k];
         const at = `clusters[${i}]`;
         const cni = e.cni ?? defaultCni;
         if (!findCniPlugin(cni)) {
@@ -184,7 +189,7 @@ export function readKubeadmClusters(
 
     hosts.forEach((h, i) => {
         // After a broken reference the "unused host" is a consequence, not a second mistake.
-        if (!referenceProblems && (h.roles.includes("control-plane") || h.roles.includes("worker")) && !used.has(h.name)) {
+        if (!referenceProblems && !incomplete && (h.roles.includes("control-plane") || h.roles.includes("worker")) && !used.has(h.name)) {
             problems.add(`hosts[${i}].roles`, `host ${show(h.name)} has a cluster role but no cluster in clusters uses it`);
         }
     });

@@ -50,6 +50,33 @@ export function parseStructured<T>(problems: Problems, key: string, text: string
         problems.reject(key, secret ? "is not a structured value (set it with --path)" : `is not valid structured config: ${show(text)}`);
         return undefined;
     }
+    return parseValue(problems, key, data, schema, secret);
+}
+
+/**
+ * A list key entry by entry: every entry that parses (or is salvaged) with its index in the list, so one entry
+ * whose required field is wrong leaves the others — and the checks across them — running. Undefined when the value
+ * is not a list at all.
+ */
+export function parseEntries<T>(
+    problems: Problems,
+    key: string,
+    text: string,
+    schema: z.ZodType<T>,
+): { readonly entries: readonly { readonly value: T; readonly index: number }[]; readonly count: number } | undefined {
+    const list = parseStructured(problems, key, text, z.array(z.unknown()));
+    if (!list) {
+        return undefined;
+    }
+    const entries = list.flatMap((item, index) => {
+        const value = parseValue(problems, `${key}[${index}]`, item, schema, false);
+        return value === undefined ? [] : [{ value, index }];
+    });
+    return { entries, count: list.length };
+}
+
+/** parseStructured's validation and salvage of an already parsed value, reported under `key`. */
+function parseValue<T>(problems: Problems, key: string, data: unknown, schema: z.ZodType<T>, secret: boolean): T | undefined {
     // Bounded: each round drops at least one property of a finite value, and two rounds cover every case seen.
     for (let round = 0; round < 4; round++) {
         const result = schema.safeParse(data, { reportInput: true });

@@ -97,6 +97,28 @@ describe("all problems at once", () => {
         ]);
     });
 
+    test("an entry whose required field is wrong is left out; the others, and the checks across them, still run", () => {
+        const clusters = [
+            { name: 5, network: "n0" },
+            { name: "aks", network: "network-x" },
+            { name: "gke", network: "network-x" },
+        ];
+        expect(problemsFor("cloud", { clusters })).toEqual([
+            "zta-testbed:clusters[0].name: expected string (got 5)",
+            'zta-testbed:clusters[2].network: "network-x" duplicates clusters[1].network; each cluster of this multi-network mesh needs its own network',
+        ]);
+        // its kubeconfig is not reported as one "for no cluster", nor are the hosts a refused host entry would have filled
+        const named = [{ name: "aks", network: 7 }, clustersOf("cloud")[1]];
+        expect(problemsFor("cloud", { clusters: named })).toEqual(["zta-testbed:clusters[0].network: expected string (got 7)"]);
+        const hosts = (JSON.parse(stackConfig("testbed").config["zta-testbed:hosts"]) as Json[]).map((h, i) =>
+            i === 0 ? { ...h, management: 5 } : i === 2 ? { ...h, management: "10.5.0.3/24" } : h,
+        );
+        expect(problemsFor("testbed", { hosts })).toEqual([
+            "zta-testbed:hosts[0].management: expected string (got 5)",
+            'zta-testbed:hosts[2].management: "10.5.0.3" is already used by hosts[1].management',
+        ]);
+    });
+
     test("an unknown key inside an object no longer hides the problems of its other fields", () => {
         expect(problemsFor("cloud", { identity: { realm: "master", issuerUrl: "https://x" } })).toEqual([
             'zta-testbed:identity: unknown key "issuerUrl"',
