@@ -10,12 +10,17 @@ export function isImageRegistryPrefix(value: unknown): value is string {
     return typeof value === "string" && /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(value);
 }
 
-/** `scheme://user:password@` in any text: a credential a message must never repeat. */
-const urlUserInfo = /([a-z][a-z0-9+.-]*:\/\/)[^/\s@"'?#]*@/gi;
+/**
+ * `scheme://user:password@` in any text, up to the LAST `@` before whitespace or a quote: a password may hold `/`, `?`
+ * or `#` (then the URL does not even parse, and the whole value is what a message would show).
+ */
+const urlUserInfo = /([a-z][a-z0-9+.-]*:\/\/)[^\s"']*@/gi;
+/** The query string or fragment of a URL in any text: where tokens and signatures travel (`?sig=`, `?token=`). */
+const urlQuery = /([a-z][a-z0-9+.-]*:\/\/(?:<credentials hidden>@)?[^\s"'?#]*)([?#])[^\s"']*/gi;
 
-/** Text with the user info of any URL in it replaced (a message may show a URL, never a credential in it). */
+/** Text with the user info, query and fragment of any URL in it hidden (a message may show a URL, never a credential). */
 export function withoutUrlCredentials(text: string): string {
-    return text.replace(urlUserInfo, "$1<credentials hidden>@");
+    return text.replace(urlUserInfo, "$1<credentials hidden>@").replace(urlQuery, "$1$2<hidden>");
 }
 
 export function show(value: unknown): string {

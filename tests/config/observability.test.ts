@@ -96,7 +96,11 @@ describe("problems", () => {
     ])("istioDashboards %p is refused naming the value (a credential in it hidden)", (value) => {
         const problems = problemsFor("cloud", observability({ istioDashboards: value }));
         expect(problems).toEqual([expect.stringMatching(/^zta-testbed:observability\.istioDashboards: must be /)]);
-        expect(problems[0]).toContain(`got ${JSON.stringify(value).replace("user:pass@", "<credentials hidden>@")}`);
+        expect(problems[0]).toContain(
+            `got ${JSON.stringify(value)
+                .replace("user:pass@", "<credentials hidden>@")
+                .replace(/\?.*"$/, '?<hidden>"')}`,
+        );
         expect(problems[0]).not.toContain("user:pass");
     });
 

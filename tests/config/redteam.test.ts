@@ -123,10 +123,14 @@ const table: Record<string, readonly Row[]> = {
             changes: { clusters: cloud(0, { apiServer: `https://admin:${CRED}@203.0.113.10` }) },
             key: "clusters[0].apiServer",
         },
-        { stack: "cloud", changes: { clusters: cloud(0, { apiServer: "https://203.0.113.10?token=abc" }) }, key: "clusters[0].apiServer" },
-        { stack: "cloud", changes: { clusters: cloud(0, { apiServer: "https://203.0.113.10#frag" }) }, key: "clusters[0].apiServer" },
+        {
+            stack: "cloud",
+            changes: { clusters: cloud(0, { apiServer: `https://203.0.113.10?token=${CRED}` }) },
+            key: "clusters[0].apiServer",
+        },
+        { stack: "cloud", changes: { clusters: cloud(0, { apiServer: `https://203.0.113.10#${CRED}` }) }, key: "clusters[0].apiServer" },
         { stack: "cloud", changes: { chartRepository: `https://u:${CRED}@charts.example` }, key: "chartRepository" },
-        { stack: "cloud", changes: { chartRepository: "https://charts.example/?sig=1" }, key: "chartRepository" },
+        { stack: "cloud", changes: { chartRepository: `https://charts.example/?sig=${CRED}` }, key: "chartRepository" },
         { stack: "cloud", secrets: { kubeconfigs: kubeconfigsWith(`https://u:${CRED}@203.0.113.10`) }, key: "clusters[0].apiServer" },
         {
             stack: "cloud",

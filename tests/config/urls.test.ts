@@ -46,9 +46,22 @@ describe("URLs with credentials, queries or fragments", () => {
             'zta-testbed:chartRepository: must not carry credentials (user:password@): set them as secrets, never in a URL; got "https://<credentials hidden>@charts.example.org/istio"',
         );
         expect(problemsWith({ chartRepository: "https://charts.example.org/istio?sig=1", trustDomian: "x" })).toContainEqual(
-            'zta-testbed:chartRepository: must not carry a query string; got "https://charts.example.org/istio?sig=1"',
+            'zta-testbed:chartRepository: must not carry a query string; got "https://charts.example.org/istio?<hidden>"',
         );
         expect(() => parseConfig(rawConfig(stackConfig("cloud", { chartRepository: "https://charts.example.org/istio" })))).not.toThrow();
+    });
+
+    test("a password with / ? # (the URL does not even parse) and a token in a query are hidden all the same", () => {
+        for (const apiServer of [`https://admin:pa#${secret}@203.0.113.10`, `https://admin:p?${secret}@h`, `https://a:p/${secret}@h/x`]) {
+            const problems = problemsWith({ clusters: [{ ...cloudClusters[0], apiServer }, cloudClusters[1]] });
+            expect(problems.join("\n")).not.toContain(secret);
+            expect(problems).toContainEqual(
+                expect.stringMatching(/^zta-testbed:clusters\[0\]\.apiServer: "https:\/\/<credentials hidden>@/),
+            );
+        }
+        const token = "tok-3f9a1c";
+        const problems = problemsWith({ chartRepository: `https://charts.example.org/istio?token=${token}#x` });
+        expect(problems.join("\n")).not.toContain(token);
     });
 
     test("the identity layer's base URLs never repeat a credential in their errors", () => {
@@ -59,6 +72,8 @@ describe("URLs with credentials, queries or fragments", () => {
 
     test("show() hides the user info of any URL in any value it shows", () => {
         expect(show({ server: `https://u:${secret}@h:6443`, other: `oci://x:${secret}@r.example/a` })).not.toContain(secret);
-        expect(show("https://h:6443/p?q=a@b")).toBe('"https://h:6443/p?q=a@b"');
+        // a password may hold / ? #, so everything up to the last @ counts as user info: hiding too much is the safe side
+        expect(show("https://h:6443/p?q=a@b")).toBe('"https://<credentials hidden>@b"');
+        expect(show("https://h:6443/p?token=t0k#f")).toBe('"https://h:6443/p?<hidden>"');
     });
 });
