@@ -157,13 +157,15 @@ export const networkPolicyEgressWholeSpace: ResourceRule = {
             }
             const what = e.to.length === 0 ? "every destination (no `to`)" : blocks.join(", ");
             const ports = e.ports.map((p) => at(p, "port"));
+            // a port range (endPort) opens more than the listed port
+            const ranges = e.ports.filter((p) => at(p, "endPort") !== undefined);
             if (!allowed) {
                 messages.push(
                     `${describeObject(r)}: spec.egress[${e.index}] reaches ${what}; name the peers' addresses (${json(name)} is not on WHOLE_SPACE_EGRESS)`,
                 );
-            } else if (ports.length === 0 || ports.some((p) => typeof p !== "number" || !allowed.ports.includes(p))) {
+            } else if (ports.length === 0 || ranges.length > 0 || ports.some((p) => typeof p !== "number" || !allowed.ports.includes(p))) {
                 messages.push(
-                    `${describeObject(r)}: spec.egress[${e.index}] reaches ${what} on ports ${json(ports)}; WHOLE_SPACE_EGRESS allows ${json(name)} only ${json(allowed.ports)}`,
+                    `${describeObject(r)}: spec.egress[${e.index}] reaches ${what} on ports ${json(ports)}${ranges.length > 0 ? ` (with endPort ${json(ranges.map((p) => at(p, "endPort")))})` : ""}; WHOLE_SPACE_EGRESS allows ${json(name)} only ${json(allowed.ports)}`,
                 );
             }
         }

@@ -10,6 +10,7 @@ import { readEastWestSourceRanges } from "./eastWestSourceRanges";
 import { cniClusterNameProblem, kubeadmApiServerProblem, kubeadmClusterFields, readKubeadmClusters } from "./kubeadmClusters";
 import { summarizeKubeconfig } from "./kubeconfig";
 import { loadBalancerAnnotationProblems } from "./loadBalancerAddresses";
+import { isReservedName } from "./bounds";
 import { BareMetalConfig, ClusterAccess, ClusterConfig, LoadBalancerKind, PlatformKind, loadBalancerKinds } from "./model";
 import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
@@ -58,6 +59,14 @@ export function readClusters(
         problems.reject(`kubeconfigs.${name}`);
         problems.reject(`caIntermediates.${name}`);
     }
+    entries.forEach((entry, k) => {
+        if (isReservedName(entry.name)) {
+            // it would be the key of its kubeconfig and intermediate, where such names are refused
+            problems.add(`clusters[${positions[k]}].name`, `${show(entry.name)} is a name every JavaScript object has; choose another`);
+            problems.reject(`kubeconfigs.${entry.name}`);
+            problems.reject(`caIntermediates.${entry.name}`);
+        }
+    });
     const minimum = hasPeers ? 1 : 2;
     if (parsed.count < minimum) {
         problems.add(

@@ -3,7 +3,7 @@
  * input is reported before anything is rendered, let alone created. The rules themselves are core/net.ts's
  * predicates (and the few below), which the config layer uses too, collecting problems instead of throwing.
  */
-import { checkCidr, isDnsLabel, isDnsSubdomain, isIpAddress, isQualifiedHostName } from "./net";
+import { checkCidr, isDnsLabel, isDnsSubdomain, isIPv4, isIpAddress, isQualifiedHostName } from "./net";
 
 /** An image repository prefix "host[:port][/path]" the sample images are pulled from (no scheme, tag or trailing slash). */
 export function isImageRegistryPrefix(value: unknown): value is string {
@@ -125,4 +125,15 @@ export function httpsUrl(field: string, value: unknown): string {
         throw new Error(`${field}: expected an absolute https:// URL without credentials or fragment, got ${show(value)}`);
     }
     return value as string;
+}
+
+/**
+ * The address a host publishes a service on (Docker `--publish <address>:…`): one of its own unicast IPv4 addresses —
+ * not 0.0.0.0 (every interface) and not loopback (the clusters could not reach it; the push registry lives there).
+ */
+export function hostBindAddress(field: string, value: string): string {
+    if (!isIPv4(value) || value.startsWith("0.") || value.startsWith("127.")) {
+        throw new Error(`${field}: expected the host's management IPv4 address like "10.5.0.2", got ${show(value)}`);
+    }
+    return value;
 }

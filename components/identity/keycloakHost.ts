@@ -36,7 +36,7 @@ import {
     shellQuote,
     writeFileStep,
 } from "../platform/baremetal/script";
-import { isIPv4 } from "../core/net";
+import { hostBindAddress } from "../core/validate";
 import { checkHost, checkPemCertificates, checkPinnedImage, checkPort, normalizePem, publicBaseUrl } from "./inputs";
 import {
     adminFeatures,
@@ -130,9 +130,7 @@ function validate(input: KeycloakSetupInput): Validated {
     const image = input.image ?? keycloakImage;
     checkPinnedImage("image", image);
     checkHost("hostname", input.hostname);
-    if (!isIPv4(input.bindAddress) || input.bindAddress.startsWith("0.") || input.bindAddress.startsWith("127.")) {
-        throw new Error(`bindAddress: expected the host's management IPv4 address like "10.5.0.2", got "${input.bindAddress}"`);
-    }
+    hostBindAddress("bindAddress", input.bindAddress);
     if (input.hostname !== input.hostname.toLowerCase()) {
         throw new Error(`hostname: write it in lower case (the issuer is compared as a string), got "${input.hostname}"`);
     }

@@ -79,10 +79,10 @@ describe("names of JavaScript object properties never reach a lookup", () => {
         }
     });
 
-    test('a cluster named "constructor" is looked up as itself: its missing kubeconfig is reported as missing', () => {
+    test('a cluster named "constructor" is refused: its kubeconfig and intermediate keys could never be set', () => {
         const clusters = withCluster("cloud", 0, { name: "constructor" });
         expect(problemsFor("cloud", { clusters })).toEqual([
-            "zta-testbed:kubeconfigs.constructor: is missing: pulumi config set --secret --path 'kubeconfigs.constructor' \"$(cat <kubeconfig>)\"",
+            'zta-testbed:clusters[0].name: "constructor" is a name every JavaScript object has; choose another',
             'zta-testbed:kubeconfigs.aks: names no cluster in clusters (known: "constructor", "gke")',
         ]);
     });

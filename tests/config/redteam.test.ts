@@ -180,7 +180,7 @@ const table: Record<string, readonly Row[]> = {
             changes: { clusters: cloud(0, { eastWestServiceAnnotations: JSON.parse('{"toString": "x"}') as Json }) },
             key: "clusters[0].eastWestServiceAnnotations",
         },
-        { stack: "cloud", changes: { clusters: cloud(0, { name: "constructor" }) }, key: "kubeconfigs.constructor" },
+        { stack: "cloud", changes: { clusters: cloud(0, { name: "constructor" }) }, key: "clusters[0].name" },
         { stack: "testbed", changes: { hosts: host(0, { name: "__proto__" }) }, key: "hosts[0].name" },
         { stack: "testbed", changes: { hosts: host(0, { hostKey: `ssh-ed25519 ${"A".repeat(3000)}` }) }, key: "hosts[0].hostKey" },
     ],

@@ -757,6 +757,15 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
                 objects: plus(egressPolicy("istio-system", "allow-apiserver-egress", [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }])),
                 expect: [/reaches 0\.0\.0\.0\/0 on ports \[\]/],
             },
+            {
+                title: "an allow-listed policy whose listed port opens a range (endPort)",
+                objects: plus(
+                    egressPolicy("istio-system", "allow-apiserver-egress", [
+                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443, endPort: 65535 }] },
+                    ]),
+                ),
+                expect: [/reaches 0\.0\.0\.0\/0 on ports \[443\] \(with endPort \[65535\]\); WHOLE_SPACE_EGRESS allows/],
+            },
         ],
         compliant: [
             {

@@ -71,6 +71,7 @@ describe.each(["testbed", "cloud"] as const)("stack %s with every digest filled"
             expect(v.global.proxy.image).toMatch(/\/proxyv2:1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
             expect(v.global.proxy_init.image).toBe(v.global.proxy.image);
         }
+        expect(cni.length).toBeGreaterThan(0);
         for (const v of cni) {
             expect(v.image).toMatch(/\/install-cni:1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
         }

@@ -79,7 +79,6 @@ export function describePlan(stack: CommittedStack): void {
 
     describeRenderedObservability(stack, program);
 
-    // ownedNamespaces is what config refuses for ingressNamespace: it must name every namespace the program creates
     test(`${stack}: warned about its version profile exactly when Istio's support matrix says so`, async () => {
         const { warnings } = await program();
         const config = parseConfig(rawConfig(stackConfig(stack)));
@@ -89,6 +88,7 @@ export function describePlan(stack: CommittedStack): void {
         expect(expected !== undefined).toBe(stack === "testbed");
     });
 
+    // ownedNamespaces is what config refuses for ingressNamespace: it must name every namespace the program creates
     test(`${stack}: every Namespace the program creates is one of core/namespaces.ts's owned ones, or the ingress gateway's`, async () => {
         const { recording } = await program();
         const created = new Set(recording.ofType("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata?.name as string));

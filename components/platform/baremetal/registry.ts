@@ -18,8 +18,8 @@
  */
 import bcrypt from "bcryptjs";
 import { containerStateStep, ensureServiceStep, readBundleStep, renderBundle, renderScript, shellQuote, writeFileStep } from "./script";
-import { isDnsName, isIPv4, parseTaggedImage } from "../../core/net";
-import { show } from "../../core/validate";
+import { isDnsName, parseTaggedImage } from "../../core/net";
+import { hostBindAddress, show } from "../../core/validate";
 
 export interface RegistrySetupInput {
     /** Host name or IPv4 address nodes use to reach the registry; the server certificate must be valid for it. */
@@ -95,9 +95,7 @@ function validate(input: RegistrySetupInput): { port: number; dataDir: string; r
     if (!isDnsName(input.advertisedHost)) {
         throw new Error(`advertisedHost: expected a host name or IPv4 address like "registry.lab", got ${show(input.advertisedHost)}`);
     }
-    if (!isIPv4(input.bindAddress) || input.bindAddress.startsWith("0.")) {
-        throw new Error(`bindAddress: expected the host's management IPv4 address like "10.5.0.2", got ${show(input.bindAddress)}`);
-    }
+    hostBindAddress("bindAddress", input.bindAddress);
     const port = input.port ?? 5000;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw new Error(`port: expected an integer from 1 to 65535, got ${String(input.port)}`);

@@ -161,6 +161,8 @@ describe("rendering", () => {
         ["a realm with a quote", { realm: 'a"b' }, "realm:"],
         ["no bind address (every interface)", { bindAddress: "0.0.0.0" }, "bindAddress:"],
         ["a bind address that is a name", { bindAddress: "registry.lab" }, "bindAddress:"],
+        // loopback: the clusters could not pull, and the push registry listens there on the same port
+        ["a loopback bind address", { bindAddress: "127.0.0.1" }, "bindAddress:"],
     ])("refuses %s, naming the field", (_what, change, message) => {
         expect(() => renderRegistrySetup({ ...input, ...change })).toThrow(message);
     });
