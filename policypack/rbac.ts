@@ -9,18 +9,33 @@ import { arr, at, describeObject, isKind, json, ResourceRule, strings } from "./
 export const POD_ACCESS_SUBRESOURCES = ["exec", "attach", "portforward"] as const;
 const podAccessResources = new Set(["*", ...POD_ACCESS_SUBRESOURCES.flatMap((s) => [`pods/${s}`, `*/${s}`])]);
 
+/** Kubernetes' built-in ClusterRoles that grant exec, attach and port-forward (the user-facing roles; kubectl's). */
+export const POD_ACCESS_BUILTIN_ROLES = ["cluster-admin", "admin", "edit"] as const;
+
 export const rbacNoPodAccess: ResourceRule = {
     scope: "resource",
     name: "rbac-no-pod-exec-attach-portforward",
     description:
-        'No Role or ClusterRole grants pods/portforward, pods/exec or pods/attach in the core group, directly or through "*" or "*/<subresource>" (any verb: exec over WebSockets is a GET on older API servers).',
+        'No Role or ClusterRole grants pods/portforward, pods/exec or pods/attach in the core group, directly or through "*" or "*/<subresource>" (any verb: exec over WebSockets is a GET on older API servers); no binding hands out a built-in role that does (cluster-admin, admin, edit); no ClusterRole takes its rules by aggregation (they would be whatever other roles carry).',
     reference: 'Default deny: an empty-spec ("allow-nothing") AuthorizationPolicy, then per-namespace ALLOW policies naming identities',
     enforcementLevel: "mandatory",
     check: (r) => {
+        if (isKind(r, "rbac.authorization.k8s.io", "RoleBinding", "ClusterRoleBinding")) {
+            const ref = at(r.props, "roleRef");
+            const name = String(at(ref, "name") ?? "");
+            return at(ref, "kind") === "ClusterRole" && (POD_ACCESS_BUILTIN_ROLES as readonly string[]).includes(name)
+                ? [
+                      `${describeObject(r)}: roleRef is the built-in ClusterRole ${json(name)}, which reaches into pods (exec, attach, port-forward); bind a role of our own`,
+                  ]
+                : [];
+        }
         if (!isKind(r, "rbac.authorization.k8s.io", "Role", "ClusterRole")) {
             return [];
         }
         const out: string[] = [];
+        if (arr(at(r.props, "aggregationRule", "clusterRoleSelectors")).length > 0) {
+            out.push(`${describeObject(r)}: aggregationRule takes its rules from other ClusterRoles' labels; list the rules instead`);
+        }
         arr(at(r.props, "rules")).forEach((rule, i) => {
             const groups = strings(at(rule, "apiGroups"));
             if (!groups.includes("") && !groups.includes("*")) {

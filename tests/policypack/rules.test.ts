@@ -1126,8 +1126,34 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
                     /rules\[4\]\.resources has \["\*\/exec"\] \(apiGroups \["\*"\]\)/,
                 ],
             },
+            {
+                title: "a binding that hands out the built-in edit role, and an aggregated ClusterRole",
+                objects: plus(
+                    k8s("rbac.authorization.k8s.io/v1", "RoleBinding", "apps", "helpers", {
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+                        subjects: [{ kind: "ServiceAccount", name: "web", namespace: "apps" }],
+                    }),
+                    k8s("rbac.authorization.k8s.io/v1", "ClusterRole", undefined, "aggregated", {
+                        aggregationRule: { clusterRoleSelectors: [{ matchLabels: { "rbac.zta/aggregate": "true" } }] },
+                        rules: [],
+                    }),
+                ),
+                expect: [
+                    /^RoleBinding apps\/helpers .*: roleRef is the built-in ClusterRole "edit", which reaches into pods/,
+                    /^ClusterRole aggregated .*: aggregationRule takes its rules from other ClusterRoles' labels/,
+                ],
+            },
         ],
         compliant: [
+            {
+                title: "a binding to a role of our own, and to the built-in view role",
+                objects: plus(
+                    k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", undefined, "viewers", {
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+                        subjects: [{ kind: "ServiceAccount", name: "web", namespace: "apps" }],
+                    }),
+                ),
+            },
             {
                 title: '"*" in a group other than the core one',
                 objects: withProps("clusterrole-viewer", (p) =>
