@@ -3,7 +3,7 @@
  * the pod's localhost (Envoy's admin API, istiod's plaintext xDS), `pods/exec` and `pods/attach` a shell or the
  * process's stdio — all past NetworkPolicy and mesh authorization. RBAC cannot narrow them to a port or a label.
  */
-import { arr, at, describeObject, isKind, json, ResourceRule, strings } from "./model";
+import { arr, at, describeObject, isKind, json, ResourceRule, str, strings } from "./model";
 
 // Subresources that reach into a pod, and the resource names that match them: "*", "pods/<sub>", "*/<sub>" (rbac ResourceMatches).
 export const POD_ACCESS_SUBRESOURCES = ["exec", "attach", "portforward"] as const;
@@ -22,7 +22,7 @@ export const rbacNoPodAccess: ResourceRule = {
     check: (r) => {
         if (isKind(r, "rbac.authorization.k8s.io", "RoleBinding", "ClusterRoleBinding")) {
             const ref = at(r.props, "roleRef");
-            const name = String(at(ref, "name") ?? "");
+            const name = str(at(ref, "name")) ?? "";
             return at(ref, "kind") === "ClusterRole" && (POD_ACCESS_BUILTIN_ROLES as readonly string[]).includes(name)
                 ? [
                       `${describeObject(r)}: roleRef is the built-in ClusterRole ${json(name)}, which reaches into pods (exec, attach, port-forward); bind a role of our own`,
