@@ -7,7 +7,8 @@
  * The rules live with the reference section they encode: meshAuthz.ts (mTLS, authorization), meshIngress.ts (JWT,
  * gateways, observability UIs), meshConfig.ts (istiod values: egress, root namespace, cert TTL), network.ts
  * (default-deny NetworkPolicy, bounded egress, namespace Pod Security labels), pods.ts (pods we deploy), registry.ts
- * (pull secrets), pki.ts (CA certificates' key usage), rbac.ts (no role reaches into pods);
+ * (pull secrets), pki.ts (CA certificates' key usage), rbac.ts (no role reaches into pods), cloud.ts (managed AKS/GKE
+ * clusters: a NetworkPolicy engine, istio-cni-capable nodes, a destroy that removes them and their load balancers);
  * model.ts is what a rule sees and how it reads props, allowLists.ts the documented exceptions. This file is the list.
  *
  * Values unknown during a preview: the policy SDK hands rules a proxy that throws when such a value is read, and
@@ -37,6 +38,13 @@ import { podHardening, podImagesPinned, podNoSecretEnvLiterals, podSecurityRestr
 import { imagePullSecretsResolve, pullSecretsUsed, secretDockerConfigType } from "./registry";
 import { rbacNoPodAccess } from "./rbac";
 import { caCertificateUses } from "./pki";
+import {
+    aksNetworkPolicyEngine,
+    cloudClusterDestroyable,
+    gkeDataplaneV2,
+    gkeStandardNotAutopilot,
+    loadBalancerReleaseAwaitsUninstall,
+} from "./cloud";
 
 export type { K8sKind, PolicyObject, ResourceRule, Rule, StackRule } from "./model";
 export { describeObject, k8sKind } from "./model";
@@ -74,16 +82,21 @@ export const rules: readonly Rule[] = [
     namespaceDefaultDeny,
     networkPolicyEgressBounded,
     networkPolicyEgressWholeSpace,
+    aksNetworkPolicyEngine,
+    gkeDataplaneV2,
     podSecurityRestricted,
     podHardening,
     podImagesPinned,
     podNoSecretEnvLiterals,
     podServiceAccount,
     namespacePodSecurity,
+    gkeStandardNotAutopilot,
     secretDockerConfigType,
     imagePullSecretsResolve,
     pullSecretsUsed,
     rbacNoPodAccess,
+    cloudClusterDestroyable,
+    loadBalancerReleaseAwaitsUninstall,
 ];
 
 /** All violations of a stack: every resource rule on every resource, then every stack rule. */

@@ -30,11 +30,17 @@ function k8s(apiVersion: string, kind: string, namespace: string | undefined, na
         props: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...rest },
     };
 }
-const release = (name: string, chart: string, namespace: string, values: Record<string, unknown>): PolicyObject => ({
+const release = (
+    name: string,
+    chart: string,
+    namespace: string,
+    values: Record<string, unknown>,
+    options: Record<string, unknown> = {},
+): PolicyObject => ({
     type: "kubernetes:helm.sh/v3:Release",
     name,
     provider: P,
-    props: { chart, name: chart, namespace, version: "1.26.4", values },
+    props: { chart, name: chart, namespace, version: "1.26.4", values, ...options },
 });
 const namespace = (name: string, level = "restricted") =>
     k8s("v1", "Namespace", undefined, name, { metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level } } });
@@ -58,6 +64,32 @@ const tlsCert = (kind: "SelfSignedCert" | "LocallySignedCert", name: string, pro
     type: `tls:index/${kind[0].toLowerCase()}${kind.slice(1)}:${kind}`,
     name,
     props: { validityPeriodHours: 8760, ...props },
+});
+
+// The cloud stack's managed clusters (issue 16), as the azure-native and gcp providers' inputs.
+const aksCluster = (): PolicyObject => ({
+    type: "azure-native:containerservice:ManagedCluster",
+    name: "cloud-aks",
+    provider: "azure-provider",
+    props: {
+        resourceName: "zta-aks",
+        resourceGroupName: "zta",
+        enableRBAC: true,
+        networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkDataplane: "cilium", networkPolicy: "cilium" },
+    },
+});
+const gkeCluster = (): PolicyObject => ({
+    type: "gcp:container/cluster:Cluster",
+    name: "cloud-gke",
+    provider: "gcp-provider",
+    props: {
+        name: "zta-gke",
+        location: "europe-west1",
+        datapathProvider: "ADVANCED_DATAPATH",
+        deletionProtection: false,
+        removeDefaultNodePool: true,
+        initialNodeCount: 1,
+    },
 });
 
 function container(name: string, batch = false): Record<string, unknown> {
@@ -107,10 +139,17 @@ function compliantStack(): PolicyObject[] {
             },
             pilot: { env: { DEFAULT_WORKLOAD_CERT_TTL: "24h" } },
         }),
-        release("mesh-c1-ingress", "gateway", "istio-ingress", {
-            imagePullSecrets: [{ name: "zta-registry" }],
-            podAnnotations: { "proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 6h\n" },
-        }),
+        release(
+            "mesh-c1-ingress",
+            "gateway",
+            "istio-ingress",
+            {
+                imagePullSecrets: [{ name: "zta-registry" }],
+                podAnnotations: { "proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 6h\n" },
+                service: { type: "LoadBalancer" },
+            },
+            { skipAwait: false, atomic: true },
+        ),
         namespace("istio-system"),
         namespace("istio-ingress"),
         namespace("apps"),
@@ -212,6 +251,8 @@ function compliantStack(): PolicyObject[] {
             isCaCertificate: false,
             allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
         }),
+        aksCluster(),
+        gkeCluster(),
     ];
 }
 
@@ -1194,6 +1235,162 @@ const cases: Record<string, { violations: Violation[]; compliant?: { title: stri
             },
         ],
     },
+    "aks-network-policy-engine": {
+        violations: [
+            {
+                title: "no networkPolicy (AKS then enforces none)",
+                objects: withProps("cloud-aks", (p) => delete p.networkProfile.networkPolicy),
+                expect: [
+                    /^AKS ManagedCluster zta-aks \[cloud-aks @ azure-provider\]: networkProfile\.networkPolicy is unset; must be "cilium" or "azure": without a policy engine/,
+                ],
+            },
+            {
+                title: 'networkPolicy "none"',
+                objects: withProps("cloud-aks", (p) => (p.networkProfile.networkPolicy = "none")),
+                expect: [/^AKS ManagedCluster zta-aks .*: networkProfile\.networkPolicy is "none"; must be "cilium" or "azure"/],
+            },
+            {
+                title: "Calico (being retired on AKS)",
+                objects: withProps("cloud-aks", (p) => (p.networkProfile.networkPolicy = "calico")),
+                expect: [
+                    /^AKS ManagedCluster zta-aks .*: networkProfile\.networkPolicy is "calico"; must be "cilium" or "azure": .*being retired/,
+                ],
+            },
+            {
+                title: "Cilium policy on the Azure dataplane, and on an unset one",
+                objects: [
+                    ...withProps("cloud-aks", (p) => (p.networkProfile.networkDataplane = "azure")),
+                    {
+                        ...aksCluster(),
+                        name: "cloud-aks-2",
+                        props: { ...aksCluster().props, resourceName: "zta-aks-2", networkProfile: { networkPolicy: "cilium" } },
+                    },
+                ],
+                expect: [
+                    /^AKS ManagedCluster zta-aks \[cloud-aks @ azure-provider\]: networkProfile\.networkDataplane is "azure"; networkPolicy "cilium" requires networkDataplane "cilium"/,
+                    /^AKS ManagedCluster zta-aks-2 \[cloud-aks-2 @ azure-provider\]: networkProfile\.networkDataplane is unset; networkPolicy "cilium" requires networkDataplane "cilium"/,
+                ],
+            },
+            {
+                title: "no network profile and RBAC off, auto-named",
+                objects: withProps("cloud-aks", (p) => {
+                    delete p.networkProfile;
+                    delete p.resourceName;
+                    p.enableRBAC = false;
+                }),
+                expect: [
+                    /^AKS ManagedCluster \(auto-named\) \[cloud-aks @ azure-provider\]: networkProfile\.networkPolicy is unset/,
+                    /^AKS ManagedCluster \(auto-named\) \[cloud-aks @ azure-provider\]: enableRBAC is false; must be true/,
+                ],
+            },
+            {
+                title: "enableRBAC left to the API's default",
+                objects: withProps("cloud-aks", (p) => delete p.enableRBAC),
+                expect: [/^AKS ManagedCluster zta-aks .*: enableRBAC is unset; must be true/],
+            },
+        ],
+        compliant: [
+            {
+                title: "Azure network policy on the Azure dataplane",
+                objects: withProps("cloud-aks", (p) => (p.networkProfile = { networkPlugin: "azure", networkPolicy: "azure" })),
+            },
+        ],
+    },
+    "gke-dataplane-v2": {
+        violations: [
+            {
+                title: "datapathProvider unset (the legacy datapath)",
+                objects: withProps("cloud-gke", (p) => delete p.datapathProvider),
+                expect: [
+                    /^GKE Cluster zta-gke \[cloud-gke @ gcp-provider\]: datapathProvider is unset \(LEGACY_DATAPATH\); must be "ADVANCED_DATAPATH"/,
+                ],
+            },
+            {
+                title: "LEGACY_DATAPATH with the Calico add-on",
+                objects: withProps("cloud-gke", (p) => {
+                    p.datapathProvider = "LEGACY_DATAPATH";
+                    p.networkPolicy = { enabled: true, provider: "CALICO" };
+                }),
+                expect: [
+                    /^GKE Cluster zta-gke .*: datapathProvider is "LEGACY_DATAPATH"; must be "ADVANCED_DATAPATH"/,
+                    /^GKE Cluster zta-gke .*: networkPolicy\.enabled is true; the Calico network policy add-on conflicts with Dataplane V2/,
+                ],
+            },
+            {
+                title: "Dataplane V2 with the Calico add-on enabled",
+                objects: withProps("cloud-gke", (p) => (p.networkPolicy = { enabled: true })),
+                expect: [/^GKE Cluster zta-gke .*: networkPolicy\.enabled is true/],
+            },
+        ],
+        compliant: [
+            {
+                title: "the add-on explicitly off",
+                objects: withProps("cloud-gke", (p) => (p.networkPolicy = { enabled: false, provider: "PROVIDER_UNSPECIFIED" })),
+            },
+        ],
+    },
+    "gke-standard-not-autopilot": {
+        violations: [
+            {
+                title: "Autopilot",
+                objects: withProps("cloud-gke", (p) => (p.enableAutopilot = true)),
+                expect: [
+                    /^GKE Cluster zta-gke \[cloud-gke @ gcp-provider\]: enableAutopilot is true; must be unset or false: istio-cni's node agent needs privileged pods/,
+                ],
+            },
+        ],
+        compliant: [{ title: "enableAutopilot false", objects: withProps("cloud-gke", (p) => (p.enableAutopilot = false)) }],
+    },
+    "cloud-cluster-destroyable": {
+        violations: [
+            {
+                title: "deletionProtection unset (the provider defaults it to true)",
+                objects: withProps("cloud-gke", (p) => delete p.deletionProtection),
+                expect: [
+                    /^GKE Cluster zta-gke \[cloud-gke @ gcp-provider\]: deletionProtection is unset \(the provider defaults it to true\); must be false: `pulumi destroy` would fail/,
+                ],
+            },
+            {
+                title: "deletionProtection true",
+                objects: withProps("cloud-gke", (p) => (p.deletionProtection = true)),
+                expect: [/^GKE Cluster zta-gke .*: deletionProtection is true; must be false/],
+            },
+            {
+                title: "deletionPolicy ABANDON (destroy would leave the cluster running)",
+                objects: withProps("cloud-gke", (p) => (p.deletionPolicy = "ABANDON")),
+                expect: [/^GKE Cluster zta-gke .*: deletionPolicy is "ABANDON"; must be unset or "DELETE"/],
+            },
+        ],
+        compliant: [{ title: 'deletionPolicy "DELETE"', objects: withProps("cloud-gke", (p) => (p.deletionPolicy = "DELETE")) }],
+    },
+    "loadbalancer-release-awaits-uninstall": {
+        violations: [
+            {
+                title: "skipAwait on the release that renders the LoadBalancer (atomic does not excuse it)",
+                objects: withProps("mesh-c1-ingress", (p) => (p.skipAwait = true)),
+                expect: [
+                    /^Helm release gateway \(chart gateway\) in istio-ingress \[mesh-c1-ingress @ c1-provider\]: skipAwait is true with values\.service\.type "LoadBalancer"; must be false or unset: .*service\.kubernetes\.io\/load-balancer-cleanup/,
+                ],
+            },
+        ],
+        compliant: [
+            {
+                title: "skipAwait unset",
+                objects: withProps("mesh-c1-ingress", (p) => delete p.skipAwait),
+            },
+            {
+                title: "skipAwait on a release without a LoadBalancer Service",
+                objects: withProps("mesh-c1-istiod", (p) => (p.skipAwait = true)),
+            },
+            {
+                title: "skipAwait on a ClusterIP gateway",
+                objects: withProps("mesh-c1-ingress", (p) => {
+                    p.skipAwait = true;
+                    p.values.service.type = "ClusterIP";
+                }),
+            },
+        ],
+    },
 };
 
 describe("zero-trust policy rules", () => {
@@ -1245,6 +1442,72 @@ describe("zero-trust policy rules", () => {
     test("secret env values never appear in a message", () => {
         const objects = withProps("deployment-apps-web", (p) => pod(p).containers[0].env.push({ name: "DB_TOKEN", value: "s3cr3t-value" }));
         expect(JSON.stringify(evaluate(objects))).not.toContain("s3cr3t-value");
+    });
+
+    test("cloud rules read only the fields they judge: other values unknown in a preview do not stop them", () => {
+        /** Props as the policy SDK hands them in a preview: reading an unknown value throws. */
+        const unknownExcept = (known: Record<string, unknown>): Record<string, unknown> =>
+            new Proxy(known, {
+                get: (target, key) => {
+                    if (typeof key === "string" && !(key in target)) {
+                        throw new Error(`unknown during preview: ${key}`);
+                    }
+                    return Reflect.get(target, key);
+                },
+            });
+        const cloudRules = rules.filter((r) =>
+            [
+                "aks-network-policy-engine",
+                "gke-dataplane-v2",
+                "gke-standard-not-autopilot",
+                "cloud-cluster-destroyable",
+                "loadbalancer-release-awaits-uninstall",
+            ].includes(r.name),
+        );
+        expect(cloudRules).toHaveLength(5);
+        const check = (o: PolicyObject): string[] => cloudRules.flatMap((r) => run(r, [o]));
+        // Another provider's resource, nothing known: not read beyond its type.
+        expect(check({ type: "gcp:compute/network:Network", name: "vpc", props: unknownExcept({}) })).toEqual([]);
+        // The clusters with only the judged fields known (network, location, kubeconfig inputs unknown).
+        expect(
+            check({
+                ...aksCluster(),
+                props: unknownExcept({
+                    resourceName: "zta-aks",
+                    enableRBAC: true,
+                    networkProfile: unknownExcept({ networkPolicy: "azure" }),
+                }),
+            }),
+        ).toEqual([]);
+        expect(
+            check({
+                ...gkeCluster(),
+                props: unknownExcept({
+                    name: "zta-gke",
+                    datapathProvider: "ADVANCED_DATAPATH",
+                    networkPolicy: undefined,
+                    enableAutopilot: undefined,
+                    deletionProtection: false,
+                    deletionPolicy: undefined,
+                }),
+            }),
+        ).toEqual([]);
+        // A release whose other values are unknown; skipAwait is not read without a LoadBalancer.
+        const releaseProps = (values: Record<string, unknown>) =>
+            unknownExcept({ name: "gateway", namespace: "istio-ingress", chart: "gateway", values: unknownExcept(values) });
+        expect(
+            check({ type: "kubernetes:helm.sh/v3:Release", name: "r", props: releaseProps({ service: { type: "ClusterIP" } }) }),
+        ).toEqual([]);
+        // An unknown name does not hide a violation: the message says auto-named.
+        const judged = {
+            datapathProvider: "ADVANCED_DATAPATH",
+            networkPolicy: undefined,
+            enableAutopilot: undefined,
+            deletionPolicy: undefined,
+        };
+        expect(check({ ...gkeCluster(), props: unknownExcept({ ...judged, deletionProtection: true }) })).toEqual([
+            expect.stringMatching(/^GKE Cluster \(auto-named\) \[cloud-gke @ gcp-provider\]: deletionProtection is true; must be false/),
+        ]);
     });
 
     test("objects are recognised by kind, also as a CustomResource typed only by its props", () => {
