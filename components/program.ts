@@ -263,7 +263,7 @@ export async function deployTestbed(config: TestbedConfig): Promise<Record<strin
         rootCert: mesh.rootCertPem,
         clusters: pulumi
             .all([mesh.clusters])
-            .apply(([status]) => Object.fromEntries(config.clusters.map((c) => [c.name, { apiServer: c.apiServer, ...status[c.name] }]))),
+            .apply(([status]) => Object.fromEntries(clusters.map((c) => [c.name, { apiServer: c.apiServer, ...status[c.name] }]))),
         peerClusters: peers.map((p) => ({ name: p.name, network: p.network, stack: p.stack })),
         meshPeering,
         /** What `npm run verify` checks the running control planes against (with rootCert and clusters). */

@@ -16,6 +16,7 @@ import { Problems, show } from "./problems";
 import { RawConfig, labelValuePattern, plaintextProblems } from "./readers";
 import { Sensitive } from "./sensitive";
 import { ownEntry, parseEntries, parseStructured } from "./structured";
+import { ProvisionContext, ProvisionedAccess, joinedNetworkProblems, readProvision } from "./cloudClusters";
 
 const defaultLoadBalancer: Record<PlatformKind, LoadBalancerKind> = { cloud: "cloud", testbed: "metallb", sim: "sim" };
 
@@ -31,6 +32,7 @@ const clusterSchema = z
         eastWestServiceAnnotations: z.record(z.string(), z.string()).optional(),
         eastWestSourceRanges: z.array(z.string()).optional(),
         istioPlatform: z.enum(istioPlatforms).optional(),
+        provision: z.record(z.string(), z.unknown()).optional(),
         ...kubeadmClusterFields,
     })
     .strict();
@@ -41,6 +43,8 @@ export function readClusters(
     platform: PlatformKind | undefined,
     hasPeers: boolean,
     baremetal: BareMetalConfig | undefined,
+    /** What `provision` blocks (platform cloud) are read against: the version profile, the providers' locations. */
+    cloud: Omit<ProvisionContext, "platform"> = { versions: undefined, profileName: "", providers: {} },
 ): ClusterConfig[] {
     const text = raw.get("clusters");
     if (text === undefined) {
@@ -83,14 +87,18 @@ export function readClusters(
             "is not used on platform testbed: kubeadm creates the clusters and Pulumi reads their kubeconfigs back",
         );
     }
+    // Clusters the program creates (platform cloud) have no kubeconfig to give: Pulumi reads theirs from the cloud.
+    const provisioned = entries.filter((e) => e.provision !== undefined).map((e) => e.name);
     const kubeconfigs =
         baremetal || platform === undefined
             ? new Map<string, string>()
             : readKubeconfigs(
                   problems,
                   raw,
-                  entries.map((c) => c.name),
+                  entries.filter((e) => e.provision === undefined).map((c) => c.name),
+                  provisioned,
               );
+    const created: { at: string; access: ProvisionedAccess }[] = [];
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
     const clusters: ClusterConfig[] = [];
@@ -157,6 +165,27 @@ export function readClusters(
                 `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,
             );
         }
+        const provisionedAccess =
+            entry.provision !== undefined ? readProvision(problems, at, entry.name, entry.provision, { platform, ...cloud }) : undefined;
+        if (entry.provision !== undefined) {
+            provisionedFieldProblems(problems, at, entry, provisionedAccess?.kind);
+            if (provisionedAccess) {
+                created.push({ at, access: provisionedAccess });
+                clusters.push({
+                    name: entry.name,
+                    network: entry.network,
+                    // the cluster's endpoint, once it exists: the platform handle carries it
+                    apiServer: "",
+                    apiServerFromKubeconfig: false,
+                    access: provisionedAccess,
+                    loadBalancer: "cloud",
+                    eastWestServiceAnnotations: entry.eastWestServiceAnnotations ?? {},
+                    eastWestSourceRanges: readEastWestSourceRanges(problems, at, entry.eastWestSourceRanges),
+                    ...(provisionedAccess.kind === "gke" ? { istioPlatform: "gke" as const } : {}),
+                });
+            }
+            return;
+        }
         const kubeconfigText = kubeconfigs.get(entry.name);
         let apiServer = entry.apiServer;
         const kubeadmCluster = kubeadm?.[k];
@@ -212,7 +241,37 @@ export function readClusters(
         })),
         baremetal,
     );
+    joinedNetworkProblems(problems, created);
     return clusters;
+}
+
+/** Fields of a created cluster's entry that only an existing cluster has, or that the cloud decides. */
+function provisionedFieldProblems(
+    problems: Problems,
+    at: string,
+    entry: { apiServer?: string; loadBalancer?: LoadBalancerKind; istioPlatform?: string },
+    kind: "aks" | "gke" | undefined,
+): void {
+    if (entry.apiServer !== undefined) {
+        problems.add(
+            `${at}.apiServer`,
+            "is the endpoint of the cluster the program creates (clusters[i].provision), known once it exists: remove it",
+        );
+    }
+    if (entry.loadBalancer !== undefined && entry.loadBalancer !== "cloud") {
+        problems.add(
+            `${at}.loadBalancer`,
+            `must be "cloud" for a cluster the program creates on AKS or GKE, got ${show(entry.loadBalancer)}`,
+        );
+    }
+    if (entry.istioPlatform !== undefined && kind !== undefined && entry.istioPlatform !== (kind === "gke" ? "gke" : undefined)) {
+        problems.add(
+            `${at}.istioPlatform`,
+            kind === "gke"
+                ? `is "gke" for a GKE cluster (set by the program), got ${show(entry.istioPlatform)}`
+                : `is not used on AKS (its node layout is Istio's default), got ${show(entry.istioPlatform)}`,
+        );
+    }
 }
 
 /** The names (where they are strings) of the list entries the schema refused: those not at `kept` positions. */
@@ -224,7 +283,12 @@ function refusedEntryNames(text: string, kept: readonly number[]): string[] {
     });
 }
 
-function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: readonly string[]): Map<string, string> {
+function readKubeconfigs(
+    problems: Problems,
+    raw: RawConfig,
+    clusterNames: readonly string[],
+    provisioned: readonly string[] = [],
+): Map<string, string> {
     const found = new Map<string, string>();
     const setHint = (name: string): string => `pulumi config set --secret --path 'kubeconfigs.${name}' "$(cat <kubeconfig>)"`;
     const text = raw.get("kubeconfigs");
@@ -260,7 +324,12 @@ function readKubeconfigs(problems: Problems, raw: RawConfig, clusterNames: reado
         found.set(name, kubeconfig);
     }
     for (const name of Object.keys(map)) {
-        if (!clusterNames.includes(name)) {
+        if (provisioned.includes(name)) {
+            problems.add(
+                `kubeconfigs.${name}`,
+                `cluster ${show(name)} is created by the program (its provision block): Pulumi reads its credentials from the cloud; remove this kubeconfig`,
+            );
+        } else if (!clusterNames.includes(name)) {
             problems.add(`kubeconfigs.${name}`, `names no cluster in clusters (known: ${clusterNames.map((n) => show(n)).join(", ")})`);
         }
     }

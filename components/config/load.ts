@@ -41,6 +41,14 @@ export function stackRawConfig(): RawConfig {
             Object.keys(pulumi.runtime.allConfig())
                 .filter((k) => k.startsWith(`${configNamespace}:`))
                 .map((k) => k.slice(configNamespace.length + 1)),
+        providerConfig: (namespace) =>
+            Object.entries(pulumi.runtime.allConfig())
+                .filter(([k]) => k.startsWith(`${namespace}:`))
+                .map(([k, value]) => ({
+                    key: k.slice(namespace.length + 1),
+                    value,
+                    secret: runtimeInternals.isConfigSecret?.(k) ?? false,
+                })),
     };
 }
 

@@ -17,7 +17,10 @@ export interface ClusterConfig {
     readonly name: string;
     /** Istio network (`topology.istio.io/network`); unique per cluster in this multi-network mesh. */
     readonly network: string;
-    /** API server URL the OTHER clusters' istiod dial (never loopback); defaults to the kubeconfig's server. */
+    /**
+     * API server URL the OTHER clusters' istiod dial (never loopback); defaults to the kubeconfig's server. Empty for
+     * clusters the program creates (aks, gke): their endpoint is known once they exist (the platform handle has it).
+     */
     readonly apiServer: string;
     /** True when `apiServer` was taken from the kubeconfig rather than configured. */
     readonly apiServerFromKubeconfig: boolean;
@@ -39,7 +42,71 @@ export type ClusterAccess =
           /** Admin kubeconfig for the cluster's Pulumi provider. */
           readonly kubeconfig: Sensitive;
       }
-    | ({ readonly kind: "kubeadm" } & KubeadmClusterConfig);
+    | ({ readonly kind: "kubeadm" } & KubeadmClusterConfig)
+    | ({ readonly kind: "aks" } & AksClusterConfig)
+    | ({ readonly kind: "gke" } & GkeClusterConfig);
+
+/** The managed clusters the `cloud` platform can create (`clusters[i].provision.kind`). */
+export type CloudProvisionKind = "aks" | "gke";
+export const cloudProvisionKinds: readonly CloudProvisionKind[] = ["aks", "gke"];
+
+/** Whether a cloud load balancer gets a public address or one inside the cluster's virtual network. */
+export type LoadBalancerScope = "public" | "internal";
+export const loadBalancerScopes: readonly LoadBalancerScope[] = ["public", "internal"];
+
+/** What every cluster the program creates in a cloud shares. */
+export interface CloudClusterCommon {
+    /** Azure region / Google Cloud region or zone. */
+    readonly location: string;
+    /** Kubernetes minor ("1.35"): the version profile's unless overridden; inside Istio's support matrix. */
+    readonly kubernetesVersion: string;
+    /** Nodes of the one node pool (GKE: per zone of the location). */
+    readonly nodeCount: number;
+    /** OS disk per node, GB. */
+    readonly diskSizeGb: number;
+    /** Node addresses (the VNet's / VPC subnetwork's primary range). */
+    readonly nodeCidr: string;
+    /** Pod addresses (AKS overlay pod CIDR; GKE secondary range). */
+    readonly podCidr: string;
+    /** Service (ClusterIP) addresses. */
+    readonly serviceCidr: string;
+    /** The east-west gateway's and the ingress gateway's load balancers. */
+    readonly eastWestLoadBalancer: LoadBalancerScope;
+    readonly ingressLoadBalancer: LoadBalancerScope;
+}
+
+/** An AKS cluster the program creates (resource group, VNet, Azure CNI overlay powered by Cilium). */
+export interface AksClusterConfig extends CloudClusterCommon {
+    /** VM size of the system node pool, e.g. Standard_D4s_v5. */
+    readonly vmSize: string;
+    /** NetworkPolicy engine: Cilium (Azure CNI powered by Cilium) or Azure NPM. Never none. */
+    readonly networkPolicy: "cilium" | "azure";
+    /** AKS pricing tier: Free (no uptime SLA) or Standard. */
+    readonly tier: "Free" | "Standard";
+    /** The cluster DNS Service address: the 10th of serviceCidr. */
+    readonly dnsServiceIp: string;
+}
+
+/** A GKE Standard cluster the program creates (VPC, subnetwork, Dataplane V2). */
+export interface GkeClusterConfig extends CloudClusterCommon {
+    /** Compute Engine machine type of the node pool, e.g. e2-standard-4. */
+    readonly machineType: string;
+    /** Release channel; the control plane starts at `kubernetesVersion` (minMasterVersion). */
+    readonly releaseChannel: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
+    /** Private nodes (no external addresses): a /28 for the control plane, Cloud NAT, the webhook firewall rule. */
+    readonly privateNodes?: { readonly masterCidr: string };
+    /**
+     * How Pulumi authenticates to the cluster: `gke-gcloud-auth-plugin` (exec; stable, the plugin must be installed)
+     * or `access-token` (the provider's OAuth token in the kubeconfig; needs no plugin, expires after an hour).
+     */
+    readonly kubeconfigAuth: "gke-gcloud-auth-plugin" | "access-token";
+}
+
+/** Provider config a user sets "the usual way" (`azure-native:*`, `gcp:*`), passed to the explicit providers. */
+export interface CloudProviderSettings {
+    readonly plain: Readonly<Record<string, unknown>>;
+    readonly secret: Readonly<Record<string, Sensitive>>;
+}
 
 /** A cluster the `testbed` platform builds with kubeadm on bare-metal hosts. */
 export interface KubeadmClusterConfig {
@@ -192,6 +259,8 @@ export interface TestbedConfig {
     readonly controlPlaneChecks?: ControlPlaneChecksConfig;
     /** Hosts, SSH and registry; present exactly when `platform` is `testbed`. */
     readonly baremetal?: BareMetalConfig;
+    /** Provider config of the clouds whose clusters this stack creates (cloud platform, `provision`). */
+    readonly cloudProviders?: { readonly azure: CloudProviderSettings; readonly gcp: CloudProviderSettings };
 }
 
 // ---- identity (read by identity.ts)

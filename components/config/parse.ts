@@ -14,6 +14,7 @@ import { IstioChart, VersionProfile, istioCharts, isVersionProfileName, versionP
 import { readBareMetal } from "./baremetal";
 import { readCa } from "./ca";
 import { readClusters } from "./clusters";
+import { providerLocations, readProviderSettings } from "./cloudClusters";
 import { configDefaults } from "./defaults";
 import { readIdentity } from "./identity";
 import { BareMetalConfig, HelmConfig, IdentityConfig, PeerConfig, PlatformKind, TestbedConfig, platformKinds } from "./model";
@@ -215,7 +216,16 @@ export function parseConfig(given: RawConfig): TestbedConfig {
             }
         }
     }
-    const clusters = readClusters(problems, raw, platform, peers.length > 0, baremetal);
+    // The clouds' provider config (set the usual way), for the clusters the cloud platform creates.
+    const cloudProviders =
+        platform === "cloud"
+            ? { azure: readProviderSettings(problems, raw, "azure-native"), gcp: readProviderSettings(problems, raw, "gcp") }
+            : undefined;
+    const clusters = readClusters(problems, raw, platform, peers.length > 0, baremetal, {
+        versions: isVersionProfileName(profileName) ? versionProfiles[profileName] : undefined,
+        profileName,
+        providers: cloudProviders ? providerLocations(cloudProviders) : {},
+    });
     const ca = readCa(
         problems,
         raw,
@@ -272,5 +282,6 @@ export function parseConfig(given: RawConfig): TestbedConfig {
         observability,
         ...(controlPlaneChecks ? { controlPlaneChecks } : {}),
         baremetal,
+        ...(cloudProviders && clusters.some((c) => c.access.kind === "aks" || c.access.kind === "gke") ? { cloudProviders } : {}),
     };
 }

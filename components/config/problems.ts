@@ -54,6 +54,14 @@ export class Problems {
         }
     }
 
+    /** Record a problem with a key of another package's namespace (`azure-native:clientSecret`), given whole. */
+    addQualified(qualifiedKey: string, message: string): void {
+        const text = `${qualifiedKey}: ${message}`;
+        if (!this.#items.includes(text)) {
+            this.#items.push(text);
+        }
+    }
+
     /**
      * Record a root problem: `key`'s value (and everything under it) is unusable, so later problems about that key
      * or its children are consequences and are not reported. The other keys are still checked. Without a message, only

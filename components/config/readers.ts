@@ -20,6 +20,18 @@ export interface RawConfig {
     plaintextLeaves?(key: string): string[];
     /** Every key set in the project's namespace (without it), to refuse the ones nobody reads. */
     keys?(): string[];
+    /**
+     * Every key set in another package's namespace (`azure-native`, `gcp`): the provider config a user sets the usual
+     * way, which the explicit cloud providers are given (an explicit provider does not read the stack's config itself).
+     */
+    providerConfig?(namespace: string): readonly ProviderConfigEntry[];
+}
+
+/** One `<namespace>:<key>` of the stack config: its key without the namespace, its text, whether it is secret. */
+export interface ProviderConfigEntry {
+    readonly key: string;
+    readonly value: string;
+    readonly secret: boolean;
 }
 
 /** Problems for credential-holding keys with plaintext parts (never echoing the values). */

@@ -216,7 +216,11 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             "gateway",
             releaseNames.ingress,
             ingressNs.metadata.name,
-            ingressGatewayValues(`${args.workloadCertTtlHours}h`, ingressPullSecret ? [pullSecretName] : undefined),
+            ingressGatewayValues(
+                `${args.workloadCertTtlHours}h`,
+                ingressPullSecret ? [pullSecretName] : undefined,
+                c.loadBalancer.ingressServiceAnnotations,
+            ),
             [this.istiodRelease, ...(ingressPullSecret ? [ingressPullSecret] : [])],
         );
 

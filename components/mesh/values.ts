@@ -196,11 +196,19 @@ export function eastWestGatewayValues(v: GatewayValuesInput): Record<string, unk
     };
 }
 
-export function ingressGatewayValues(certTtl: string, imagePullSecrets?: readonly string[]): Record<string, unknown> {
+export function ingressGatewayValues(
+    certTtl: string,
+    imagePullSecrets?: readonly string[],
+    serviceAnnotations: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
     return {
         name: ingressGatewayName,
         labels: { ...gatewayPodLabels.ingress },
-        service: { type: "LoadBalancer" },
+        // A cloud's load-balancer annotations (created AKS/GKE clusters: health probes, internal or public).
+        service: {
+            type: "LoadBalancer",
+            ...(Object.keys(serviceAnnotations).length > 0 ? { annotations: { ...serviceAnnotations } } : {}),
+        },
         podAnnotations: { [certTtlAnnotation]: certTtl },
         ...pullSecretsValue(imagePullSecrets),
     };

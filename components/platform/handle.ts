@@ -25,6 +25,8 @@ export interface ClusterHandle {
     readonly loadBalancer: {
         readonly kind: LoadBalancerKind;
         readonly serviceAnnotations: Readonly<Record<string, string>>;
+        /** Annotations of the ingress gateway's LoadBalancer Service (a created cloud cluster's); default none. */
+        readonly ingressServiceAnnotations?: Readonly<Record<string, string>>;
         readonly sourceRanges: readonly string[];
     };
     /** Resources that must be complete before workloads run here (CNI, load balancer); may be empty. */

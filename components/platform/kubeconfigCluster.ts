@@ -49,6 +49,62 @@ function readApiServerEndpoints(cluster: string, slice: k8s.discovery.v1.Endpoin
     return pulumi.all([slice.endpoints, slice.ports]).apply(([endpoints, ports]) => apiServerEndpointsOf(cluster, { endpoints, ports }));
 }
 
+export interface HandleArgs {
+    readonly cluster: ClusterConfig;
+    /** The admin kubeconfig (secret) the cluster's provider uses. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** API server URL the other clusters' istiod dial. */
+    readonly apiServer: pulumi.Input<string>;
+    readonly apiServerAddress: KubeconfigClusterArgs["apiServerAddress"];
+    /** What the provider waits for (a created cluster's node pool): Kubernetes objects go after, and before it on destroy. */
+    readonly dependsOn?: readonly pulumi.Resource[];
+    /** Annotations of the gateways' LoadBalancer Services that the cluster's cloud needs (before the user's own). */
+    readonly cloudAnnotations?: { readonly eastWest: Readonly<Record<string, string>>; readonly ingress: Readonly<Record<string, string>> };
+}
+
+/**
+ * The one way a cluster becomes a handle, whoever made it: its explicit Kubernetes provider from the admin kubeconfig
+ * (`${name}-provider`), and where its pods meet the API server.
+ */
+export function clusterHandle(parent: pulumi.Resource, name: string, args: HandleArgs): ClusterHandle {
+    const c = args.cluster;
+    const provider = new k8s.Provider(
+        `${name}-provider`,
+        {
+            kubeconfig: args.kubeconfig,
+            // Never fall back to ambient context or namespace: every object names its namespace.
+            namespace: "default",
+        },
+        { parent, ...(args.dependsOn?.length ? { dependsOn: [...args.dependsOn] } : {}) },
+    );
+    return {
+        name: c.name,
+        network: c.network,
+        provider,
+        adminKubeconfig: args.kubeconfig,
+        apiServer: args.apiServer,
+        loadBalancer: {
+            kind: c.loadBalancer,
+            // the user's annotations last: they may refine what the cloud's defaults say
+            serviceAnnotations: { ...args.cloudAnnotations?.eastWest, ...c.eastWestServiceAnnotations },
+            ingressServiceAnnotations: { ...args.cloudAnnotations?.ingress },
+            sourceRanges: c.eastWestSourceRanges,
+        },
+        ready: [],
+        ...(c.istioPlatform !== undefined ? { istioPlatform: c.istioPlatform } : {}),
+        // A managed API server's address may differ from the kubeconfig's URL (private endpoints, a name): what pods
+        // reach after the `kubernetes` Service is translated is its EndpointSlice, read through this provider at
+        // deploy time (a preview reads it too). A changed API server address takes effect on the next `pulumi up`.
+        apiServerEndpoints:
+            args.apiServerAddress === "url"
+                ? pulumi.output(args.apiServer).apply((url) => [apiServerEndpoint(url)])
+                : readApiServerEndpoints(
+                      c.name,
+                      k8s.discovery.v1.EndpointSlice.get(`${name}-apiserver-endpoints`, "default/kubernetes", { parent, provider }),
+                  ),
+    };
+}
+
 /** An existing cluster reached through an admin kubeconfig held as a secret (AKS, GKE, any kubeadm). */
 export class KubeconfigCluster extends pulumi.ComponentResource {
     public readonly handle: ClusterHandle;
@@ -56,39 +112,12 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
     constructor(name: string, args: KubeconfigClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zta:platform:KubeconfigCluster", name, {}, opts);
         const c = args.cluster;
-        const kubeconfig = args.kubeconfig.output();
-        const provider = new k8s.Provider(
-            `${name}-provider`,
-            {
-                kubeconfig,
-                // Never fall back to ambient context or namespace: every object names its namespace.
-                namespace: "default",
-            },
-            { parent: this },
-        );
-        this.handle = {
-            name: c.name,
-            network: c.network,
-            provider,
-            adminKubeconfig: kubeconfig,
+        this.handle = clusterHandle(this, name, {
+            cluster: c,
+            kubeconfig: args.kubeconfig.output(),
             apiServer: c.apiServer,
-            loadBalancer: { kind: c.loadBalancer, serviceAnnotations: c.eastWestServiceAnnotations, sourceRanges: c.eastWestSourceRanges },
-            ready: [],
-            ...(c.istioPlatform !== undefined ? { istioPlatform: c.istioPlatform } : {}),
-            // A managed API server's address may differ from the kubeconfig's URL (private endpoints, a name): what pods
-            // reach after the `kubernetes` Service is translated is its EndpointSlice, read through this provider at
-            // deploy time (a preview reads it too). A changed API server address takes effect on the next `pulumi up`.
-            apiServerEndpoints:
-                args.apiServerAddress === "url"
-                    ? pulumi.output([apiServerEndpoint(c.apiServer)])
-                    : readApiServerEndpoints(
-                          c.name,
-                          k8s.discovery.v1.EndpointSlice.get(`${name}-apiserver-endpoints`, "default/kubernetes", {
-                              parent: this,
-                              provider,
-                          }),
-                      ),
-        };
+            apiServerAddress: args.apiServerAddress,
+        });
         this.registerOutputs({ name: c.name, network: c.network, apiServer: c.apiServer });
     }
 }

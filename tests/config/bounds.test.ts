@@ -7,13 +7,17 @@
 import { parseConfig } from "../../components/config/parse";
 import { Problems } from "../../components/config/problems";
 import { problemsOf } from "../harness/problems";
-import { adminKubeconfig, rawConfig, readStackFile, stackConfig } from "../harness/stacks";
+import { adminKubeconfig, existingCloudClusters, existingCloudConfig, rawConfig, readStackFile, stackConfig } from "../harness/stacks";
 
 type Json = Record<string, unknown>;
+/** `cloud`: on existing clusters (kubeconfigs given). */
 type Stack = "testbed" | "cloud";
-const parseStack = (stack: Stack, changes: Json = {}, secrets: Json = {}) => parseConfig(rawConfig(stackConfig(stack, changes, secrets)));
+const configOf = (stack: Stack, changes: Json, secrets: Json) =>
+    stack === "cloud" ? existingCloudConfig(changes, secrets) : stackConfig(stack, changes, secrets);
+const parseStack = (stack: Stack, changes: Json = {}, secrets: Json = {}) => parseConfig(rawConfig(configOf(stack, changes, secrets)));
 const problemsFor = (stack: Stack, changes: Json = {}, secrets: Json = {}) => problemsOf(() => parseStack(stack, changes, secrets));
-const clustersOf = (stack: Stack) => readStackFile(stack)["zta-testbed:clusters"] as Json[];
+const clustersOf = (stack: Stack) =>
+    stack === "cloud" ? existingCloudClusters() : (readStackFile(stack)["zta-testbed:clusters"] as Json[]);
 const withCluster = (stack: Stack, i: number, change: Json) => clustersOf(stack).map((c, j) => (j === i ? { ...c, ...change } : c));
 
 describe("every string has a bound", () => {

@@ -5,11 +5,22 @@ import { parse as parseYaml } from "yaml";
 import { plaintextLeavesOf } from "../../components/config/load";
 import { problemsOf } from "../harness/problems";
 import { configDefaults, parseConfig } from "../../components/config/parse";
-import { adminKubeconfig, committedStacks, rawConfig, readStackFile, repoRoot, stackConfig, testSecrets } from "../harness/stacks";
+import {
+    adminKubeconfig,
+    committedStacks,
+    existingCloudClusters,
+    existingCloudConfig,
+    existingCloudKubeconfigs,
+    rawConfig,
+    readStackFile,
+    repoRoot,
+    stackConfig,
+} from "../harness/stacks";
 
-const cloudClusters = readStackFile("cloud")["zta-testbed:clusters"] as { name: string; network: string }[];
+// The cloud stack's kubeconfig path (existing clusters); clusters the program creates: tests/config/cloudClusters.test.ts.
+const cloudClusters = existingCloudClusters() as { name: string; network: string }[];
 const parseCloud = (changes: Record<string, unknown> = {}, secrets: Record<string, unknown> = {}) =>
-    parseConfig(rawConfig(stackConfig("cloud", changes, secrets)));
+    parseConfig(rawConfig(existingCloudConfig(changes, secrets)));
 
 describe("committed stacks parse into the typed model", () => {
     test.each(committedStacks)("%s", (stack) => {
@@ -17,7 +28,8 @@ describe("committed stacks parse into the typed model", () => {
         expect(model.platform).toBe(stack);
         expect(model.clusters.length).toBeGreaterThanOrEqual(2);
         for (const c of model.clusters) {
-            expect(c.apiServer).toMatch(/^https:\/\//);
+            // A cluster the program creates has its endpoint once it exists (the platform handle carries it).
+            expect(c.apiServer).toMatch(c.access.kind === "aks" || c.access.kind === "gke" ? /^$/ : /^https:\/\//);
             // The kubeconfig never prints; kubeadm clusters have none in config (it is read back from the host).
             expect(c.access.kind === "kubeconfig" ? String(c.access.kubeconfig) : "[secret]").toBe("[secret]");
             expect(JSON.stringify(c)).not.toContain("TEST-ADMIN-TOKEN");
@@ -74,7 +86,7 @@ describe("bad configs are rejected with the key and value named", () => {
                     {},
                     {
                         kubeconfigs: {
-                            ...(testSecrets.cloud.kubeconfigs as object),
+                            ...existingCloudKubeconfigs,
                             gke: adminKubeconfig("gke", "https://localhost:6443"),
                         },
                     },
@@ -88,22 +100,18 @@ describe("bad configs are rejected with the key and value named", () => {
         ],
         [
             "a missing kubeconfig",
-            () => parseCloud({}, { kubeconfigs: { aks: (testSecrets.cloud.kubeconfigs as Record<string, string>).aks } }),
+            () => parseCloud({}, { kubeconfigs: { aks: existingCloudKubeconfigs.aks } }),
             /zta-testbed:kubeconfigs\.gke: is missing: pulumi config set --secret --path 'kubeconfigs\.gke'/,
         ],
         ["no kubeconfigs at all", () => parseCloud({}, { kubeconfigs: undefined }), /zta-testbed:kubeconfigs: is required/],
         [
             "a kubeconfig that is not one",
-            () => parseCloud({}, { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gke: "hello: world" } }),
+            () => parseCloud({}, { kubeconfigs: { ...existingCloudKubeconfigs, gke: "hello: world" } }),
             /zta-testbed:kubeconfigs\.gke: is not a kubeconfig/,
         ],
         [
             "a kubeconfig for an unknown cluster",
-            () =>
-                parseCloud(
-                    {},
-                    { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), gkee: adminKubeconfig("gkee", "https://203.0.113.1") } },
-                ),
+            () => parseCloud({}, { kubeconfigs: { ...existingCloudKubeconfigs, gkee: adminKubeconfig("gkee", "https://203.0.113.1") } }),
             /zta-testbed:kubeconfigs\.gkee: names no cluster in clusters/,
         ],
         [
@@ -200,7 +208,7 @@ describe("bad configs are rejected with the key and value named", () => {
         ],
         [
             "a kubeconfig stored in plain text beside secure siblings",
-            () => parseConfig({ ...rawConfig(stackConfig("cloud")), plaintextLeaves: (key) => (key === "kubeconfigs" ? ["gke"] : []) }),
+            () => parseConfig({ ...rawConfig(existingCloudConfig()), plaintextLeaves: (key) => (key === "kubeconfigs" ? ["gke"] : []) }),
             /^zta-testbed:kubeconfigs\.gke: holds credentials but is stored in plain text in the stack file/,
         ],
         [
@@ -237,7 +245,7 @@ describe("bad configs are rejected with the key and value named", () => {
             {
                 kubeconfigs: {
                     [long]: adminKubeconfig(long, "https://203.0.113.30"),
-                    gke: (testSecrets.cloud.kubeconfigs as Record<string, string>).gke,
+                    gke: existingCloudKubeconfigs.gke,
                 },
             },
         );
@@ -276,7 +284,7 @@ describe("bad configs are rejected with the key and value named", () => {
     });
 
     test("kubeconfigs stored in plain text are refused, and no credential appears in any message", () => {
-        const sc = stackConfig("cloud");
+        const sc = existingCloudConfig();
         sc.secretKeys = sc.secretKeys.filter((k) => k !== "zta-testbed:kubeconfigs");
         const problems = problemsOf(() => parseConfig(rawConfig(sc)));
         expect(problems).toContain(
@@ -312,9 +320,12 @@ describe("Pulumi.yaml and the committed stack files", () => {
         expect(required).toEqual(["platform"]);
     });
 
-    test.each(committedStacks)("Pulumi.%s.yaml disables the default kubernetes provider and holds no plaintext secret", (stack) => {
+    test.each(committedStacks)("Pulumi.%s.yaml disables the default providers it could use and holds no plaintext secret", (stack) => {
         const config = readStackFile(stack);
-        expect(config["pulumi:disable-default-providers"]).toEqual(["kubernetes"]);
+        // Every provider is explicit: per cluster (kubernetes), per created cloud cluster (azure-native, gcp).
+        expect(config["pulumi:disable-default-providers"]).toEqual(
+            stack === "cloud" ? ["kubernetes", "azure-native", "gcp"] : ["kubernetes"],
+        );
         for (const key of ["kubeconfigs", "caRootKey", "caIntermediates"]) {
             const value = config[`zta-testbed:${key}`];
             if (value !== undefined) {

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { summarizeKubeconfig } from "../../components/config/kubeconfig";
 import { parseConfig } from "../../components/config/parse";
 import { problemsOf } from "../harness/problems";
-import { adminKubeconfig, rawConfig, stackConfig } from "../harness/stacks";
+import { adminKubeconfig, existingCloudConfig, rawConfig } from "../harness/stacks";
 import { parse as parseYaml } from "yaml";
 
 type Kc = Record<string, any>;
@@ -63,8 +63,7 @@ describe("summarizeKubeconfig", () => {
         const problems = problemsOf(() =>
             parseConfig(
                 rawConfig(
-                    stackConfig(
-                        "cloud",
+                    existingCloudConfig(
                         {},
                         {
                             kubeconfigs: {

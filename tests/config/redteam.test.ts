@@ -7,10 +7,19 @@
  */
 import { parseConfig } from "../../components/config/parse";
 import { problemsOf } from "../harness/problems";
-import { adminKubeconfig, rawConfig, readStackFile, stackConfig, testHostKey } from "../harness/stacks";
+import {
+    adminKubeconfig,
+    existingCloudClusters,
+    existingCloudConfig,
+    rawConfig,
+    readStackFile,
+    stackConfig,
+    testHostKey,
+} from "../harness/stacks";
 
 type Json = Record<string, unknown>;
-type Stack = "testbed" | "cloud";
+/** `cloud`: the cloud stack on existing clusters (kubeconfigs); `cloud-created`: as committed, AKS and GKE created. */
+type Stack = "testbed" | "cloud" | "cloud-created";
 interface Row {
     readonly stack: Stack;
     readonly changes?: Json;
@@ -21,7 +30,11 @@ interface Row {
 
 const hosts = JSON.parse(stackConfig("testbed").config["zta-testbed:hosts"]) as Json[];
 const tbClusters = readStackFile("testbed")["zta-testbed:clusters"] as Json[];
-const cloudClusters = readStackFile("cloud")["zta-testbed:clusters"] as Json[];
+const cloudClusters = existingCloudClusters();
+const createdClusters = readStackFile("cloud")["zta-testbed:clusters"] as Json[];
+/** The committed (created) cloud clusters with `change` merged into cluster i's provision block. */
+const provision = (i: number, change: Json) =>
+    createdClusters.map((c, j) => (j === i ? { ...c, provision: { ...(c.provision as Json), ...change } } : c));
 const host = (i: number, change: Json) => hosts.map((h, j) => (j === i ? { ...h, ...change } : h));
 const tb = (i: number, change: Json) => tbClusters.map((c, j) => (j === i ? { ...c, ...change } : c));
 const cloud = (i: number, change: Json) => cloudClusters.map((c, j) => (j === i ? { ...c, ...change } : c));
@@ -222,17 +235,92 @@ const table: Record<string, readonly Row[]> = {
         { stack: "cloud", changes: { identityCredentials: { clientSecret: CRED, adminPassword: CRED } }, key: "identityCredentials" },
         { stack: "cloud", changes: { sampleRegistry: "http://registry/samples" }, key: "sampleRegistry" },
     ],
+    "clusters the cloud stack creates (issue 16)": [
+        { stack: "cloud-created", changes: { clusters: provision(1, { autopilot: true }) }, key: "clusters[1].provision.autopilot" },
+        { stack: "cloud-created", changes: { clusters: provision(0, { kind: "eks" }) }, key: "clusters[0].provision.kind" },
+        { stack: "cloud-created", changes: { clusters: provision(0, { location: "West Europe" }) }, key: "clusters[0].provision.location" },
+        { stack: "cloud-created", changes: { clusters: provision(1, { location: "europe" }) }, key: "clusters[1].provision.location" },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(0, { kubernetesVersion: "1.29" }) },
+            key: "clusters[0].provision.kubernetesVersion",
+        },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(0, { kubernetesVersion: "latest" }) },
+            key: "clusters[0].provision.kubernetesVersion",
+        },
+        { stack: "cloud-created", changes: { clusters: provision(0, { vmSize: "Standard_B1s" }) }, key: "clusters[0].provision.vmSize" },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(1, { machineType: "e2-small" }) },
+            key: "clusters[1].provision.machineType",
+        },
+        { stack: "cloud-created", changes: { clusters: provision(0, { nodeCount: 0 }) }, key: "clusters[0].provision.nodeCount" },
+        { stack: "cloud-created", changes: { clusters: provision(0, { podCidr: "10.224.0.0/16" }) }, key: "clusters[0].provision.podCidr" },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(0, { serviceCidr: "172.31.0.0/16" }) },
+            key: "clusters[0].provision.serviceCidr",
+        },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(1, { nodeCidr: "10.128.0.1/20" }) },
+            key: "clusters[1].provision.nodeCidr",
+        },
+        {
+            stack: "cloud-created",
+            changes: {
+                clusters: [
+                    { ...createdClusters[0], provision: { kind: "aks", eastWestLoadBalancer: "internal", podCidr: "10.32.0.0/16" } },
+                    { ...createdClusters[1], provision: { kind: "gke", eastWestLoadBalancer: "internal" } },
+                ],
+            },
+            key: "clusters[1].provision.podCidr",
+        },
+        { stack: "cloud-created", changes: { clusters: provision(1, { networkPolicy: "calico" }) }, key: "clusters[1].provision" },
+        {
+            stack: "cloud-created",
+            changes: { clusters: provision(0, { networkPolicy: "none" }) },
+            key: "clusters[0].provision.networkPolicy",
+        },
+        {
+            stack: "cloud-created",
+            changes: { clusters: [{ ...createdClusters[0], apiServer: "https://203.0.113.9" }, createdClusters[1]] },
+            key: "clusters[0].apiServer",
+        },
+        {
+            stack: "cloud-created",
+            changes: {
+                clusters: [
+                    { ...createdClusters[0], name: "a".repeat(25) },
+                    { ...createdClusters[1], name: "b".repeat(25) },
+                ],
+            },
+            key: "clusters[1].name",
+        },
+        {
+            stack: "cloud-created",
+            secrets: { kubeconfigs: { aks: adminKubeconfig("aks", "https://203.0.113.10") } },
+            key: "kubeconfigs.aks",
+        },
+        { stack: "cloud-created", changes: { platform: "sim" }, key: "clusters[0].provision" },
+    ],
 };
 
 const rows = Object.entries(table).flatMap(([klass, list]) => list.map((row, i) => [`${klass} #${i + 1}: ${row.key}`, row] as const));
 
-test("the table covers every class of the review", () => {
-    expect(Object.keys(table)).toHaveLength(10);
+test("the table covers every class of the review, and the clusters the cloud stack creates", () => {
+    expect(Object.keys(table)).toHaveLength(11);
     expect(rows.length).toBeGreaterThanOrEqual(85);
 });
 
 test.each(rows)("%s is refused, naming the key, echoing no credential", (_name, row) => {
-    const problems = problemsOf(() => parseConfig(rawConfig(stackConfig(row.stack, row.changes ?? {}, row.secrets ?? {}))));
+    const config =
+        row.stack === "cloud"
+            ? existingCloudConfig(row.changes ?? {}, row.secrets ?? {})
+            : stackConfig(row.stack === "cloud-created" ? "cloud" : row.stack, row.changes ?? {}, row.secrets ?? {});
+    const problems = problemsOf(() => parseConfig(rawConfig(config)));
     for (const p of problems) {
         expect(p).toMatch(/^zta-testbed:[^:\s]+: \S/);
         expect(p).not.toContain(CRED);

@@ -7,14 +7,14 @@ import { parseConfig } from "../../components/config/parse";
 import { checkHttpsBase } from "../../components/identity/inputs";
 import { show } from "../../components/config/problems";
 import { problemsOf } from "../harness/problems";
-import { rawConfig, readStackFile, stackConfig } from "../harness/stacks";
+import { existingCloudClusters, existingCloudConfig, rawConfig } from "../harness/stacks";
 
 const secret = "s3cr3t-Pa55";
-const cloudClusters = readStackFile("cloud")["zta-testbed:clusters"] as Record<string, unknown>[];
+const cloudClusters = existingCloudClusters();
 
 /** The problems of a cloud stack with these changes; none of them may contain the secret. */
 function problemsWith(changes: Record<string, unknown>): string[] {
-    const problems = problemsOf(() => parseConfig(rawConfig(stackConfig("cloud", changes))));
+    const problems = problemsOf(() => parseConfig(rawConfig(existingCloudConfig(changes))));
     expect(problems.filter((p) => p.includes(secret))).toEqual([]);
     return problems;
 }
@@ -48,7 +48,7 @@ describe("URLs with credentials, queries or fragments", () => {
         expect(problemsWith({ chartRepository: "https://charts.example.org/istio?sig=1", trustDomian: "x" })).toContainEqual(
             'zta-testbed:chartRepository: must not carry a query string; got "https://charts.example.org/istio?<hidden>"',
         );
-        expect(() => parseConfig(rawConfig(stackConfig("cloud", { chartRepository: "https://charts.example.org/istio" })))).not.toThrow();
+        expect(() => parseConfig(rawConfig(existingCloudConfig({ chartRepository: "https://charts.example.org/istio" })))).not.toThrow();
     });
 
     test("a password with / ? # (the URL does not even parse) and a token in a query are hidden all the same", () => {

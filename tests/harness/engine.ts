@@ -234,6 +234,68 @@ const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 /** Per provider, the API server address its `default/kubernetes` EndpointSlice lists (mocked reads). */
 const apiAddresses = new Map<string, string>();
 
+/** The subscription of every mock Azure resource ID. */
+export const mockSubscription = "00000000-0000-0000-0000-000000000000";
+/** The API server addresses of the mock created clusters (documentation names and addresses, never routed). */
+export const mockAksFqdn = "aks-dns-4f2a1b2c.hcp.westeurope.azmk8s.io";
+export const mockGkeEndpoint = "203.0.113.20";
+/** What the mock `getClientConfig` returns as the Google OAuth access token. */
+export const mockGcpAccessToken = "ya29.MOCK-GCP-ACCESS-TOKEN";
+
+/** A physical name as Pulumi's auto-naming makes it (logical name + 7 characters). */
+const autoName = (name: string): string => `${name}-${mockRandom(name, 7, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
+
+/** Resource IDs: Azure's are ARM paths (the program derives the subscription from one), others `<name>-id`. */
+function mockId(args: pulumi.runtime.MockResourceArgs): string {
+    if (args.type.startsWith("azure-native:")) {
+        const provider = args.type.split(":")[1];
+        return `/subscriptions/${mockSubscription}/resourceGroups/mock-group/providers/Microsoft.${provider}/${args.type.split(":")[2]}/${autoName(args.name)}`;
+    }
+    return `${args.name}-id`;
+}
+
+/** Provider functions (invokes) the program calls: the created clusters' credentials. */
+function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    switch (args.token) {
+        case "azure-native:containerservice:listManagedClusterAdminCredentials":
+            // Base64, as AKS returns it; a cluster-admin client certificate (local accounts).
+            return {
+                kubeconfigs: [
+                    {
+                        name: "clusterAdmin",
+                        value: b64(
+                            [
+                                "apiVersion: v1",
+                                "kind: Config",
+                                "clusters:",
+                                `- name: ${String(args.inputs.resourceName)}`,
+                                "  cluster:",
+                                `    certificate-authority-data: ${b64(fakeCa)}`,
+                                `    server: https://${mockAksFqdn}:443`,
+                                "contexts:",
+                                `- name: ${String(args.inputs.resourceName)}-admin`,
+                                "  context:",
+                                `    cluster: ${String(args.inputs.resourceName)}`,
+                                "    user: clusterAdmin",
+                                `current-context: ${String(args.inputs.resourceName)}-admin`,
+                                "users:",
+                                "- name: clusterAdmin",
+                                "  user:",
+                                `    client-certificate-data: ${b64("MOCK-AKS-ADMIN-CERT")}`,
+                                `    client-key-data: ${b64("MOCK-AKS-ADMIN-KEY")}`,
+                                "",
+                            ].join("\n"),
+                        ),
+                    },
+                ],
+            };
+        case "gcp:organizations/getClientConfig:getClientConfig":
+            return { accessToken: mockGcpAccessToken, project: "zta-mock-project", region: "europe-west3", id: "mock" };
+        default:
+            throw new Error(`unexpected provider call ${args.token}`);
+    }
+}
+
 /** Deterministic engine state for the resource types the program uses. */
 function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, lbAddresses: Map<string, string>): Record<string, any> {
     const inputs = args.inputs;
@@ -321,6 +383,27 @@ function mockState(args: pulumi.runtime.MockResourceArgs, opts: EngineOptions, l
                 ports: [{ name: "https", port: 443, protocol: "TCP" }],
             };
         }
+        // The created clusters' resources: what the clouds return that the program reads.
+        case "azure-native:resources:ResourceGroup":
+        case "azure-native:network:VirtualNetwork":
+        case "azure-native:network:Subnet":
+        case "gcp:compute/network:Network":
+        case "gcp:compute/router:Router":
+            return { ...inputs, name: inputs.name ?? autoName(args.name) };
+        case "azure-native:containerservice:ManagedCluster":
+            return {
+                ...inputs,
+                name: autoName(args.name),
+                fqdn: mockAksFqdn,
+                identity: { type: "SystemAssigned", principalId: "11111111-1111-1111-1111-111111111111" },
+            };
+        case "gcp:container/cluster:Cluster":
+            return {
+                ...inputs,
+                name: autoName(args.name),
+                endpoint: mockGkeEndpoint,
+                masterAuth: { ...(inputs.masterAuth ?? {}), clusterCaCertificate: b64(fakeCa) },
+            };
         case "pulumi:pulumi:StackReference": {
             const name = String(inputs.name ?? args.id);
             const outputs = opts.stackOutputs?.[name];
@@ -339,10 +422,8 @@ export function startEngine(opts: EngineOptions): Promise<{ recording: () => Rec
     const lbAddresses = new Map<string, string>();
     apiAddresses.clear();
     const mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => ({ id: args.id || `${args.name}-id`, state: mockState(args, opts, lbAddresses) }),
-        call: (args) => {
-            throw new Error(`unexpected provider call ${args.token}`);
-        },
+        newResource: (args) => ({ id: args.id || mockId(args), state: mockState(args, opts, lbAddresses) }),
+        call: (args) => mockCall(args),
     };
     // setMocks, but with the recording monitor: set it, then enable the features setMocks enables.
     const monitor = new RecordingMonitor(mocks);

@@ -51,12 +51,8 @@ export const testSecrets: Record<CommittedStack, Record<string, unknown>> = {
         // kubeadm creates the clusters; the only credential a lab admin sets is the SSH key (fake here).
         sshPrivateKey: testSshKey,
     },
-    cloud: {
-        kubeconfigs: {
-            aks: adminKubeconfig("aks", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"),
-            gke: adminKubeconfig("gke", "https://203.0.113.20"),
-        },
-    },
+    // The program creates both clusters and reads their credentials from the clouds: a user sets no secret.
+    cloud: {},
     // Made on first use: the sim's PKI costs openssl runs, and most test files that import this module never read it.
     get sim(): Record<string, unknown> {
         simSecrets ??= {
@@ -160,6 +156,10 @@ export function rawConfig(sc: StackConfig): RawConfig {
             Object.keys(sc.config)
                 .filter((k) => k.startsWith(`${configNamespace}:`))
                 .map((k) => k.slice(configNamespace.length + 1)),
+        providerConfig: (namespace) =>
+            Object.entries(sc.config)
+                .filter(([k]) => k.startsWith(`${namespace}:`))
+                .map(([k, value]) => ({ key: k.slice(namespace.length + 1), value, secret: sc.secretKeys.includes(k) })),
     };
 }
 
@@ -170,9 +170,29 @@ export function threeClusterConfig(): StackConfig {
         ...(base[`${configNamespace}:clusters`] as unknown[]),
         { name: "eks", network: "network-eks", apiServer: "https://198.51.100.7:443" },
     ];
+    // Two clusters the program creates and one it is given: both paths in one mesh.
+    return stackConfig("cloud", { clusters }, { kubeconfigs: { eks: adminKubeconfig("eks", "https://198.51.100.7:443") } });
+}
+
+/** Admin kubeconfigs of existing AKS and GKE clusters (test values): the cloud stack's kubeconfig path. */
+export const existingCloudKubeconfigs: Readonly<Record<string, string>> = {
+    aks: adminKubeconfig("aks", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"),
+    gke: adminKubeconfig("gke", "https://203.0.113.20"),
+};
+
+/** The committed cloud stack's clusters as EXISTING ones: no provision block (GKE's node layout named instead). */
+export function existingCloudClusters(): Record<string, unknown>[] {
+    return (readStackFile("cloud")[`${configNamespace}:clusters`] as Record<string, unknown>[]).map(({ provision, ...c }) => ({
+        ...c,
+        ...((provision as { kind?: string } | undefined)?.kind === "gke" ? { istioPlatform: "gke" } : {}),
+    }));
+}
+
+/** The cloud stack on existing clusters (today's path, kept): their kubeconfigs as secrets. */
+export function existingCloudConfig(changes: Record<string, unknown> = {}, secretChanges: Record<string, unknown> = {}): StackConfig {
     return stackConfig(
         "cloud",
-        { clusters },
-        { kubeconfigs: { ...(testSecrets.cloud.kubeconfigs as object), eks: adminKubeconfig("eks", "https://198.51.100.7:443") } },
+        { clusters: existingCloudClusters(), ...changes },
+        { kubeconfigs: existingCloudKubeconfigs, ...secretChanges },
     );
 }
