@@ -5,7 +5,8 @@
  *
  *   sim        the local sim (re-runs itself inside the sim's network namespace; istiod answers on its pod IP)
  *   any other  the stack of this project (its Pulumi backend, as `pulumi stack select` sees it): expectations from
- *              its outputs, kubeconfigs from its `zta-testbed:kubeconfigs` config or --kubeconfig; each istiod is
+ *              its outputs, kubeconfigs from its `zta-testbed:kubeconfigs` config, its `adminKubeconfigs` output (clusters
+ *              it created) or --kubeconfig; each istiod is
  *              reached with `kubectl port-forward` (kubectl on PATH).
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -93,7 +94,13 @@ async function otherStack(name: string): Promise<StackView> {
     const outputs = await stack.outputs();
     const config = await stack.getAllConfig();
     const raw = config["zta-testbed:kubeconfigs"]?.value;
-    return { outputs, kubeconfigs: raw ? (JSON.parse(raw) as Record<string, string>) : {}, ingressNamespace: ingressNamespaceOf(config) };
+    // Clusters the stack created (cloud `provision`) have no kubeconfig in config: the stack exports theirs (secret).
+    const created = (outputs.adminKubeconfigs?.value ?? {}) as Record<string, string>;
+    return {
+        outputs,
+        kubeconfigs: { ...created, ...(raw ? (JSON.parse(raw) as Record<string, string>) : {}) },
+        ingressNamespace: ingressNamespaceOf(config),
+    };
 }
 
 async function main(): Promise<number> {

@@ -30,7 +30,7 @@ ISTIO_CHARTS="base=charts/base istiod=charts/istio-control/istio-discovery gatew
 
 # Pieces whose module versions the proxy here serves (`build.sh --available`).
 AVAILABLE_PIECES="istio-charts-1.30 istiod-1.30 prometheus keycloak cilium-charts etcd kwok pulumi provider-kubernetes kubernetes kubectl"
-ALL_PIECES="istio-charts-1.30 istiod-1.30 prometheus keycloak istio-charts-1.24 cilium-charts etcd kwok pulumi pulumi-language-nodejs provider-kubernetes provider-tls provider-random provider-command kubernetes kubectl"
+ALL_PIECES="istio-charts-1.30 istiod-1.30 prometheus keycloak istio-charts-1.24 cilium-charts etcd kwok pulumi pulumi-language-nodejs provider-kubernetes provider-tls provider-random provider-command provider-azure-native provider-gcp kubernetes kubectl"
 
 # ---------------------------------------------------------------------------
 # Go environment: everything (build cache, module cache) lives under the cache dir.

@@ -86,7 +86,9 @@ describe("toolchain pins", () => {
     test("the engine and every provider pin equal package.json's SDKs", () => {
         const withNpm = Object.entries(pins).filter(([, p]) => p.npm);
         expect(withNpm.map(([, p]) => p.npm).sort()).toEqual([
+            "@pulumi/azure-native",
             "@pulumi/command",
+            "@pulumi/gcp",
             "@pulumi/kubernetes",
             "@pulumi/pulumi",
             "@pulumi/random",
