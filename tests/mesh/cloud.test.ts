@@ -1,6 +1,6 @@
 import { describeMesh } from "./shared";
 import { mockAksFqdn, mockGkeEndpoint } from "../harness/engine";
-import { existingCloudConfig, stackConfig } from "../harness/stacks";
+import { stackConfig } from "../harness/stacks";
 
 describeMesh("cloud stack (Pulumi.cloud.yaml: AKS and GKE created by the program)", () => ({
     stack: "cloud",
@@ -13,13 +13,5 @@ describeMesh("cloud stack (Pulumi.cloud.yaml: AKS and GKE created by the program
     ],
 }));
 
-describeMesh("cloud stack on existing clusters (kubeconfigs given)", () => ({
-    stack: "cloud",
-    config: existingCloudConfig(),
-    profile: "default",
-    clusters: [
-        // No apiServer configured: taken from each admin kubeconfig's server.
-        { name: "aks", network: "network-aks", apiServer: "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443" },
-        { name: "gke", network: "network-gke", apiServer: "https://203.0.113.20" },
-    ],
-}));
+// Existing clusters (kubeconfigs given): tests/mesh/three-clusters.test.ts runs a mesh of two created clusters and one
+// given by kubeconfig; tests/config/config.test.ts the kubeconfig path's config.
