@@ -327,6 +327,8 @@ describe("the gateways' load balancers per cloud", () => {
         const aks = eastWest(r, "aks");
         expect(aks.annotations).toMatchObject({
             "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+            // only the source ranges: without it the NSG's default rule admits the whole VNet
+            "service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges": "true",
             "service.beta.kubernetes.io/port_15021_no_lb_rule": "false",
         });
         expect(aks.loadBalancerSourceRanges).toEqual(["198.51.100.0/24"]);

@@ -136,7 +136,7 @@ export class AksCluster extends pulumi.ComponentResource {
             // Kubernetes objects after the cluster can place load balancers; on destroy, they go first.
             dependsOn: [managed, subnetRole],
             cloudAnnotations: {
-                eastWest: cloudGatewayAnnotations("aks", "eastWest", aks.eastWestLoadBalancer),
+                eastWest: cloudGatewayAnnotations("aks", "eastWest", aks.eastWestLoadBalancer, c.eastWestSourceRanges.length > 0),
                 ingress: cloudGatewayAnnotations("aks", "ingress", aks.ingressLoadBalancer),
             },
         });
