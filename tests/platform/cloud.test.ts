@@ -343,6 +343,11 @@ describe("the gateways' load balancers per cloud", () => {
             "true",
         );
         expect(cloudGatewayAnnotations("gke", "eastWest", "internal")).toEqual({ "networking.gke.io/load-balancer-type": "Internal" });
+        // Denying the rest of the VNet applies to an internal load balancer with source ranges only.
+        const deny = "service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges";
+        expect(cloudGatewayAnnotations("aks", "eastWest", "internal", true)[deny]).toBe("true");
+        expect(Object.keys(cloudGatewayAnnotations("aks", "eastWest", "internal"))).not.toContain(deny);
+        expect(Object.keys(cloudGatewayAnnotations("aks", "eastWest", "public", true))).not.toContain(deny);
     });
 });
 
