@@ -54,7 +54,7 @@ export const gkeRegionZones = 3;
 
 /** The longest cluster name whose created resources keep within the clouds' name limits (see `nameProblems`). */
 export const gkeMaxClusterName = 24;
-export const aksMaxClusterName = 54;
+export const aksMaxClusterName = 47;
 
 const common = {
     kind: z.string(),
@@ -321,10 +321,14 @@ export function readProvision(
 
 /**
  * Names the created resources derive from the cluster's: GKE cluster names have at most 40 characters and Pulumi
- * appends `-cluster` and an 8-character suffix; the AKS DNS prefix (the cluster's name) has at most 54.
+ * appends `-cluster` and an 8-character suffix, and Compute Engine names start with a letter; AKS cluster names have
+ * at most 63 (`<name>-cluster-xxxxxxx`) and its node resource group 80 (`<name>-resource-group-xxxxxxx-nodes`).
  */
 function nameProblems(problems: Problems, at: string, name: string, kind: CloudProvisionKind): void {
     const max = kind === "gke" ? gkeMaxClusterName : aksMaxClusterName;
+    if (kind === "gke" && !/^[a-z]/.test(name)) {
+        problems.add(`${at}.name`, `${show(name)} must start with a letter on GKE (Compute Engine names its network and cluster after it)`);
+    }
     if (name.length > max) {
         problems.add(
             `${at}.name`,
@@ -359,13 +363,14 @@ export function joinedNetworkProblems(
 
 /** Keys of the providers' config that carry credentials: refused unless set with --secret. */
 const credentialKeys: Record<string, readonly string[]> = {
-    "azure-native": ["clientSecret", "clientCertificatePassword", "clientCertificate", "oidcToken", "auxiliaryTenantIds"],
+    "azure-native": ["clientSecret", "clientCertificatePassword", "oidcToken", "oidcRequestToken"],
     gcp: ["credentials", "accessToken"],
 };
 
 /** Parses a provider config value as the engine passes it (objects, booleans and numbers as JSON text). */
 function providerValue(text: string): unknown {
-    if (/^(true|false|-?[0-9]+(\.[0-9]+)?|[[{].*)$/s.test(text)) {
+    // Numbers stay text: a numeric project ID is a string input.
+    if (/^(true|false|[[{].*)$/s.test(text)) {
         try {
             return JSON.parse(text) as unknown;
         } catch {

@@ -88,14 +88,17 @@ export function readClusters(
         );
     }
     // Clusters the program creates (platform cloud) have no kubeconfig to give: Pulumi reads theirs from the cloud.
-    const provisioned = entries.filter((e) => e.provision !== undefined).map((e) => e.name);
+    // (On cloud only; a provision block refused by the schema still means the cluster is not given by kubeconfig.)
+    const isCreated = (e: { provision?: unknown }, k: number): boolean =>
+        platform === "cloud" && (e.provision !== undefined || problems.rejected(`clusters[${positions[k]}].provision`));
+    const provisioned = entries.filter(isCreated).map((e) => e.name);
     const kubeconfigs =
         baremetal || platform === undefined
             ? new Map<string, string>()
             : readKubeconfigs(
                   problems,
                   raw,
-                  entries.filter((e) => e.provision === undefined).map((c) => c.name),
+                  entries.filter((e, k) => !isCreated(e, k)).map((c) => c.name),
                   provisioned,
               );
     const created: { at: string; access: ProvisionedAccess }[] = [];
@@ -165,9 +168,18 @@ export function readClusters(
                 `must be "metallb" on platform testbed (bare metal has no cloud load balancer), got ${show(entry.loadBalancer)}`,
             );
         }
+        if (entry.provision !== undefined && platform !== "cloud" && platform !== undefined) {
+            // The rest of the entry is read as the platform's own kind of cluster.
+            problems.reject(
+                `${at}.provision`,
+                `is only used on platform cloud (AKS or GKE clusters the program creates), not ${show(platform)}`,
+            );
+        }
         const provisionedAccess =
-            entry.provision !== undefined ? readProvision(problems, at, entry.name, entry.provision, { platform, ...cloud }) : undefined;
-        if (entry.provision !== undefined) {
+            entry.provision !== undefined && platform === "cloud"
+                ? readProvision(problems, at, entry.name, entry.provision, { platform, ...cloud })
+                : undefined;
+        if (isCreated(entry, k)) {
             provisionedFieldProblems(problems, at, entry, provisionedAccess?.kind);
             if (provisionedAccess) {
                 created.push({ at, access: provisionedAccess });

@@ -215,13 +215,20 @@ describe("mistakes in a provision block are refused before any resource, naming 
             "names too long for the clouds' resource names",
             cloudWith({
                 clusters: [
-                    { ...created[0], name: "a".repeat(55) },
+                    { ...created[0], name: "a".repeat(48) },
                     { ...created[1], name: "g".repeat(25) },
                 ],
             }),
             [
-                `zta-testbed:clusters[0].name: "${"a".repeat(55)}" is 55 characters long; a cluster the program creates on AKS has a name of at most 54 (its cloud resources are named after it)`,
+                `zta-testbed:clusters[0].name: "${"a".repeat(48)}" is 48 characters long; a cluster the program creates on AKS has a name of at most 47 (its cloud resources are named after it)`,
                 `zta-testbed:clusters[1].name: "${"g".repeat(25)}" is 25 characters long; a cluster the program creates on GKE has a name of at most 24 (its cloud resources are named after it)`,
+            ],
+        ],
+        [
+            "a GKE cluster named with a leading digit (Compute Engine names start with a letter)",
+            cloudWith({ clusters: [created[0], { ...created[1], name: "1gke" }] }),
+            [
+                'zta-testbed:clusters[1].name: "1gke" must start with a letter on GKE (Compute Engine names its network and cluster after it)',
             ],
         ],
         [
@@ -237,13 +244,18 @@ describe("mistakes in a provision block are refused before any resource, naming 
         expect(problems(sc)).toEqual(expected);
     });
 
-    test("provision belongs to the cloud platform", () => {
-        const sc = cloudWith({}, { platform: "sim" });
-        expect(problems(sc)).toEqual(
-            expect.arrayContaining([
-                'zta-testbed:clusters[0].provision: is only used on platform cloud (AKS or GKE clusters the program creates), not "sim"',
-            ]),
-        );
+    test("provision belongs to the cloud platform; elsewhere the rest of the entry is read as that platform's cluster", () => {
+        const sim = readStackFile("sim")["zta-testbed:clusters"] as Json[];
+        const sc = stackConfig("sim", { clusters: [{ ...sim[0], provision: { kind: "aks" } }, sim[1]] });
+        expect(problems(sc)).toEqual([
+            'zta-testbed:clusters[0].provision: is only used on platform cloud (AKS or GKE clusters the program creates), not "sim"',
+        ]);
+    });
+
+    test("a provision block that is not an object is one problem: no kubeconfig is asked for that cluster", () => {
+        expect(problems(cloudWith({ clusters: [{ ...created[0], provision: "aks" }, created[1]] }))).toEqual([
+            'zta-testbed:clusters[0].provision: expected record (got "aks")',
+        ]);
     });
 
     test("every problem at once: mistakes in both clusters and elsewhere, in one message", () => {
@@ -270,8 +282,10 @@ describe("the providers' config (set the usual way) reaches the explicit provide
             cloudWith({
                 providers: {
                     "azure-native:subscriptionId": "11111111-2222-3333-4444-555555555555",
-                    "gcp:project": "zta-lab",
+                    // a numeric project ID stays the string it is
+                    "gcp:project": "123456789012",
                     "gcp:batching": { enableBatching: false },
+                    "azure-native:auxiliaryTenantIds": ["22222222-0000-0000-0000-000000000000"],
                 },
                 secretProviders: { "azure-native:clientSecret": "AZ-SECRET-VALUE", "gcp:credentials": '{"type":"service_account"}' },
             }),
@@ -279,10 +293,11 @@ describe("the providers' config (set the usual way) reaches the explicit provide
         expect(model.cloudProviders?.azure.plain).toEqual({
             location: "westeurope",
             subscriptionId: "11111111-2222-3333-4444-555555555555",
+            auxiliaryTenantIds: ["22222222-0000-0000-0000-000000000000"],
         });
         expect(model.cloudProviders?.gcp.plain).toEqual({
             region: "europe-west3",
-            project: "zta-lab",
+            project: "123456789012",
             batching: { enableBatching: false },
         });
         expect(Object.keys(model.cloudProviders?.azure.secret ?? {})).toEqual(["clientSecret"]);
@@ -292,13 +307,20 @@ describe("the providers' config (set the usual way) reaches the explicit provide
 
     test("a credential stored in plain text is refused under its own namespace, never echoed", () => {
         const found = problems(
-            cloudWith({ providers: { "azure-native:clientSecret": "AZ-SECRET-VALUE", "gcp:accessToken": "ya29.TOKEN" } }),
+            cloudWith({
+                providers: {
+                    "azure-native:clientSecret": "AZ-SECRET-VALUE",
+                    "azure-native:oidcRequestToken": "OIDC-REQUEST-TOKEN",
+                    "gcp:accessToken": "ya29.TOKEN",
+                },
+            }),
         );
         expect(found).toEqual([
             "azure-native:clientSecret: holds credentials and must be set with --secret (it is stored in plain text now)",
+            "azure-native:oidcRequestToken: holds credentials and must be set with --secret (it is stored in plain text now)",
             "gcp:accessToken: holds credentials and must be set with --secret (it is stored in plain text now)",
         ]);
-        expect(found.join("\n")).not.toMatch(/AZ-SECRET-VALUE|ya29\.TOKEN/);
+        expect(found.join("\n")).not.toMatch(/AZ-SECRET-VALUE|OIDC-REQUEST-TOKEN|ya29\.TOKEN/);
     });
 });
 

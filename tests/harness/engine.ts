@@ -38,6 +38,8 @@ export interface RecordedResource {
     additionalSecretOutputs: string[];
     /** The resource is replaced delete-first. */
     deleteBeforeReplace: boolean;
+    /** The URN of the resource it is deleted with (the `deletedWith` option); empty when none. */
+    deletedWith: string;
 }
 
 function decode(value: any, path: string, secretPaths: string[], redact: boolean): any {
@@ -88,6 +90,7 @@ class RecordingMonitor extends MockMonitor {
             secretPaths,
             additionalSecretOutputs: read ? [] : [...(req.getAdditionalsecretoutputsList?.() ?? [])],
             deleteBeforeReplace: read ? false : Boolean(req.getDeletebeforereplace?.()),
+            deletedWith: read ? "" : String(req.getDeletedwith?.() ?? ""),
         });
     }
 

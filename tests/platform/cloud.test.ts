@@ -58,10 +58,13 @@ function alternatives(): StackConfig {
 let run: ProgramRun;
 let rec: Recording;
 let alt: Recording;
+let altWarnings: string[];
 beforeAll(async () => {
     run = await runProgram("cloud", stackConfig("cloud"));
     rec = run.recording;
-    alt = (await runProgram("cloud", alternatives())).recording;
+    const other = await runProgram("cloud", alternatives());
+    alt = other.recording;
+    altWarnings = other.warnings;
 });
 
 describe("what each cloud gets", () => {
@@ -191,6 +194,17 @@ describe("what each cloud gets", () => {
 });
 
 describe("order: clusters → providers → mesh, so destroy removes the Kubernetes objects (and load balancers) first", () => {
+    test("a replaced cluster is deleted before its successor is created (a named node resource group; the subnetwork's ranges)", () => {
+        expect([rec.get("aks-cluster", AKS).deleteBeforeReplace, rec.get("gke-cluster", GKE).deleteBeforeReplace]).toEqual([true, true]);
+        // nothing else of the clouds is: networks and node pools are replaced side by side as usual
+        expect(
+            rec.resources
+                .filter((r) => /^(azure-native|gcp):/.test(r.type) && r.deleteBeforeReplace)
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["aks-cluster", "gke-cluster"]);
+    });
+
     test("each cluster's Kubernetes provider depends on the cluster (AKS: and its subnet role; GKE: and its node pool)", () => {
         expect(rec.waitsFor(rec.get("aks-provider"), rec.get("aks-cluster", AKS))).toBe(true);
         expect(rec.waitsFor(rec.get("aks-provider"), rec.get("aks-subnet-network-contributor"))).toBe(true);
@@ -227,7 +241,7 @@ describe("order: clusters → providers → mesh, so destroy removes the Kuberne
             expect([r.name, r.inputs.skipAwait, r.inputs.atomic]).toEqual([r.name, false, true]);
         }
         // Nothing is deleted with the cluster instead of on its own (that would skip the Service and orphan its LB).
-        expect(rec.resources.filter((r) => JSON.stringify(r.inputs).includes("deletedWith"))).toEqual([]);
+        expect(rec.resources.filter((r) => r.deletedWith !== "").map((r) => r.name)).toEqual([]);
     });
 
     test("remote secrets name each created cluster's endpoint, known only once the cloud returns it", () => {
@@ -254,9 +268,17 @@ describe("every credential is a secret", () => {
         const aks = parseYaml(String(rec.get("aks-provider").inputs.kubeconfig)) as { users: { user: Json }[] };
         expect(Object.keys(aks.users[0].user).sort()).toEqual(["client-certificate-data", "client-key-data"]);
         const gke = parseYaml(String(rec.get("gke-provider").inputs.kubeconfig)) as { users: { user: { exec: Json } }[] };
-        expect(gke.users[0].user.exec).toMatchObject({ command: gkeAuthPlugin, provideClusterInfo: true, interactiveMode: "Never" });
+        expect(gke.users[0].user.exec).toMatchObject({
+            command: gkeAuthPlugin,
+            args: ["--use_application_default_credentials"],
+            provideClusterInfo: true,
+            interactiveMode: "Never",
+        });
         const plain = JSON.stringify(rec.resources.map((r) => r.redacted));
-        expect(plain).not.toMatch(/MOCK-AKS-ADMIN|ya29\./);
+        const b64 = (t: string) => Buffer.from(t).toString("base64");
+        for (const leak of ["MOCK-AKS-ADMIN", b64("MOCK-AKS-ADMIN-CERT"), b64("MOCK-AKS-ADMIN-KEY"), "ya29."]) {
+            expect(plain).not.toContain(leak);
+        }
     });
 
     test("the stack's outputs: the created clusters' admin kubeconfigs secret; their names, endpoints and get-credentials commands plain", async () => {
@@ -275,6 +297,13 @@ describe("every credential is a secret", () => {
         expect(await promiseOf(pulumi.output(o.cloudClusters.gke.credentials))).toMatch(
             /^gcloud container clusters get-credentials gke-cluster-\S+ --location europe-west3$/,
         );
+    });
+
+    test("access-token kubeconfigs are warned about: destroy and refresh need --run-program once the token expired", () => {
+        expect(altWarnings.filter((w) => w.includes("access-token"))).toEqual([
+            "cluster gke: kubeconfigAuth access-token embeds an OAuth token valid for about an hour; after that, `pulumi destroy` and `pulumi refresh` need --run-program (a fresh token) or they fail on every Kubernetes object",
+        ]);
+        expect(run.warnings.filter((w) => w.includes("access-token"))).toEqual([]);
     });
 
     test("access-token kubeconfigs: the provider's OAuth token only inside the secret kubeconfig; provider credentials set with --secret stay secret", () => {
@@ -371,7 +400,7 @@ describe("kubeconfigs from what the clouds return", () => {
     });
 });
 
-test("re-running the program gives the same inputs for every resource of the created clusters (a second `up` changes nothing)", async () => {
+test("the program is deterministic: a re-run gives the same inputs for every resource of the created clusters (no diff of its own making)", async () => {
     const again = (await runProgram("cloud", stackConfig("cloud"))).recording;
     const view = (r: Recording) =>
         r.resources

@@ -105,7 +105,9 @@ export class AksCluster extends pulumi.ComponentResource {
                 nodeResourceGroup: pulumi.interpolate`${group.name}-nodes`,
                 subnetId: subnet.id,
             }),
-            child,
+            // A replacement (network profile, region) cannot be created beside the old cluster: the node resource group
+            // is named. Its Kubernetes objects are deleted first all the same (they depend on it through the provider).
+            { ...child, deleteBeforeReplace: true },
         );
         // A cluster in a VNet it does not own needs this to create load balancers and their rules there.
         const subnetRole = new authorization.RoleAssignment(

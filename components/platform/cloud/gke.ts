@@ -120,7 +120,11 @@ export class GkeCluster extends pulumi.ComponentResource {
                 ),
             );
         }
-        const cluster = new container.Cluster(`${name}-cluster`, gkeClusterArgs(gke, { network: vpc.id, subnetwork: subnet.id }), child);
+        // A replacement cannot be created beside the old cluster: both would claim the subnetwork's pod and service ranges.
+        const cluster = new container.Cluster(`${name}-cluster`, gkeClusterArgs(gke, { network: vpc.id, subnetwork: subnet.id }), {
+            ...child,
+            deleteBeforeReplace: true,
+        });
         const nodes = new container.NodePool(
             `${name}-nodes`,
             {
@@ -138,6 +142,14 @@ export class GkeCluster extends pulumi.ComponentResource {
             },
             child,
         );
+        if (gke.kubeconfigAuth === "access-token") {
+            // destroy and refresh do not run the program: they would use the token stored at the last `up`.
+            void pulumi.log.warn(
+                `cluster ${c.name}: kubeconfigAuth access-token embeds an OAuth token valid for about an hour; after that, ` +
+                    "`pulumi destroy` and `pulumi refresh` need --run-program (a fresh token) or they fail on every Kubernetes object",
+                this,
+            );
+        }
         const token =
             gke.kubeconfigAuth === "access-token"
                 ? organizations.getClientConfigOutput({ parent: this, provider: gcp }).accessToken

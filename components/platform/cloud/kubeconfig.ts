@@ -38,6 +38,9 @@ export function gkeKubeconfig(context: string, endpoint: string, caCertificateBa
                   exec: {
                       apiVersion: "client.authentication.k8s.io/v1beta1",
                       command: gkeAuthPlugin,
+                      // The credentials the gcp provider uses (ADC: `gcloud auth application-default login` or the
+                      // key file GOOGLE_APPLICATION_CREDENTIALS names), not gcloud's own login.
+                      args: ["--use_application_default_credentials"],
                       installHint: gkeAuthPluginInstallHint,
                       provideClusterInfo: true,
                       interactiveMode: "Never",
