@@ -2,11 +2,14 @@
  * An AKS cluster the program creates: resource group, VNet with the node subnet, the cluster (Azure CNI overlay, a
  * NetworkPolicy engine), the subnet role its identity needs, and its admin kubeconfig as a secret.
  */
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as containerservice from "@pulumi/azure-native/containerservice";
-import * as network from "@pulumi/azure-native/network";
+// One file per resource: a service's index declares all of its hundreds of resources (1,000 files for the typecheck).
+import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment";
+import { listManagedClusterAdminCredentialsOutput } from "@pulumi/azure-native/containerservice/listManagedClusterAdminCredentials";
+import { ManagedCluster, ManagedClusterArgs } from "@pulumi/azure-native/containerservice/managedCluster";
+import { Subnet } from "@pulumi/azure-native/network/subnet";
+import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
 import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
-import * as resources from "@pulumi/azure-native/resources";
+import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import * as pulumi from "@pulumi/pulumi";
 import { AksClusterConfig, ClusterConfig, CloudProviderSettings } from "../../config/model";
 import { ClusterHandle } from "../handle";
@@ -27,7 +30,7 @@ export function aksClusterArgs(
         readonly nodeResourceGroup: pulumi.Input<string>;
         readonly subnetId: pulumi.Input<string>;
     },
-): containerservice.ManagedClusterArgs {
+): ManagedClusterArgs {
     return {
         resourceGroupName: refs.resourceGroupName,
         location: aks.location,
@@ -86,19 +89,19 @@ export class AksCluster extends pulumi.ComponentResource {
         const { cluster: c, aks } = args;
         const azure = new AzureProvider(`${name}-azure`, providerArgs(args.provider), { parent: this });
         const child = { parent: this, provider: azure };
-        const group = new resources.ResourceGroup(`${name}-resource-group`, { location: aks.location }, child);
-        const vnet = new network.VirtualNetwork(
+        const group = new ResourceGroup(`${name}-resource-group`, { location: aks.location }, child);
+        const vnet = new VirtualNetwork(
             `${name}-vnet`,
             { resourceGroupName: group.name, location: aks.location, addressSpace: { addressPrefixes: [aks.nodeCidr] } },
             // The subnet is its own resource; the VNet's inline list would fight it on every update.
             { ...child, ignoreChanges: ["subnets"] },
         );
-        const subnet = new network.Subnet(
+        const subnet = new Subnet(
             `${name}-node-subnet`,
             { resourceGroupName: group.name, virtualNetworkName: vnet.name, addressPrefix: aks.nodeCidr },
             child,
         );
-        const managed = new containerservice.ManagedCluster(
+        const managed = new ManagedCluster(
             `${name}-cluster`,
             aksClusterArgs(c, aks, {
                 resourceGroupName: group.name,
@@ -110,7 +113,7 @@ export class AksCluster extends pulumi.ComponentResource {
             { ...child, deleteBeforeReplace: true },
         );
         // A cluster in a VNet it does not own needs this to create load balancers and their rules there.
-        const subnetRole = new authorization.RoleAssignment(
+        const subnetRole = new RoleAssignment(
             `${name}-subnet-network-contributor`,
             {
                 principalId: managed.identity.apply((i) => i?.principalId ?? ""),
@@ -123,7 +126,7 @@ export class AksCluster extends pulumi.ComponentResource {
             },
             child,
         );
-        const credentials = containerservice.listManagedClusterAdminCredentialsOutput(
+        const credentials = listManagedClusterAdminCredentialsOutput(
             { resourceGroupName: group.name, resourceName: managed.name },
             { parent: this, provider: azure },
         );

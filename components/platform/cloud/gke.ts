@@ -3,9 +3,15 @@
  * Dataplane V2 (NetworkPolicy enforced), its node pool, for private nodes Cloud NAT and the webhook firewall rule,
  * and a kubeconfig as a secret.
  */
-import * as compute from "@pulumi/gcp/compute";
-import * as container from "@pulumi/gcp/container";
-import * as organizations from "@pulumi/gcp/organizations";
+// One file per resource: a service's index declares all of its resources (hundreds of files for the typecheck).
+import { Firewall } from "@pulumi/gcp/compute/firewall";
+import { Network } from "@pulumi/gcp/compute/network";
+import { Router } from "@pulumi/gcp/compute/router";
+import { RouterNat } from "@pulumi/gcp/compute/routerNat";
+import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
+import { Cluster, ClusterArgs } from "@pulumi/gcp/container/cluster";
+import { NodePool } from "@pulumi/gcp/container/nodePool";
+import { getClientConfigOutput } from "@pulumi/gcp/organizations/getClientConfig";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { istioPorts } from "../../core/istio";
@@ -27,7 +33,7 @@ export const gkeRegion = (location: string): string => (isGcpZone(location) ? lo
 export function gkeClusterArgs(
     gke: GkeClusterConfig,
     refs: { readonly network: pulumi.Input<string>; readonly subnetwork: pulumi.Input<string> },
-): container.ClusterArgs {
+): ClusterArgs {
     return {
         location: gke.location,
         network: refs.network,
@@ -77,8 +83,8 @@ export class GkeCluster extends pulumi.ComponentResource {
         const gcp = new GcpProvider(`${name}-gcp`, providerArgs(args.provider), { parent: this });
         const child = { parent: this, provider: gcp };
         const region = gkeRegion(gke.location);
-        const vpc = new compute.Network(`${name}-network`, { autoCreateSubnetworks: false, routingMode: "REGIONAL" }, child);
-        const subnet = new compute.Subnetwork(
+        const vpc = new Network(`${name}-network`, { autoCreateSubnetworks: false, routingMode: "REGIONAL" }, child);
+        const subnet = new Subnetwork(
             `${name}-subnet`,
             {
                 network: vpc.id,
@@ -95,9 +101,9 @@ export class GkeCluster extends pulumi.ComponentResource {
         const privateNodeNeeds: pulumi.Resource[] = [];
         if (gke.privateNodes) {
             // Nodes without external addresses pull the mesh's images through Cloud NAT.
-            const router = new compute.Router(`${name}-router`, { network: vpc.id, region }, child);
+            const router = new Router(`${name}-router`, { network: vpc.id, region }, child);
             privateNodeNeeds.push(
-                new compute.RouterNat(
+                new RouterNat(
                     `${name}-nat`,
                     {
                         router: router.name,
@@ -108,7 +114,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                     child,
                 ),
                 // GKE's own rule lets the control plane reach nodes on 443 and 10250 only: istiod's webhook is 15017.
-                new compute.Firewall(
+                new Firewall(
                     `${name}-control-plane-webhooks`,
                     {
                         network: vpc.id,
@@ -121,11 +127,11 @@ export class GkeCluster extends pulumi.ComponentResource {
             );
         }
         // A replacement cannot be created beside the old cluster: both would claim the subnetwork's pod and service ranges.
-        const cluster = new container.Cluster(`${name}-cluster`, gkeClusterArgs(gke, { network: vpc.id, subnetwork: subnet.id }), {
+        const cluster = new Cluster(`${name}-cluster`, gkeClusterArgs(gke, { network: vpc.id, subnetwork: subnet.id }), {
             ...child,
             deleteBeforeReplace: true,
         });
-        const nodes = new container.NodePool(
+        const nodes = new NodePool(
             `${name}-nodes`,
             {
                 cluster: cluster.id,
@@ -151,9 +157,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             );
         }
         const token =
-            gke.kubeconfigAuth === "access-token"
-                ? organizations.getClientConfigOutput({ parent: this, provider: gcp }).accessToken
-                : pulumi.output("");
+            gke.kubeconfigAuth === "access-token" ? getClientConfigOutput({ parent: this, provider: gcp }).accessToken : pulumi.output("");
         const kubeconfig = pulumi.secret(
             pulumi
                 .all([cluster.name, cluster.endpoint, cluster.masterAuth, token])
