@@ -1,3 +1,0 @@
-import { describePolicyStack } from "./shared";
-
-describePolicyStack("sim");

@@ -1,3 +1,0 @@
-import { describePlan } from "./plan.shared";
-
-describePlan("sim");
