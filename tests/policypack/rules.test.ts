@@ -1,7 +1,7 @@
 /**
  * The zero-trust policy pack (policypack/): every rule caught on a minimal violation (the message names the object and
  * the field) and silent on a compliant stack; policypack/index.ts registers every rule once, mandatory.
- * The committed stacks themselves: tests/program/plan.test.ts ("policy pack over stack …").
+ * The committed stacks themselves: tests/policypack/<stack>.test.ts.
  */
 import {
     PolicyObject,

@@ -1,0 +1,3 @@
+import { describePolicyStack } from "./shared";
+
+describePolicyStack("testbed");

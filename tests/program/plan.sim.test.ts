@@ -1,0 +1,3 @@
+import { describePlan } from "./plan.shared";
+
+describePlan("sim");
