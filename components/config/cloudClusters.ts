@@ -120,7 +120,6 @@ export const isGcpZone = (location: string): boolean => gcpZone.test(location);
 export type ProvisionedAccess = ({ readonly kind: "aks" } & AksClusterConfig) | ({ readonly kind: "gke" } & GkeClusterConfig);
 
 export interface ProvisionContext {
-    readonly platform: string | undefined;
     readonly versions: VersionProfile | undefined;
     readonly profileName: string;
     readonly providers: ProviderLocations;
@@ -133,8 +132,8 @@ export interface ProviderLocations {
 }
 
 /**
- * One cluster's `provision` block as its access, or undefined (reported). `at` is `clusters[i]`; `name` the cluster's
- * name, which the created resources' names derive from.
+ * One cluster's `provision` block (platform cloud: clusters.ts refuses it elsewhere) as its access, or undefined
+ * (reported). `at` is `clusters[i]`; `name` the cluster's name, which the created resources' names derive from.
  */
 export function readProvision(
     problems: Problems,
@@ -144,10 +143,6 @@ export function readProvision(
     ctx: ProvisionContext,
 ): ProvisionedAccess | undefined {
     const key = `${at}.provision`;
-    if (ctx.platform !== "cloud") {
-        problems.add(key, `is only used on platform cloud (AKS or GKE clusters the program creates), not ${show(ctx.platform ?? "")}`);
-        return undefined;
-    }
     const kindText = (value as { kind?: unknown }).kind;
     if (typeof kindText !== "string" || !(cloudProvisionKinds as readonly string[]).includes(kindText)) {
         const near = typeof kindText === "string" ? cloudProvisionKinds.find((k) => editDistance(k, kindText) <= 1) : undefined;

@@ -44,7 +44,7 @@ export function readClusters(
     hasPeers: boolean,
     baremetal: BareMetalConfig | undefined,
     /** What `provision` blocks (platform cloud) are read against: the version profile, the providers' locations. */
-    cloud: Omit<ProvisionContext, "platform"> = { versions: undefined, profileName: "", providers: {} },
+    cloud: ProvisionContext = { versions: undefined, profileName: "", providers: {} },
 ): ClusterConfig[] {
     const text = raw.get("clusters");
     if (text === undefined) {
@@ -177,7 +177,7 @@ export function readClusters(
         }
         const provisionedAccess =
             entry.provision !== undefined && platform === "cloud"
-                ? readProvision(problems, at, entry.name, entry.provision, { platform, ...cloud })
+                ? readProvision(problems, at, entry.name, entry.provision, cloud)
                 : undefined;
         if (isCreated(entry, k)) {
             provisionedFieldProblems(problems, at, entry, provisionedAccess?.kind);
