@@ -7,30 +7,12 @@ import { parseConfig } from "../../components/config/parse";
 import { azureVcpus, gceVcpus } from "../../components/config/cloudClusters";
 import { AksClusterConfig, GkeClusterConfig, TestbedConfig } from "../../components/config/model";
 import { problemsOf } from "../harness/problems";
-import { StackConfig, adminKubeconfig, rawConfig, readStackFile, stackConfig } from "../harness/stacks";
+import { StackConfig, adminKubeconfig, createdCloudConfig, rawConfig, readStackFile, stackConfig } from "../harness/stacks";
 
 type Json = Record<string, unknown>;
 const created = readStackFile("cloud")["zta-testbed:clusters"] as Json[];
 
-/** The committed cloud stack with cluster i's provision block changed, and provider config set (undefined: removed). */
-function cloudWith(
-    changes: { provision?: Record<number, Json>; clusters?: Json[]; providers?: Json; secretProviders?: Json } = {},
-    zta: Json = {},
-): StackConfig {
-    const clusters =
-        changes.clusters ??
-        created.map((c, i) => (changes.provision?.[i] ? { ...c, provision: { ...(c.provision as Json), ...changes.provision[i] } } : c));
-    const sc = stackConfig("cloud", { clusters, ...zta });
-    for (const [key, value] of Object.entries({ ...changes.providers, ...changes.secretProviders })) {
-        if (value === undefined) {
-            delete sc.config[key];
-        } else {
-            sc.config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    sc.secretKeys.push(...Object.keys(changes.secretProviders ?? {}));
-    return sc;
-}
+const cloudWith = createdCloudConfig;
 const parse = (sc: StackConfig): TestbedConfig => parseConfig(rawConfig(sc));
 const problems = (sc: StackConfig): string[] => problemsOf(() => parse(sc));
 const aksOf = (m: TestbedConfig, i = 0) => m.clusters[i].access as { kind: "aks" } & AksClusterConfig;

@@ -10,6 +10,7 @@ import { problemsOf } from "../harness/problems";
 import {
     adminKubeconfig,
     existingCloudClusters,
+    createdCloudClusters,
     existingCloudConfig,
     rawConfig,
     readStackFile,
@@ -32,9 +33,7 @@ const hosts = JSON.parse(stackConfig("testbed").config["zta-testbed:hosts"]) as 
 const tbClusters = readStackFile("testbed")["zta-testbed:clusters"] as Json[];
 const cloudClusters = existingCloudClusters();
 const createdClusters = readStackFile("cloud")["zta-testbed:clusters"] as Json[];
-/** The committed (created) cloud clusters with `change` merged into cluster i's provision block. */
-const provision = (i: number, change: Json) =>
-    createdClusters.map((c, j) => (j === i ? { ...c, provision: { ...(c.provision as Json), ...change } } : c));
+const provision = (i: number, change: Json) => createdCloudClusters({ [i]: change });
 const host = (i: number, change: Json) => hosts.map((h, j) => (j === i ? { ...h, ...change } : h));
 const tb = (i: number, change: Json) => tbClusters.map((c, j) => (j === i ? { ...c, ...change } : c));
 const cloud = (i: number, change: Json) => cloudClusters.map((c, j) => (j === i ? { ...c, ...change } : c));

@@ -174,6 +174,39 @@ export function threeClusterConfig(): StackConfig {
     return stackConfig("cloud", { clusters }, { kubeconfigs: { eks: adminKubeconfig("eks", "https://198.51.100.7:443") } });
 }
 
+/** The committed cloud stack's (created) clusters with `changes[i]` merged into cluster i's provision block. */
+export function createdCloudClusters(changes: Readonly<Record<number, Record<string, unknown>>> = {}): Record<string, unknown>[] {
+    return (readStackFile("cloud")[`${configNamespace}:clusters`] as Record<string, unknown>[]).map((c, i) =>
+        changes[i] ? { ...c, provision: { ...(c.provision as Record<string, unknown>), ...changes[i] } } : c,
+    );
+}
+
+/**
+ * The committed cloud stack (AKS and GKE created) with provision changes per cluster (or whole `clusters`), other
+ * project keys (`zta`), and provider config in its own namespaces (`azure-native:*`, `gcp:*`; undefined removes a
+ * key), some of it secret.
+ */
+export function createdCloudConfig(
+    changes: {
+        readonly provision?: Readonly<Record<number, Record<string, unknown>>>;
+        readonly clusters?: readonly unknown[];
+        readonly providers?: Record<string, unknown>;
+        readonly secretProviders?: Record<string, unknown>;
+    } = {},
+    zta: Record<string, unknown> = {},
+): StackConfig {
+    const sc = stackConfig("cloud", { clusters: changes.clusters ?? createdCloudClusters(changes.provision), ...zta });
+    for (const [key, value] of Object.entries({ ...changes.providers, ...changes.secretProviders })) {
+        if (value === undefined) {
+            delete sc.config[key];
+        } else {
+            sc.config[key] = encode(value);
+        }
+    }
+    sc.secretKeys.push(...Object.keys(changes.secretProviders ?? {}));
+    return sc;
+}
+
 /** Admin kubeconfigs of existing AKS and GKE clusters (test values): the cloud stack's kubeconfig path. */
 export const existingCloudKubeconfigs: Readonly<Record<string, string>> = {
     aks: adminKubeconfig("aks", "https://zta-aks-dns-4f2a.hcp.westeurope.azmk8s.io:443"),

@@ -11,25 +11,16 @@ import { aksKubeconfig, gkeAuthPlugin, gkeKubeconfig } from "../../components/pl
 import { gkeRegion } from "../../components/platform/cloud/gke";
 import { mockAksFqdn, mockGcpAccessToken, mockGkeEndpoint, mockSubscription, promiseOf, Recording, SECRET } from "../harness/engine";
 import { ProgramRun, runProgram } from "../harness/program";
-import { StackConfig, readStackFile, stackConfig } from "../harness/stacks";
+import { StackConfig, createdCloudConfig, stackConfig } from "../harness/stacks";
 
 const AKS = "azure-native:containerservice:ManagedCluster";
 const GKE = "gcp:container/cluster:Cluster";
 const POOL = "gcp:container/nodePool:NodePool";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 type Json = Record<string, unknown>;
-const created = readStackFile("cloud")["zta-testbed:clusters"] as Json[];
 
-function variant(provision: Record<number, Json>, providers: Json = {}, secretProviders: Json = {}): StackConfig {
-    const sc = stackConfig("cloud", {
-        clusters: created.map((c, i) => (provision[i] ? { ...c, provision: { ...(c.provision as Json), ...provision[i] } } : c)),
-    });
-    for (const [k, v] of Object.entries({ ...providers, ...secretProviders })) {
-        sc.config[k] = String(v);
-    }
-    sc.secretKeys.push(...Object.keys(secretProviders));
-    return sc;
-}
+const variant = (provision: Record<number, Json>, providers: Json = {}, secretProviders: Json = {}): StackConfig =>
+    createdCloudConfig({ provision, providers, secretProviders });
 
 /**
  * The other choices in one run (each program run costs ~0.7 s of `npm test`): AKS with Azure NPM and an internal
